@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace Bakery.Oci.Model;
+
+/// <summary>A content descriptor as used in manifests: media type, digest, size.</summary>
+public sealed record OciDescriptor
+{
+    [JsonPropertyName("mediaType")] public required string MediaType { get; init; }
+    [JsonPropertyName("digest")] public required string Digest { get; init; }
+    [JsonPropertyName("size")] public required long Size { get; init; }
+
+    [JsonPropertyName("platform")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Platform? Platform { get; init; }
+
+    [JsonPropertyName("annotations")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SortedDictionary<string, string>? Annotations { get; init; }
+
+    public Digest ParsedDigest => Model.Digest.Parse(Digest);
+}
+
+public sealed record Platform
+{
+    [JsonPropertyName("architecture")] public string Architecture { get; init; } = "";
+    [JsonPropertyName("os")] public string Os { get; init; } = "";
+
+    [JsonPropertyName("variant")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Variant { get; init; }
+
+    public override string ToString() => Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";
+}
