@@ -1,0 +1,58 @@
+using Bakery.Core.Descriptors;
+using Bakery.Oci.Layers;
+using Bakery.Oci.Model;
+
+namespace Bakery.Core.Baking;
+
+/// <summary>A group of files that becomes one local layer, below the app layer.</summary>
+public sealed record LocalLayer(string Name, IReadOnlyList<LayerSource> Sources);
+
+/// <summary>What the SDK container targets inferred, plus the project's Container* settings.</summary>
+public sealed record ContainerSettings
+{
+    /// <summary>ContainerEntrypoint / ContainerEntrypointArgs: the older, explicit form.</summary>
+    public IReadOnlyList<string> Entrypoint { get; init; } = [];
+    public IReadOnlyList<string> EntrypointArgs { get; init; } = [];
+
+    /// <summary>ContainerAppCommand (+Args), ContainerDefaultArgs and ContainerAppCommandInstruction, as the SDK defines them.</summary>
+    public IReadOnlyList<string> AppCommand { get; init; } = [];
+    public IReadOnlyList<string> AppCommandArgs { get; init; } = [];
+    public IReadOnlyList<string> DefaultArgs { get; init; } = [];
+    public string? AppCommandInstruction { get; init; }
+    public string? User { get; init; }
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+    public IReadOnlyList<string> Ports { get; init; } = [];
+    public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
+}
+
+public sealed record BakeRequest
+{
+    public required BaseImageSelection BaseImage { get; init; }
+    public required string TargetRegistry { get; init; }
+    public required string TargetRepository { get; init; }
+    public required IReadOnlyList<string> Tags { get; init; }
+
+    /// <summary>The published app; becomes the top layer at <see cref="AppDestination"/>.</summary>
+    public required string AppDirectory { get; init; }
+    public required string AppDestination { get; init; }
+    public IReadOnlyList<LocalLayer> LocalLayers { get; init; } = [];
+    public ContainerSettings Container { get; init; } = new();
+
+    /// <summary>Project version, revision and source for the OCI labels.</summary>
+    public string? Version { get; init; }
+    public string? Revision { get; init; }
+    public string? Source { get; init; }
+
+    /// <summary>Image creation time and layer mtime: SOURCE_DATE_EPOCH or the epoch, so bakes are reproducible.</summary>
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UnixEpoch;
+
+    /// <summary>os/arch wanted when the base image is a multi-platform index.</summary>
+    public Platform Platform { get; init; } = new() { Os = "linux", Architecture = "amd64" };
+
+    public required string WorkDirectory { get; init; }
+    public string? ProjectName { get; init; }
+    public string? BuildId { get; init; }
+    public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
+    public int MaxParallelUploads { get; init; } = 4;
+}

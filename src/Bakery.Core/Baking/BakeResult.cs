@@ -1,0 +1,28 @@
+using Bakery.Core.Lifecycle;
+
+namespace Bakery.Core.Baking;
+
+public sealed record LayerReport(string Name, string Digest, long Size, string Origin);
+
+public sealed record PushStatistics(int BlobsUploaded, int BlobsMounted, int BlobsSkipped, long BytesUploaded);
+
+public sealed record BakeResult
+{
+    public required string Image { get; init; }
+    public required string Digest { get; init; }
+    public required string MediaType { get; init; }
+    public required string ConfigDigest { get; init; }
+    public required IReadOnlyList<string> Tags { get; init; }
+    public required string BaseImage { get; init; }
+    public required string BaseDigest { get; init; }
+    public string? BasePackage { get; init; }
+    public IReadOnlyList<string> Lineage { get; init; } = [];
+    public LifecycleState Lifecycle { get; init; }
+    public DateTimeOffset? BaseExpiresOn { get; init; }
+    public required IReadOnlyList<LayerReport> Layers { get; init; }
+    public required PushStatistics Push { get; init; }
+    public required string Platform { get; init; }
+    public string? BuildId { get; init; }
+
+    public long TotalSize => Layers.Sum(l => l.Size);
+}

@@ -1,0 +1,261 @@
+using System.Text.Json;
+using Bakery.Core.Lifecycle;
+using Bakery.Oci.Layers;
+using Bakery.Oci.Model;
+using Bakery.Oci.Registry;
+
+namespace Bakery.Core.Baking;
+
+/// <summary>
+/// The bake pipeline after the app is published: fetch the pinned base, add local layers and the app
+/// as deterministic layers, write the config and manifest, then push blobs, the manifest by digest,
+/// and only then the tags.
+/// </summary>
+public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog log)
+{
+    public async Task<BakeResult> BakeAsync(BakeRequest request, LifecycleState lifecycle, CancellationToken ct = default)
+    {
+        var baseRef = request.BaseImage.Reference;
+        var image = $"{request.TargetRegistry}/{request.TargetRepository}";
+        var blobDirectory = Path.Combine(request.WorkDirectory, "blobs", "sha256");
+
+        using var baseClient = new RegistryClient(baseRef.Registry, registryOptions);
+        var sameRegistry = string.Equals(baseRef.Registry, request.TargetRegistry, StringComparison.OrdinalIgnoreCase);
+        using var ownTarget = sameRegistry ? null : new RegistryClient(request.TargetRegistry, registryOptions);
+        var target = ownTarget ?? baseClient;
+
+        log.Info($"Base image {baseRef}");
+        var (baseManifest, baseDigest, baseConfigBytes) = await FetchBaseAsync(baseClient, request, ct);
+        var flavour = baseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
+
+        var writer = new DeterministicLayerWriter(blobDirectory, new LayerOptions { ModificationTime = request.Created });
+        var added = new List<(string Name, LayerBlob Blob)>();
+        foreach (var layer in request.LocalLayers)
+        {
+            var blob = WriteLayer(writer, layer.Name, layer.Sources);
+            added.Add(($"layer {layer.Name}", blob));
+        }
+        var app = WriteLayer(writer, "app", [new LayerSource(request.AppDirectory, request.AppDestination)]);
+        added.Add(("app", app));
+
+        var config = ImageConfig.Parse(baseConfigBytes);
+        var platform = new Platform { Os = config.Os ?? request.Platform.Os, Architecture = config.Architecture ?? request.Platform.Architecture };
+        ApplySettings(config, request, baseRef, baseDigest);
+        foreach (var (name, blob) in added)
+            config.AddLayer(blob.DiffId, $"bakery: {name} ({blob.EntryCount} entries)", request.Created);
+        var configBytes = config.ToBytes();
+        var configDigest = Digest.Compute(configBytes);
+
+        var layerType = MediaTypes.LayerFor(flavour);
+        var layers = (baseManifest.Layers ?? []).Concat(added.Select(a => new OciDescriptor
+        {
+            MediaType = layerType,
+            Digest = a.Blob.Digest.ToString(),
+            Size = a.Blob.Size,
+        })).ToList();
+        var manifest = new ImageManifest
+        {
+            SchemaVersion = 2,
+            MediaType = flavour,
+            Config = new OciDescriptor { MediaType = MediaTypes.ConfigFor(flavour), Digest = configDigest.ToString(), Size = configBytes.Length },
+            Layers = layers,
+        };
+        var manifestBytes = manifest.ToBytes();
+        var digest = Digest.Compute(manifestBytes);
+        log.Info($"Image {image}@{digest} ({added.Count} new layer(s) on {baseManifest.Layers?.Count ?? 0} base layer(s))");
+
+        var stats = await PushAsync(request, baseClient, target, sameRegistry, baseManifest, added, blobDirectory, configBytes, configDigest, image, ct);
+        try
+        {
+            await target.PutManifestAsync(request.TargetRepository, digest.ToString(), manifestBytes, flavour, ct);
+            foreach (var tag in request.Tags)
+            {
+                await target.PutManifestAsync(request.TargetRepository, tag, manifestBytes, flavour, ct);
+                log.Info($"Tagged {image}:{tag}");
+            }
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhilePushing(e, image);
+        }
+
+        var descriptor = request.BaseImage.Descriptor;
+        return new BakeResult
+        {
+            Image = image,
+            Digest = digest.ToString(),
+            MediaType = flavour,
+            ConfigDigest = configDigest.ToString(),
+            Tags = request.Tags,
+            BaseImage = $"{baseRef.Registry}/{baseRef.Repository}",
+            BaseDigest = baseDigest.ToString(),
+            BasePackage = descriptor is null ? null : $"{descriptor.Id} {descriptor.Version}",
+            Lineage = Lineage(request, baseDigest).Select(l => $"{l.Repository}@{l.Digest}" + (l.PackageId is null ? "" : $" ({l.PackageId} {l.PackageVersion})")).ToList(),
+            Lifecycle = lifecycle,
+            BaseExpiresOn = descriptor?.Lifecycle.ExpiresOn,
+            Layers = (baseManifest.Layers ?? []).Select(l => new LayerReport("base", l.Digest, l.Size, "base"))
+                .Concat(added.Select(a => new LayerReport(a.Name, a.Blob.Digest.ToString(), a.Blob.Size, "bake"))).ToList(),
+            Push = stats,
+            Platform = platform.ToString(),
+            BuildId = request.BuildId,
+        };
+    }
+
+    private LayerBlob WriteLayer(DeterministicLayerWriter writer, string name, IReadOnlyList<LayerSource> sources)
+    {
+        try
+        {
+            var blob = writer.Write(sources);
+            log.Detail($"Layer {name}: {blob.Digest} ({blob.Size} bytes, {blob.EntryCount} entries)");
+            return blob;
+        }
+        catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+        {
+            throw BakeryException.Wrap(e, "BAKE501", name, e.Message);
+        }
+    }
+
+    private async Task<(ImageManifest Manifest, Digest Digest, byte[] Config)> FetchBaseAsync(RegistryClient client, BakeRequest request, CancellationToken ct)
+    {
+        var baseRef = request.BaseImage.Reference;
+        var pinned = baseRef.Digest?.ToString() ?? baseRef.Reference;
+        try
+        {
+            var fetched = await client.GetManifestAsync(baseRef.Repository, baseRef.Reference, ct);
+            var manifest = fetched.Parse();
+            var digest = fetched.Digest;
+            if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
+            {
+                var wanted = request.Platform;
+                var match = manifest.Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Os == wanted.Os && p.Architecture == wanted.Architecture)
+                    ?? throw BakeryException.Create("BAKE206", baseRef, wanted,
+                        string.Join(", ", manifest.Manifests?.Select(m => m.Platform?.ToString() ?? "unknown") ?? []));
+                var child = await client.GetManifestAsync(baseRef.Repository, match.Digest, ct);
+                manifest = child.Parse();
+                digest = child.Digest;
+            }
+            if (manifest.Config is null || !MediaTypes.IsManifest(manifest.MediaType ?? fetched.MediaType))
+                throw BakeryException.Create("BAKE208", baseRef, $"its manifest has media type '{manifest.MediaType ?? fetched.MediaType}', which is not an image manifest");
+            var config = await client.GetBlobAsync(baseRef.Repository, manifest.Config.ParsedDigest, ct);
+            return (manifest with { MediaType = manifest.MediaType ?? fetched.MediaType }, digest, config);
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhileResolvingBase(e, baseRef.ToString(), pinned);
+        }
+    }
+
+    private static void ApplySettings(ImageConfig config, BakeRequest request, ImageReference baseRef, Digest baseDigest)
+    {
+        var c = request.Container;
+        config.SetCreated(request.Created);
+        var (entrypoint, cmd) = EntrypointResolver.Resolve(c, config.Entrypoint, config.Cmd);
+        config.SetEntrypoint(entrypoint);
+        config.SetCmd(cmd);
+        config.SetUser(c.User);
+        config.SetWorkingDir(c.WorkingDirectory);
+        config.SetEnvironment(c.Environment);
+        config.AddExposedPorts(c.Ports);
+
+        var labels = new List<KeyValuePair<string, string>>(c.Labels)
+        {
+            new("org.opencontainers.image.base.name", $"{baseRef.Registry}/{baseRef.Repository}"),
+            new("org.opencontainers.image.base.digest", baseDigest.ToString()),
+            new("org.opencontainers.image.created", request.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
+            new("dev.bakery.lineage", JsonSerializer.Serialize(Lineage(request, baseDigest))),
+        };
+        AddIfSet(labels, "org.opencontainers.image.version", request.Version);
+        AddIfSet(labels, "org.opencontainers.image.revision", request.Revision);
+        AddIfSet(labels, "org.opencontainers.image.source", request.Source);
+        AddIfSet(labels, "dev.bakery.build-id", request.BuildId);
+        if (request.BaseImage.Descriptor is { } d) labels.Add(new("dev.bakery.base.package", $"{d.Id}/{d.Version}"));
+        config.SetLabels(labels);
+    }
+
+    /// <summary>Ancestors, nearest first: the base itself, then the lineage its package recorded.</summary>
+    private static List<Descriptors.LineageEntry> Lineage(BakeRequest request, Digest baseDigest)
+    {
+        var d = request.BaseImage.Descriptor;
+        var reference = request.BaseImage.Reference;
+        var self = new Descriptors.LineageEntry
+        {
+            Repository = $"{reference.Registry}/{reference.Repository}",
+            Digest = baseDigest.ToString(),
+            PackageId = d?.Id,
+            PackageVersion = d?.Version,
+        };
+        return [self, .. d?.Lineage ?? []];
+    }
+
+    private static void AddIfSet(List<KeyValuePair<string, string>> labels, string key, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value)) labels.Add(new(key, value));
+    }
+
+    private async Task<PushStatistics> PushAsync(BakeRequest request, RegistryClient baseClient, RegistryClient target, bool sameRegistry,
+        ImageManifest baseManifest, List<(string Name, LayerBlob Blob)> added, string blobDirectory, byte[] configBytes, Digest configDigest,
+        string image, CancellationToken ct)
+    {
+        var repo = request.TargetRepository;
+        var baseRepo = request.BaseImage.Reference.Repository;
+        int uploaded = 0, mounted = 0, skipped = 0;
+        var before = target.BlobBytesUploaded;
+
+        async Task PushOne(Digest digest, Func<CancellationToken, Task<string>> localPath, bool fromBase, string name)
+        {
+            if (await target.BlobExistsAsync(repo, digest, ct))
+            {
+                Interlocked.Increment(ref skipped);
+                log.Detail($"  {name} {digest.Hex[..12]} already in {repo}");
+                return;
+            }
+            if (fromBase && sameRegistry && repo != baseRepo && await target.TryMountBlobAsync(repo, digest, baseRepo, ct))
+            {
+                Interlocked.Increment(ref mounted);
+                log.Detail($"  {name} {digest.Hex[..12]} mounted from {baseRepo}");
+                return;
+            }
+            var path = await localPath(ct);
+            log.Info($"  Uploading {name} {digest.Hex[..12]} ({new FileInfo(path).Length:N0} bytes)");
+            await target.UploadBlobAsync(repo, digest, path, ct);
+            Interlocked.Increment(ref uploaded);
+        }
+
+        async Task<string> FromBaseRegistry(Digest digest, CancellationToken token)
+        {
+            var path = DeterministicLayerWriter.BlobPath(blobDirectory, digest);
+            if (!File.Exists(path)) await baseClient.DownloadBlobAsync(baseRepo, digest, path, token);
+            return path;
+        }
+
+        var configPath = DeterministicLayerWriter.BlobPath(blobDirectory, configDigest);
+        Directory.CreateDirectory(blobDirectory);
+        await File.WriteAllBytesAsync(configPath, configBytes, ct);
+
+        var work = new List<Func<Task>>();
+        foreach (var layer in baseManifest.Layers ?? [])
+        {
+            var d = layer.ParsedDigest;
+            work.Add(() => PushOne(d, t => FromBaseRegistry(d, t), fromBase: true, "base layer"));
+        }
+        foreach (var (name, blob) in added)
+            work.Add(() => PushOne(blob.Digest, _ => Task.FromResult(blob.Path), fromBase: false, name));
+        work.Add(() => PushOne(configDigest, _ => Task.FromResult(configPath), fromBase: false, "config"));
+
+        try
+        {
+            using var gate = new SemaphoreSlim(Math.Max(1, request.MaxParallelUploads));
+            await Task.WhenAll(work.Select(async w =>
+            {
+                await gate.WaitAsync(ct);
+                try { await w(); }
+                finally { gate.Release(); }
+            }));
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhilePushing(e, image);
+        }
+        return new PushStatistics(uploaded, mounted, skipped, target.BlobBytesUploaded - before);
+    }
+}

@@ -1,0 +1,56 @@
+using Bakery.Oci.Model;
+
+namespace Bakery.Core.Descriptors;
+
+/// <summary>A <c>BakeryBaseImage</c> item as added by a base-image package's build/&lt;id&gt;.props.</summary>
+public sealed record BaseImageItem(string PackageId, string? Version, string DescriptorPath);
+
+/// <summary>The base image a bake starts from: trusted (from a package descriptor) or knowingly untrusted.</summary>
+public sealed record BaseImageSelection(ImageReference Reference, BaseImageDescriptor? Descriptor)
+{
+    public bool IsTrusted => Descriptor is not null;
+}
+
+public static class BaseImageSelector
+{
+    /// <param name="containerBaseImage">ContainerBaseImage as the project author set it (before the SDK's own defaulting).</param>
+    public static BaseImageSelection Select(IReadOnlyList<BaseImageItem> items, string? containerBaseImage, bool allowUntrusted)
+    {
+        var distinct = items
+            .GroupBy(i => i.PackageId, StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.First())
+            .ToList();
+
+        if (!string.IsNullOrWhiteSpace(containerBaseImage))
+        {
+            if (distinct.Count == 1)
+            {
+                var descriptor = DescriptorReader.Load(distinct[0].DescriptorPath, Describe(distinct[0]));
+                if (SameImage(containerBaseImage, descriptor)) return FromDescriptor(descriptor);
+            }
+            if (!allowUntrusted) throw BakeryException.Create("BAKE205", containerBaseImage);
+            if (!ImageReference.TryParse(containerBaseImage, out var reference, out var error))
+                throw BakeryException.Create("BAKE208", containerBaseImage, error);
+            return new BaseImageSelection(reference!, null);
+        }
+
+        return distinct.Count switch
+        {
+            0 => throw BakeryException.Create("BAKE201"),
+            > 1 => throw BakeryException.Create("BAKE202", string.Join(", ", distinct.Select(Describe))),
+            _ => FromDescriptor(DescriptorReader.Load(distinct[0].DescriptorPath, Describe(distinct[0]))),
+        };
+    }
+
+    private static BaseImageSelection FromDescriptor(BaseImageDescriptor d) =>
+        new(new ImageReference(d.Image.Registry.ToLowerInvariant(), d.Image.Repository, null, Digest.Parse(d.Image.Digest)), d);
+
+    private static bool SameImage(string reference, BaseImageDescriptor descriptor) =>
+        ImageReference.TryParse(reference, out var parsed, out _)
+        && parsed!.Digest?.ToString() == descriptor.Image.Digest
+        && string.Equals(parsed.Registry, descriptor.Image.Registry, StringComparison.OrdinalIgnoreCase)
+        && parsed.Repository == descriptor.Image.Repository;
+
+    private static string Describe(BaseImageItem item) =>
+        string.IsNullOrEmpty(item.Version) ? item.PackageId : $"{item.PackageId} {item.Version}";
+}

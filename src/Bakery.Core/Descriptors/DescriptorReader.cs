@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Bakery.Oci.Model;
+using NuGet.Versioning;
+
+namespace Bakery.Core.Descriptors;
+
+/// <summary>Reads and validates <c>bakery/image.json</c>; every problem is BAKE203 naming the field.</summary>
+public static class DescriptorReader
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public static BaseImageDescriptor Load(string path, string packageName)
+    {
+        if (!File.Exists(path))
+            throw BakeryException.Create("BAKE203", packageName, path, "the file does not exist");
+        return Parse(File.ReadAllText(path), path, packageName);
+    }
+
+    public static BaseImageDescriptor Parse(string json, string path, string packageName)
+    {
+        BaseImageDescriptor? descriptor;
+        try
+        {
+            descriptor = JsonSerializer.Deserialize<BaseImageDescriptor>(json, Options);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the document" : $"field '{e.Path.TrimStart('$', '.')}'";
+            throw BakeryException.Create("BAKE203", packageName, path, $"{field} cannot be read (line {e.LineNumber + 1}): {FirstSentence(e.Message)}");
+        }
+        if (descriptor is null) throw BakeryException.Create("BAKE203", packageName, path, "the document is empty");
+        var problem = Validate(descriptor);
+        if (problem is not null) throw BakeryException.Create("BAKE203", packageName, path, problem);
+        return descriptor;
+    }
+
+    /// <summary>The first problem found, naming its field, or null when the descriptor is usable.</summary>
+    public static string? Validate(BaseImageDescriptor d)
+    {
+        if (d.SchemaVersion != BaseImageDescriptor.CurrentSchemaVersion)
+            return $"field 'schemaVersion' is {d.SchemaVersion}; this Bakery.Sdk reads version {BaseImageDescriptor.CurrentSchemaVersion}";
+        if (string.IsNullOrWhiteSpace(d.Id)) return "field 'id' is missing";
+        if (string.IsNullOrWhiteSpace(d.Version)) return "field 'version' is missing";
+        if (!NuGetVersion.TryParse(d.Version, out _)) return $"field 'version' ('{d.Version}') is not a NuGet version";
+        if (string.IsNullOrWhiteSpace(d.Image.Registry)) return "field 'image.registry' is missing";
+        if (string.IsNullOrWhiteSpace(d.Image.Repository)) return "field 'image.repository' is missing";
+        if (!ImageReference.IsValidRepository(d.Image.Repository)) return $"field 'image.repository' ('{d.Image.Repository}') is not a valid repository name";
+        if (string.IsNullOrWhiteSpace(d.Image.Digest)) return "field 'image.digest' is missing: a base image must be pinned by digest";
+        if (!Digest.TryParse(d.Image.Digest, out _)) return $"field 'image.digest' ('{d.Image.Digest}') is not a digest such as sha256:<64 hex characters>";
+        if (d.Image.Size is < 0) return "field 'image.size' is negative";
+        if (d.Lifecycle.DeprecatedOn is { } dep && d.Lifecycle.ExpiresOn is { } exp && exp < dep)
+            return "field 'lifecycle.expiresOn' is before 'lifecycle.deprecatedOn'";
+        for (var i = 0; i < d.Lineage.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(d.Lineage[i].Repository)) return $"field 'lineage[{i}].repository' is missing";
+            if (!Digest.TryParse(d.Lineage[i].Digest, out _)) return $"field 'lineage[{i}].digest' is not a digest";
+        }
+        return null;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Bakery.Core.Baking;
+
+namespace Bakery.Core.Reports;
+
+/// <summary>Writes bakery-report.json and bakery-report.md, and the few lines shown on the console.</summary>
+public static class BakeReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static (string JsonPath, string MarkdownPath) Write(BakeResult result, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var jsonPath = Path.Combine(directory, "bakery-report.json");
+        var mdPath = Path.Combine(directory, "bakery-report.md");
+        WriteAtomically(jsonPath, JsonSerializer.Serialize(result, Json));
+        WriteAtomically(mdPath, ToMarkdown(result));
+        return (jsonPath, mdPath);
+    }
+
+    public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, Json);
+
+    public static string ToMarkdown(BakeResult r)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"# Bake report: {r.Image}");
+        md.AppendLine();
+        md.AppendLine("| | |");
+        md.AppendLine("|---|---|");
+        md.AppendLine($"| Digest | `{r.Digest}` |");
+        md.AppendLine($"| Tags | {string.Join(", ", r.Tags.Select(t => $"`{t}`"))} |");
+        md.AppendLine($"| Platform | {r.Platform} |");
+        md.AppendLine($"| Base image | `{r.BaseImage}@{r.BaseDigest}` |");
+        md.AppendLine($"| Base package | {r.BasePackage ?? "(untrusted: none)"} |");
+        md.AppendLine($"| Lifecycle | {r.Lifecycle}{(r.BaseExpiresOn is { } e ? $", expires {e.UtcDateTime:yyyy-MM-dd}" : "")} |");
+        md.AppendLine($"| Build id | {r.BuildId ?? "(none)"} |");
+        md.AppendLine($"| Size | {FormatBytes(r.TotalSize)} compressed |");
+        md.AppendLine($"| Push | {r.Push.BlobsUploaded} uploaded ({FormatBytes(r.Push.BytesUploaded)}), {r.Push.BlobsMounted} mounted, {r.Push.BlobsSkipped} already present |");
+        md.AppendLine();
+        md.AppendLine("## Lineage");
+        md.AppendLine();
+        foreach (var ancestor in r.Lineage) md.AppendLine($"- `{ancestor}`");
+        md.AppendLine();
+        md.AppendLine("## Layers");
+        md.AppendLine();
+        md.AppendLine("| # | Layer | Digest | Size |");
+        md.AppendLine("|---|---|---|---|");
+        for (var i = 0; i < r.Layers.Count; i++)
+            md.AppendLine($"| {i + 1} | {r.Layers[i].Name} | `{r.Layers[i].Digest}` | {FormatBytes(r.Layers[i].Size)} |");
+        return md.ToString();
+    }
+
+    /// <summary>The one-screen summary printed after a bake.</summary>
+    public static IEnumerable<string> Summary(BakeResult r, string reportPath)
+    {
+        yield return $"Baked {r.Image}@{r.Digest}";
+        yield return $"  base     {r.BasePackage ?? r.BaseImage} ({r.Lifecycle})";
+        yield return $"  layers   {r.Layers.Count(l => l.Origin == "bake")} new, {r.Layers.Count(l => l.Origin == "base")} inherited, {FormatBytes(r.TotalSize)}";
+        yield return $"  tags     {string.Join(", ", r.Tags)}";
+        yield return $"  pushed   {r.Push.BlobsUploaded} blob(s), {FormatBytes(r.Push.BytesUploaded)}; {r.Push.BlobsMounted} mounted; {r.Push.BlobsSkipped} already there";
+        yield return $"  report   {reportPath}";
+    }
+
+    public static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        _ => (bytes / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+    };
+
+    private static void WriteAtomically(string path, string content)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, content);
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,68 @@
+using Bakery.Oci.Model;
+
+namespace Bakery.Core.Tags;
+
+public sealed record TagRequest
+{
+    public required string ImageName { get; init; }
+    public required string Version { get; init; }
+    public string? BuildId { get; init; }
+    public IReadOnlyList<string> ExtraTags { get; init; } = [];
+    public bool AllowLatest { get; init; }
+}
+
+public sealed record TagDecision(IReadOnlyList<string> Tags, IReadOnlyList<BakeryDiagnostic> Diagnostics);
+
+/// <summary>
+/// Tags say what was built: the project version and the CI build id. 'latest' is refused unless allowed.
+/// With a build id: <c>{version}</c> and <c>{version}-build.{id}</c>. Without one: <c>{version}-local</c>.
+/// </summary>
+public static class TagPolicy
+{
+    public static TagDecision Decide(TagRequest request)
+    {
+        var diagnostics = new List<BakeryDiagnostic>();
+        var version = Sanitize(request.Version);
+        var tags = new List<string>();
+        if (!string.IsNullOrWhiteSpace(request.BuildId))
+        {
+            tags.Add(version);
+            tags.Add($"{version}-build.{Sanitize(request.BuildId)}");
+        }
+        else
+        {
+            tags.Add($"{version}-local");
+            diagnostics.Add(BakeryDiagnostic.Warning("BAKE410", request.ImageName, tags[0]));
+        }
+        foreach (var extra in request.ExtraTags.Select(t => t.Trim()).Where(t => t.Length > 0))
+        {
+            if (extra.Equals("latest", StringComparison.OrdinalIgnoreCase) && !request.AllowLatest)
+                throw BakeryException.Create("BAKE401", request.ImageName);
+            tags.Add(extra);
+        }
+        foreach (var tag in tags)
+            if (!ImageReference.IsValidTag(tag)) throw BakeryException.Create("BAKE404", tag);
+        return new(tags.Distinct(StringComparer.Ordinal).ToList(), diagnostics);
+    }
+
+    /// <summary>NuGet versions may carry '+metadata'; tags may not contain '+'.</summary>
+    internal static string Sanitize(string value)
+    {
+        var chars = value.Trim().Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-').ToArray();
+        return new string(chars);
+    }
+}
+
+/// <summary>Finds the CI build id: BakeryBuildId first, then the build numbers of common CI systems.</summary>
+public static class BuildIdResolver
+{
+    public static readonly string[] EnvironmentVariables = ["GITHUB_RUN_NUMBER", "BUILD_BUILDID", "CI_PIPELINE_IID", "BUILD_NUMBER"];
+
+    public static (string? Id, string Source) Resolve(string? explicitId, Func<string, string?> environment)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitId)) return (explicitId.Trim(), "BakeryBuildId");
+        foreach (var name in EnvironmentVariables)
+            if (environment(name) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value)) return (value.Trim(), name);
+        return (null, "none");
+    }
+}

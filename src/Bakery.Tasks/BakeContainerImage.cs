@@ -1,0 +1,190 @@
+using Bakery.Core;
+using Bakery.Core.Baking;
+using Bakery.Core.Descriptors;
+using Bakery.Core.Lifecycle;
+using Bakery.Core.Reports;
+using Bakery.Core.Tags;
+using Bakery.Oci.Layers;
+using Bakery.Oci.Model;
+using Bakery.Oci.Registry;
+using Microsoft.Build.Framework;
+
+namespace Bakery.Tasks;
+
+/// <summary>
+/// Bakes the published app onto the resolved base image and pushes it: maps MSBuild items and
+/// properties to a <see cref="BakeRequest"/>, runs <see cref="ImageBaker"/>, writes the report.
+/// </summary>
+public sealed class BakeContainerImage : BakeryTask
+{
+    [Required] public string BaseImageReference { get; set; } = "";
+    public string? DescriptorPath { get; set; }
+    public string? PackageId { get; set; }
+    public string? LifecycleState { get; set; }
+
+    public string? TargetRegistry { get; set; }
+    [Required] public string Repository { get; set; } = "";
+    [Required] public string PublishDirectory { get; set; } = "";
+    public string? WorkingDirectory { get; set; }
+
+    public ITaskItem[] Entrypoint { get; set; } = [];
+    public ITaskItem[] EntrypointArgs { get; set; } = [];
+    public ITaskItem[] AppCommand { get; set; } = [];
+    public ITaskItem[] AppCommandArgs { get; set; } = [];
+    public ITaskItem[] DefaultArgs { get; set; } = [];
+    public string? AppCommandInstruction { get; set; }
+    public string? User { get; set; }
+    public ITaskItem[] EnvironmentVariables { get; set; } = [];
+    public ITaskItem[] Ports { get; set; } = [];
+    public ITaskItem[] Labels { get; set; } = [];
+    public ITaskItem[] Layers { get; set; } = [];
+    public string? RuntimeIdentifier { get; set; }
+
+    [Required] public string Version { get; set; } = "";
+    public string? BuildId { get; set; }
+    public string? ExtraTags { get; set; }
+    public bool AllowLatestTag { get; set; }
+    public string? Revision { get; set; }
+    public string? SourceUrl { get; set; }
+    public string? SourceDateEpoch { get; set; }
+    public string? InsecureRegistries { get; set; }
+
+    [Required] public string IntermediateDirectory { get; set; } = "";
+    [Required] public string ReportDirectory { get; set; } = "";
+
+    [Output] public string? ImageDigest { get; private set; }
+    [Output] public string? ImageName { get; private set; }
+    [Output] public string[] ImageTags { get; private set; } = [];
+    [Output] public string? ReportPath { get; private set; }
+
+    protected override void ExecuteCore()
+    {
+        var baseRef = ImageReference.Parse(BaseImageReference);
+        var registry = string.IsNullOrWhiteSpace(TargetRegistry) ? baseRef.Registry : TargetRegistry.Trim();
+        var repository = Repository.Trim();
+        if (!ImageReference.IsValidRepository(repository))
+            throw BakeryException.Create("BAKE405", repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.");
+        var image = $"{registry}/{repository}";
+
+        var (buildId, buildIdSource) = BuildIdResolver.Resolve(BuildId, Environment.GetEnvironmentVariable);
+        var tags = TagPolicy.Decide(new TagRequest
+        {
+            ImageName = image,
+            Version = Version,
+            BuildId = buildId,
+            ExtraTags = Split(ExtraTags),
+            AllowLatest = AllowLatestTag,
+        });
+        foreach (var diagnostic in tags.Diagnostics) LogDiagnostic(diagnostic);
+        if (buildId is not null) Log.LogMessage(MessageImportance.Normal, $"Bakery: build id {buildId} from {buildIdSource}.");
+
+        var descriptor = string.IsNullOrEmpty(DescriptorPath) ? null : DescriptorReader.Load(DescriptorPath, PackageId ?? DescriptorPath);
+        var created = ParseSourceDateEpoch();
+        var request = new BakeRequest
+        {
+            BaseImage = new BaseImageSelection(baseRef, descriptor),
+            TargetRegistry = registry,
+            TargetRepository = repository,
+            Tags = tags.Tags,
+            AppDirectory = PublishDirectory,
+            AppDestination = string.IsNullOrWhiteSpace(WorkingDirectory) ? "/app" : WorkingDirectory,
+            LocalLayers = LocalLayers(),
+            Container = new ContainerSettings
+            {
+                Entrypoint = Values(Entrypoint),
+                EntrypointArgs = Values(EntrypointArgs),
+                AppCommand = Values(AppCommand),
+                AppCommandArgs = Values(AppCommandArgs),
+                DefaultArgs = Values(DefaultArgs),
+                AppCommandInstruction = AppCommandInstruction,
+                User = User,
+                WorkingDirectory = WorkingDirectory,
+                Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
+                Ports = Ports.Select(p => $"{p.ItemSpec}/{(string.IsNullOrEmpty(p.GetMetadata("Type")) ? "tcp" : p.GetMetadata("Type").ToLowerInvariant())}").ToList(),
+                Labels = Labels.Where(l => l.ItemSpec != "org.opencontainers.image.created" && l.ItemSpec != "org.opencontainers.artifact.created")
+                    .Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
+            },
+            Version = Version,
+            Revision = Revision,
+            Source = SourceUrl,
+            Created = created,
+            Platform = PlatformFor(RuntimeIdentifier),
+            WorkDirectory = IntermediateDirectory,
+            ProjectName = Path.GetFileNameWithoutExtension(BuildEngine?.ProjectFileOfTaskNode),
+            BuildId = buildId,
+        };
+
+        var log = new MSBuildBakeLog(Log);
+        var options = new RegistryClientOptions
+        {
+            InsecureRegistries = Split(InsecureRegistries),
+            Log = log.Info,
+        };
+        var lifecycle = Enum.TryParse<LifecycleState>(LifecycleState, out var state) ? state : Core.Lifecycle.LifecycleState.Supported;
+        var result = new ImageBaker(options, log).BakeAsync(request, lifecycle, CancellationToken).GetAwaiter().GetResult();
+
+        var (jsonPath, _) = BakeReportWriter.Write(result, ReportDirectory);
+        foreach (var line in BakeReportWriter.Summary(result, jsonPath)) Log.LogMessage(MessageImportance.High, line);
+        ImageDigest = result.Digest;
+        ImageName = result.Image;
+        ImageTags = result.Tags.ToArray();
+        ReportPath = jsonPath;
+    }
+
+    private DateTimeOffset ParseSourceDateEpoch()
+    {
+        try { return LayerOptions.TimestampFromSourceDateEpoch(SourceDateEpoch); }
+        catch (FormatException e) { throw BakeryException.Create("BAKE502", "SOURCE_DATE_EPOCH", SourceDateEpoch, e.Message); }
+    }
+
+    /// <summary>BakeryLayer items grouped by their Layer metadata, in first-seen order.</summary>
+    private List<LocalLayer> LocalLayers()
+    {
+        var groups = new List<(string Name, List<LayerSource> Sources)>();
+        foreach (var item in Layers)
+        {
+            var destination = item.GetMetadata("Destination");
+            if (string.IsNullOrWhiteSpace(destination))
+                throw BakeryException.Create("BAKE501", item.ItemSpec, "it has no Destination metadata: say where in the image it goes, e.g. Destination=\"/etc/myapp/\".");
+            var source = item.GetMetadata("FullPath");
+            if (!File.Exists(source) && !Directory.Exists(source))
+                throw BakeryException.Create("BAKE501", item.ItemSpec, $"'{source}' does not exist.");
+            // A file copied into a folder destination keeps its own name.
+            if (File.Exists(source) && (destination.EndsWith('/') || destination.EndsWith('\\')))
+                destination += Path.GetFileName(source);
+            var name = item.GetMetadata("Layer");
+            if (string.IsNullOrWhiteSpace(name)) name = "local";
+            var group = groups.FirstOrDefault(g => g.Name == name);
+            if (group.Sources is null) { group = (name, new List<LayerSource>()); groups.Add(group); }
+            group.Sources.Add(new LayerSource(source, destination, ParseMode(item)));
+        }
+        return groups.Select(g => new LocalLayer(g.Name, g.Sources)).ToList();
+    }
+
+    private static UnixFileMode? ParseMode(ITaskItem item)
+    {
+        var mode = item.GetMetadata("Mode");
+        if (string.IsNullOrWhiteSpace(mode)) return null;
+        try { return (UnixFileMode)Convert.ToInt32(mode.Trim(), 8); }
+        catch (FormatException) { throw BakeryException.Create("BAKE501", item.ItemSpec, $"Mode '{mode}' is not an octal permission such as 0644."); }
+    }
+
+    internal static Platform PlatformFor(string? rid)
+    {
+        var arch = rid?.Split('-').LastOrDefault()?.ToLowerInvariant() switch
+        {
+            "arm64" => "arm64",
+            "arm" => "arm",
+            "x86" => "386",
+            "s390x" => "s390x",
+            "ppc64le" => "ppc64le",
+            _ => "amd64",
+        };
+        return new Platform { Os = "linux", Architecture = arch };
+    }
+
+    private static IReadOnlyList<string> Values(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
+
+    private static IReadOnlyList<string> Split(string? list) =>
+        (list ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,59 @@
+using Bakery.Core;
+using Microsoft.Build.Framework;
+using Task = Microsoft.Build.Utilities.Task;
+
+namespace Bakery.Tasks;
+
+/// <summary>
+/// Base of every Bakery task: runs the work, turns <see cref="BakeryException"/> into an error with
+/// its BAKE code, and supports cancellation (Ctrl+C).
+/// </summary>
+public abstract class BakeryTask : Task, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    protected BakeryTask() : base(BakeryMessages.ResourceManager) { }
+
+    protected CancellationToken CancellationToken => _cancel.Token;
+
+    public void Cancel() => _cancel.Cancel();
+
+    public sealed override bool Execute()
+    {
+        try
+        {
+            ExecuteCore();
+        }
+        catch (BakeryException e)
+        {
+            LogDiagnostic(new BakeryDiagnostic(e.Code, true, e.Message));
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            Log.LogMessage(MessageImportance.High, "Bake cancelled.");
+            return false;
+        }
+        return !Log.HasLoggedErrors;
+    }
+
+    protected abstract void ExecuteCore();
+
+    protected void LogDiagnostic(BakeryDiagnostic diagnostic)
+    {
+        var file = BuildEngine?.ProjectFileOfTaskNode;
+        if (diagnostic.IsError)
+            Log.LogError(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
+        else
+            Log.LogWarning(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
+    }
+
+    protected static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+
+    protected static int ParseInt(string property, string? value, int fallback)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return fallback;
+        return int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed >= 0
+            ? parsed
+            : throw BakeryException.Create("BAKE502", property, value, "expected a whole number of days, 0 or more");
+    }
+}

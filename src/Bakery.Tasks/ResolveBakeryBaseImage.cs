@@ -1,0 +1,65 @@
+using Bakery.Core;
+using Bakery.Core.Descriptors;
+using Bakery.Core.Lifecycle;
+using Microsoft.Build.Framework;
+
+namespace Bakery.Tasks;
+
+/// <summary>
+/// Picks the one base image from the BakeryBaseImage items (or a knowingly untrusted ContainerBaseImage),
+/// validates its descriptor and gates on its lifecycle dates.
+/// </summary>
+public sealed class ResolveBakeryBaseImage : BakeryTask
+{
+    public ITaskItem[] BaseImages { get; set; } = [];
+
+    /// <summary>ContainerBaseImage as the project set it, before the SDK's defaulting.</summary>
+    public string? ContainerBaseImage { get; set; }
+
+    public bool AllowUntrustedBaseImage { get; set; }
+
+    /// <summary>Error (default) or Warning.</summary>
+    public string? DeprecatedBaseImage { get; set; }
+
+    public string? ExpiryWarningDays { get; set; }
+
+    /// <summary>BakeryNow: the date the lifecycle is judged at (ISO 8601); empty means now.</summary>
+    public string? Now { get; set; }
+
+    [Output] public string? BaseImageReference { get; private set; }
+    [Output] public string? BaseImageRegistry { get; private set; }
+    [Output] public string? DescriptorPath { get; private set; }
+    [Output] public string? PackageId { get; private set; }
+    [Output] public string? PackageVersion { get; private set; }
+    [Output] public string? LifecycleState { get; private set; }
+
+    protected override void ExecuteCore()
+    {
+        var items = BaseImages.Select(i => new BaseImageItem(i.ItemSpec, i.GetMetadata("Version"), i.GetMetadata("Descriptor"))).ToList();
+        var selection = BaseImageSelector.Select(items, ContainerBaseImage, AllowUntrustedBaseImage);
+        BaseImageReference = selection.Reference.ToString();
+        BaseImageRegistry = selection.Reference.Registry;
+
+        if (selection.Descriptor is not { } descriptor)
+        {
+            Log.LogMessage(MessageImportance.High, $"Bakery: baking on untrusted base image {BaseImageReference} (BakeryAllowUntrustedBaseImage=true); no lifecycle is known for it.");
+            LifecycleState = nameof(Core.Lifecycle.LifecycleState.Supported);
+            return;
+        }
+
+        DescriptorPath = items.First(i => i.PackageId.Equals(descriptor.Id, StringComparison.OrdinalIgnoreCase) || items.Count == 1).DescriptorPath;
+        PackageId = descriptor.Id;
+        PackageVersion = descriptor.Version;
+
+        var now = LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow);
+        var policy = new LifecyclePolicy
+        {
+            DeprecatedIsWarning = string.Equals(DeprecatedBaseImage?.Trim(), "Warning", StringComparison.OrdinalIgnoreCase),
+            ExpiryWarningDays = ParseInt("BakeryExpiryWarningDays", ExpiryWarningDays, 30),
+        };
+        var result = LifecycleEvaluator.Evaluate(descriptor, now, policy);
+        foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);
+        LifecycleState = result.State.ToString();
+        Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {result.State}.");
+    }
+}
