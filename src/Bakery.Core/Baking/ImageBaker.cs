@@ -167,7 +167,6 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         AddIfSet(labels, "org.opencontainers.image.version", request.Version);
         AddIfSet(labels, "org.opencontainers.image.revision", request.Revision);
         AddIfSet(labels, "org.opencontainers.image.source", request.Source);
-        AddIfSet(labels, "dev.bakery.build-id", request.BuildId);
         if (request.BaseImage.Descriptor is { } d) labels.Add(new("dev.bakery.base.package", $"{d.Id}/{d.Version}"));
         config.SetLabels(labels);
     }

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Bakery.Core.Descriptors;
+
+namespace Bakery.Tests.Infrastructure;
+
+/// <summary>
+/// A temporary folder with its own NuGet feed (the SDK under test plus base-image packages), its own
+/// package cache, and generated projects that use <c>Sdk="Bakery.Sdk"</c>.
+/// </summary>
+internal sealed class BakeryWorkspace : IDisposable
+{
+    public string Root { get; }
+    public string Feed => Path.Combine(Root, "feed");
+    public string Packages => Path.Combine(Root, "packages");
+
+    public BakeryWorkspace(string name)
+    {
+        Root = TestPaths.NewTempDirectory(name);
+        Directory.CreateDirectory(Feed);
+        File.Copy(SdkPackage.NupkgPath, Path.Combine(Feed, Path.GetFileName(SdkPackage.NupkgPath)));
+        File.WriteAllText(Path.Combine(Root, "global.json"),
+            JsonSerializer.Serialize(new { msbuild_sdks = new Dictionary<string, string> { ["Bakery.Sdk"] = SdkPackage.Version } }).Replace("msbuild_sdks", "msbuild-sdks"));
+        File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="test-feed" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+    }
+
+    public void AddBasePackage(BaseImageDescriptor descriptor) => BasePackageWriter.Write(Feed, descriptor);
+
+    /// <summary>A console app; <paramref name="body"/> is extra XML inside &lt;Project&gt;.</summary>
+    public string CreateProject(string name, string body = "", string program = "")
+    {
+        var dir = Path.Combine(Root, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, $"{name}.csproj"), $"""
+            <Project Sdk="Bakery.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Version>1.0.0</Version>
+                <ContainerRepository>tests/{name.ToLowerInvariant()}</ContainerRepository>
+              </PropertyGroup>
+            {body}
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(dir, "Program.cs"), string.IsNullOrEmpty(program) ? $"System.Console.WriteLine(\"hello from {name}\");\n" : program);
+        return dir;
+    }
+
+    public static string BaseReference(string id, string version) =>
+        $"""  <ItemGroup><PackageReference Include="{id}" Version="{version}" /></ItemGroup>""";
+
+    public ProcessResult Dotnet(string verb, string projectDir, IEnumerable<string> properties, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+        {
+            ["NUGET_PACKAGES"] = Packages,
+        };
+        var args = new List<string> { verb, projectDir, "-nr:false", "-nologo", "-clp:NoSummary" };
+        args.AddRange(properties.Select(p => "-p:" + p));
+        return ProcessRunner.Run("dotnet", args, Root, env, TimeSpan.FromMinutes(5));
+    }
+
+    public ProcessResult Bake(string projectDir, params string[] properties) =>
+        Dotnet("publish", projectDir, ["BakeImage=true", .. properties]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

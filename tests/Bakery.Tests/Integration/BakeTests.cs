@@ -1,0 +1,246 @@
+using System.Text.Json;
+using Bakery.Oci.Model;
+using Bakery.Oci.Registry;
+using Bakery.Tests.Infrastructure;
+
+namespace Bakery.Tests.Integration;
+
+/// <summary>Real `dotnet publish -p:BakeImage=true` of generated projects against a real registry.</summary>
+[TestClass]
+[TestCategory("Integration")]
+public sealed class BakeTests
+{
+    private static RegistryProcess s_registry = null!;
+    private static BakeryWorkspace s_workspace = null!;
+    private static TestImages.PushedImage s_base = null!;
+    private const string BaseId = "Tests.BaseImages.Runtime";
+
+    [ClassInitialize]
+    public static async Task Initialize(TestContext _)
+    {
+        s_registry = RegistryProcess.Start();
+        s_workspace = new BakeryWorkspace("bake");
+        s_base = await TestImages.PushBaseAsync(s_registry.Address, "base/runtime", "bake-tests");
+        var far = DateTimeOffset.UtcNow.AddYears(1);
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(BaseId, "1.0.0", s_base, expires: far));
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(BaseId, "0.9.0", s_base,
+            expires: new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero), deprecated: new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            successor: $"{BaseId} 1.0.0"));
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(BaseId, "0.9.5", s_base,
+            expires: far, deprecated: new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero)));
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(BaseId, "0.9.8", s_base, expires: DateTimeOffset.UtcNow.AddDays(10)));
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_workspace?.Dispose();
+        s_registry?.Dispose();
+    }
+
+    private static string Project(string name, string baseVersion = "1.0.0", string extra = "") =>
+        s_workspace.CreateProject(name, BakeryWorkspace.BaseReference(BaseId, baseVersion) + "\n" + extra);
+
+    private static RegistryClient Client() => new(s_registry.Address);
+
+    private static async Task<(ImageManifest Manifest, ImageConfig Config, Digest Digest)> ReadImage(string repository, string tag)
+    {
+        using var client = Client();
+        var fetched = await client.GetManifestAsync(repository, tag);
+        var manifest = fetched.Parse();
+        var config = ImageConfig.Parse(await client.GetBlobAsync(repository, manifest.Config!.ParsedDigest));
+        return (manifest, config, fetched.Digest);
+    }
+
+    [TestMethod]
+    public async Task Bake_pushes_an_image_on_the_pinned_base_with_app_and_local_layers()
+    {
+        var dir = Project("webby", extra: """
+              <ItemGroup>
+                <BakeryLayer Include="motd.txt" Destination="/etc/webby/" Layer="config" />
+                <ContainerEnvironmentVariable Include="WEBBY_MODE" Value="baked" />
+                <ContainerPort Include="8080" Type="tcp" />
+                <ContainerLabel Include="org.example.team" Value="platform" />
+              </ItemGroup>
+            """);
+        File.WriteAllText(Path.Combine(dir, "motd.txt"), "hello");
+
+        var result = s_workspace.Bake(dir, "BakeryBuildId=41");
+
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        var (manifest, config, digest) = await ReadImage("tests/webby", "1.0.0-build.41");
+        Assert.HasCount(3, manifest.Layers!, "base layer + config layer + app layer");
+        Assert.AreEqual(s_base.Manifest.Layers![0].Digest, manifest.Layers![0].Digest, "the base layer is reused as is");
+        CollectionAssert.AreEqual(new[] { "dotnet", "/app/webby.dll" }, config.Entrypoint.ToArray());
+        Assert.AreEqual("/app/", config.WorkingDir);
+        Assert.AreEqual("1654", config.User, "the base image's user is kept");
+        Assert.AreEqual("baked", config.Environment["WEBBY_MODE"]);
+        Assert.AreEqual("bake-tests", config.Environment["BASE_MARKER"], "base environment survives");
+        CollectionAssert.Contains(config.ExposedPorts.ToList(), "8080/tcp");
+        Assert.AreEqual(s_base.Digest.ToString(), config.Labels["org.opencontainers.image.base.digest"]);
+        Assert.AreEqual($"{s_registry.Address}/base/runtime", config.Labels["org.opencontainers.image.base.name"]);
+        Assert.AreEqual("1.0.0", config.Labels["org.opencontainers.image.version"]);
+        Assert.AreEqual("1970-01-01T00:00:00Z", config.Labels["org.opencontainers.image.created"]);
+        Assert.AreEqual("platform", config.Labels["org.example.team"]);
+        Assert.AreEqual($"{BaseId}/1.0.0", config.Labels["dev.bakery.base.package"]);
+        Assert.HasCount(3, config.DiffIds, "one diff id per layer");
+
+        using var client = Client();
+        var tags = await client.ListTagsAsync("tests/webby");
+        CollectionAssert.AreEquivalent(new[] { "1.0.0", "1.0.0-build.41" }, tags.ToArray());
+        Assert.IsTrue(await client.ManifestExistsAsync("tests/webby", digest.ToString()));
+
+        var report = Path.Combine(dir, "obj", "Release", "net10.0", "bakery", "bakery-report.json");
+        if (!File.Exists(report)) report = Path.Combine(dir, "obj", "Debug", "net10.0", "bakery", "bakery-report.json");
+        Assert.IsTrue(File.Exists(report), "bakery-report.json is written under obj/");
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.AreEqual(digest.ToString(), doc.RootElement.GetProperty("digest").GetString());
+        Assert.IsTrue(File.Exists(Path.ChangeExtension(report, ".md")));
+        StringAssert.Contains(result.Output, $"Baked {s_registry.Address}/tests/webby@{digest}");
+    }
+
+    [TestMethod]
+    public async Task Two_bakes_of_the_same_source_give_one_digest_and_the_second_uploads_nothing()
+    {
+        var dir = Project("repro");
+        var first = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreEqual(0, first.ExitCode, first.Output);
+        var second = s_workspace.Bake(dir, "BakeryBuildId=2");
+        Assert.AreEqual(0, second.ExitCode, second.Output);
+
+        var one = await ReadImage("tests/repro", "1.0.0-build.1");
+        var two = await ReadImage("tests/repro", "1.0.0-build.2");
+        Assert.AreEqual(one.Digest, two.Digest, "same inputs, same digest, whatever the build id");
+        StringAssert.Contains(second.Output, "pushed   0 blob(s), 0 B");
+    }
+
+    [TestMethod]
+    public async Task Expired_base_fails_with_BAKE101_and_pushes_nothing()
+    {
+        var dir = Project("expired", baseVersion: "0.9.0");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=5");
+
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE101");
+        StringAssert.Contains(result.Output, "expired on 2026-02-01");
+        StringAssert.Contains(result.Output, $"Its successor is {BaseId} 1.0.0");
+        using var client = Client();
+        Assert.IsEmpty(await client.ListTagsAsync("tests/expired"), "nothing may be pushed for a failed bake");
+    }
+
+    [TestMethod]
+    public void Deprecated_base_fails_with_BAKE102_unless_downgraded_to_a_warning()
+    {
+        var dir = Project("deprecated", baseVersion: "0.9.5");
+        var failing = s_workspace.Bake(dir, "BakeryBuildId=6");
+        Assert.AreNotEqual(0, failing.ExitCode, failing.Output);
+        StringAssert.Contains(failing.Output, "error BAKE102");
+
+        var warned = s_workspace.Bake(dir, "BakeryBuildId=6", "BakeryDeprecatedBaseImage=Warning");
+        Assert.AreEqual(0, warned.ExitCode, warned.Output);
+        StringAssert.Contains(warned.Output, "warning BAKE102");
+    }
+
+    [TestMethod]
+    public void BakeryNow_moves_the_clock_so_a_supported_base_is_judged_expired()
+    {
+        var dir = Project("clock");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=7", $"BakeryNow={DateTimeOffset.UtcNow.AddYears(2):yyyy-MM-dd}");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE101");
+    }
+
+    [TestMethod]
+    public void Base_expiring_soon_warns_with_BAKE111_and_still_bakes()
+    {
+        var dir = Project("soon", baseVersion: "0.9.8");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=8");
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "warning BAKE111");
+    }
+
+    [TestMethod]
+    public async Task Latest_tag_is_refused_with_BAKE401()
+    {
+        var dir = Project("latest", extra: "  <PropertyGroup><ContainerImageTag>latest</ContainerImageTag></PropertyGroup>");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=9");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE401");
+        using var client = Client();
+        Assert.IsEmpty(await client.ListTagsAsync("tests/latest"));
+
+        var allowed = s_workspace.Bake(dir, "BakeryBuildId=9", "BakeryAllowLatestTag=true");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        CollectionAssert.Contains((await client.ListTagsAsync("tests/latest")).ToList(), "latest");
+    }
+
+    [TestMethod]
+    public void CI_build_number_from_the_environment_becomes_the_tag()
+    {
+        var dir = Project("citag");
+        var result = s_workspace.Dotnet("publish", dir, ["BakeImage=true"], new Dictionary<string, string> { ["GITHUB_RUN_NUMBER"] = "314" });
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "1.0.0-build.314");
+    }
+
+    [TestMethod]
+    public void No_base_image_package_is_BAKE201()
+    {
+        var dir = s_workspace.CreateProject("nobase");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE201");
+    }
+
+    [TestMethod]
+    public void Two_base_image_packages_are_BAKE202()
+    {
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor("Tests.BaseImages.Other", "1.0.0", s_base, expires: DateTimeOffset.UtcNow.AddYears(1)));
+        var dir = s_workspace.CreateProject("twobases",
+            BakeryWorkspace.BaseReference(BaseId, "1.0.0") + BakeryWorkspace.BaseReference("Tests.BaseImages.Other", "1.0.0"));
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE202");
+        StringAssert.Contains(result.Output, "Tests.BaseImages.Other");
+    }
+
+    [TestMethod]
+    public void Malformed_descriptor_is_BAKE203_naming_the_field()
+    {
+        var json = JsonSerializer.Serialize(BasePackageWriter.Descriptor("Tests.BaseImages.Broken", "1.0.0", s_base) with
+        {
+            Image = new Core.Descriptors.DescriptorImage { Registry = s_registry.Address, Repository = "base/runtime", Digest = "" },
+        });
+        BasePackageWriter.WriteRaw(s_workspace.Feed, "Tests.BaseImages.Broken", "1.0.0", json);
+        var dir = s_workspace.CreateProject("broken", BakeryWorkspace.BaseReference("Tests.BaseImages.Broken", "1.0.0"));
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE203");
+        StringAssert.Contains(result.Output, "'image.digest'");
+    }
+
+    [TestMethod]
+    public void Hand_set_ContainerBaseImage_is_BAKE205_unless_allowed()
+    {
+        var dir = s_workspace.CreateProject("untrusted",
+            $"  <PropertyGroup><ContainerBaseImage>{s_base.Reference}</ContainerBaseImage></PropertyGroup>");
+        var refused = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, refused.ExitCode, refused.Output);
+        StringAssert.Contains(refused.Output, "error BAKE205");
+
+        var allowed = s_workspace.Bake(dir, "BakeryBuildId=1", "BakeryAllowUntrustedBaseImage=true");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        StringAssert.Contains(allowed.Output, "untrusted base image");
+    }
+
+    [TestMethod]
+    public void Plain_build_and_publish_without_BakeImage_behave_like_Microsoft_NET_Sdk()
+    {
+        // An expired base and no registry contact: without BakeImage nothing of Bakery runs.
+        var dir = Project("plain", baseVersion: "0.9.0");
+        var build = s_workspace.Dotnet("publish", dir, []);
+        Assert.AreEqual(0, build.ExitCode, build.Output);
+        Assert.DoesNotContain("BAKE", build.Output);
+        Assert.IsTrue(File.Exists(Path.Combine(dir, "bin", "Release", "net10.0", "publish", "plain.dll")));
+    }
+}
