@@ -49,12 +49,7 @@ public sealed class RegistryClient : IDisposable
 
     public async Task<FetchedManifest> GetManifestAsync(string repository, string reference, CancellationToken ct = default)
     {
-        using var response = await SendAsync(repository, Pull(repository), () =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, Endpoint($"{repository}/manifests/{reference}"));
-            foreach (var type in MediaTypes.ManifestAccept) request.Headers.Accept.ParseAdd(type);
-            return request;
-        }, ct);
+        using var response = await SendAsync(repository, Pull(repository), () => ManifestRequest(HttpMethod.Get, repository, reference), ct);
         if (response.StatusCode == HttpStatusCode.NotFound)
             throw new RegistryException(RegistryFailure.NotFound, Registry, repository, $"{Registry}/{repository}:{reference} does not exist.", 404);
         await EnsureSuccessAsync(response, repository, $"read manifest {reference}");
@@ -74,12 +69,7 @@ public sealed class RegistryClient : IDisposable
 
     public async Task<bool> ManifestExistsAsync(string repository, string reference, CancellationToken ct = default)
     {
-        using var response = await SendAsync(repository, Pull(repository), () =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Head, Endpoint($"{repository}/manifests/{reference}"));
-            foreach (var type in MediaTypes.ManifestAccept) request.Headers.Accept.ParseAdd(type);
-            return request;
-        }, ct);
+        using var response = await SendAsync(repository, Pull(repository), () => ManifestRequest(HttpMethod.Head, repository, reference), ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return false;
         await EnsureSuccessAsync(response, repository, $"check manifest {reference}");
         return true;
@@ -258,6 +248,13 @@ public sealed class RegistryClient : IDisposable
         return doc.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == System.Text.Json.JsonValueKind.Array
             ? tags.EnumerateArray().Select(t => t.GetString() ?? "").Where(t => t.Length > 0).ToList()
             : [];
+    }
+
+    private HttpRequestMessage ManifestRequest(HttpMethod method, string repository, string reference)
+    {
+        var request = new HttpRequestMessage(method, Endpoint($"{repository}/manifests/{reference}"));
+        foreach (var type in MediaTypes.ManifestAccept) request.Headers.Accept.ParseAdd(type);
+        return request;
     }
 
     private static string Pull(string repository) => $"repository:{repository}:pull";
