@@ -21,10 +21,12 @@ public sealed class BakeContainerImage : BakeryTask
     public string? DescriptorPath { get; set; }
     public string? PackageId { get; set; }
     public string? LifecycleState { get; set; }
+    public bool IsUpstream { get; set; }
 
     public string? TargetRegistry { get; set; }
     [Required] public string Repository { get; set; } = "";
-    [Required] public string PublishDirectory { get; set; } = "";
+    /// <summary>The published app; empty for base images, which add no app layer.</summary>
+    public string? PublishDirectory { get; set; }
     public string? WorkingDirectory { get; set; }
 
     public ITaskItem[] Entrypoint { get; set; } = [];
@@ -38,6 +40,9 @@ public sealed class BakeContainerImage : BakeryTask
     public ITaskItem[] Ports { get; set; } = [];
     public ITaskItem[] Labels { get; set; } = [];
     public ITaskItem[] Layers { get; set; } = [];
+
+    /// <summary>BakeryRun items: Command metadata (or the item itself), optional User and Timeout (seconds).</summary>
+    public ITaskItem[] RunSteps { get; set; } = [];
     public string? RuntimeIdentifier { get; set; }
 
     [Required] public string Version { get; set; } = "";
@@ -82,13 +87,14 @@ public sealed class BakeContainerImage : BakeryTask
         var created = ParseSourceDateEpoch();
         var request = new BakeRequest
         {
-            BaseImage = new BaseImageSelection(baseRef, descriptor),
+            BaseImage = new BaseImageSelection(baseRef, descriptor, IsUpstream),
             TargetRegistry = registry,
             TargetRepository = repository,
             Tags = tags.Tags,
-            AppDirectory = PublishDirectory,
+            AppDirectory = string.IsNullOrWhiteSpace(PublishDirectory) ? null : PublishDirectory,
             AppDestination = string.IsNullOrWhiteSpace(WorkingDirectory) ? "/app" : WorkingDirectory,
             LocalLayers = LocalLayers(),
+            RunSteps = RunSteps.Select(ToRunStep).ToList(),
             Container = new ContainerSettings
             {
                 Entrypoint = Values(Entrypoint),
@@ -160,6 +166,17 @@ public sealed class BakeContainerImage : BakeryTask
         }
         return groups.Select(g => new LocalLayer(g.Name, g.Sources)).ToList();
     }
+
+    private static Core.Running.RunStep ToRunStep(ITaskItem item)
+    {
+        var command = item.GetMetadata("Command");
+        if (string.IsNullOrWhiteSpace(command)) command = item.ItemSpec;
+        var timeout = item.GetMetadata("Timeout");
+        var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : ParseInt("BakeryRun Timeout", timeout, 600);
+        return new Core.Running.RunStep(command, NullIfEmpty(item.GetMetadata("User")), TimeSpan.FromSeconds(seconds));
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static UnixFileMode? ParseMode(ITaskItem item)
     {

@@ -13,6 +13,9 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 {
     public ITaskItem[] BaseImages { get; set; } = [];
 
+    /// <summary>BakeryUpstream items: a global bakery's pinned upstream image.</summary>
+    public ITaskItem[] Upstreams { get; set; } = [];
+
     /// <summary>ContainerBaseImage as the project set it, before the SDK's defaulting.</summary>
     public string? ContainerBaseImage { get; set; }
 
@@ -32,18 +35,25 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
     [Output] public string? PackageId { get; private set; }
     [Output] public string? PackageVersion { get; private set; }
     [Output] public string? LifecycleState { get; private set; }
+    [Output] public bool IsUpstream { get; private set; }
 
     protected override void ExecuteCore()
     {
         var items = BaseImages.Select(i => new BaseImageItem(i.ItemSpec, i.GetMetadata("Version"), i.GetMetadata("Descriptor"))).ToList();
-        var selection = BaseImageSelector.Select(items, ContainerBaseImage, AllowUntrustedBaseImage);
+        var selection = BaseImageSelector.Select(items, ContainerBaseImage, AllowUntrustedBaseImage, Upstreams.Select(u => u.ItemSpec).ToList());
         BaseImageReference = selection.Reference.ToString();
         BaseImageRegistry = selection.Reference.Registry;
+        IsUpstream = selection.IsUpstream;
+        LifecycleState = nameof(Core.Lifecycle.LifecycleState.Supported);
+        if (selection.IsUpstream)
+        {
+            Log.LogMessage(MessageImportance.Normal, $"Bakery: baking on upstream image {BaseImageReference}.");
+            return;
+        }
 
         if (selection.Descriptor is not { } descriptor)
         {
             Log.LogMessage(MessageImportance.High, $"Bakery: baking on untrusted base image {BaseImageReference} (BakeryAllowUntrustedBaseImage=true); no lifecycle is known for it.");
-            LifecycleState = nameof(Core.Lifecycle.LifecycleState.Supported);
             return;
         }
 

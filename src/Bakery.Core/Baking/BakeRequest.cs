@@ -33,10 +33,13 @@ public sealed record BakeRequest
     public required string TargetRepository { get; init; }
     public required IReadOnlyList<string> Tags { get; init; }
 
-    /// <summary>The published app; becomes the top layer at <see cref="AppDestination"/>.</summary>
-    public required string AppDirectory { get; init; }
-    public required string AppDestination { get; init; }
+    /// <summary>The published app; becomes the top layer at <see cref="AppDestination"/>. Null for base images.</summary>
+    public string? AppDirectory { get; init; }
+    public string AppDestination { get; init; } = "/app";
     public IReadOnlyList<LocalLayer> LocalLayers { get; init; } = [];
+
+    /// <summary>BakeryRun steps, run after the local layers and before the app layer.</summary>
+    public IReadOnlyList<Running.RunStep> RunSteps { get; init; } = [];
     public ContainerSettings Container { get; init; } = new();
 
     /// <summary>Project version, revision and source for the OCI labels.</summary>

@@ -4,7 +4,11 @@ namespace Bakery.Core.Baking;
 
 public sealed record LayerReport(string Name, string Digest, long Size, string Origin);
 
-public sealed record PushStatistics(int BlobsUploaded, int BlobsMounted, int BlobsSkipped, long BytesUploaded);
+public sealed record PushStatistics(int BlobsUploaded, int BlobsMounted, int BlobsSkipped, long BytesUploaded)
+{
+    public PushStatistics Add(PushStatistics other) => new(BlobsUploaded + other.BlobsUploaded, BlobsMounted + other.BlobsMounted,
+        BlobsSkipped + other.BlobsSkipped, BytesUploaded + other.BytesUploaded);
+}
 
 public sealed record BakeResult
 {
@@ -16,7 +20,8 @@ public sealed record BakeResult
     public required string BaseImage { get; init; }
     public required string BaseDigest { get; init; }
     public string? BasePackage { get; init; }
-    public IReadOnlyList<string> Lineage { get; init; } = [];
+    /// <summary>Ancestors, nearest first: the base image itself, then its package's lineage.</summary>
+    public IReadOnlyList<Descriptors.LineageEntry> Lineage { get; init; } = [];
     public LifecycleState Lifecycle { get; init; }
     public DateTimeOffset? BaseExpiresOn { get; init; }
     public required IReadOnlyList<LayerReport> Layers { get; init; }

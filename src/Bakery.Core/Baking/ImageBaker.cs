@@ -28,6 +28,15 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         var (baseManifest, baseDigest, baseConfigBytes) = await FetchBaseAsync(baseClient, request, ct);
         var flavour = baseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
 
+        var config = ImageConfig.Parse(baseConfigBytes);
+        if (request.BaseImage.IsUpstream)
+        {
+            var facts = UpstreamValidator.Inspect(baseRef.ToString(), baseManifest, config);
+            if (!facts.IsValid) throw BakeryException.Create("BAKE210", baseRef, string.Join("; ", facts.Problems));
+            log.Info($"Upstream {facts.Platform}, created {facts.Created}, {facts.LayerCount} layer(s), {facts.CompressedSize:N0} bytes compressed, history of {facts.HistoryLength}");
+        }
+        var platform = new Platform { Os = config.Os ?? request.Platform.Os, Architecture = config.Architecture ?? request.Platform.Architecture };
+
         var writer = new DeterministicLayerWriter(blobDirectory, new LayerOptions { ModificationTime = request.Created });
         var added = new List<(string Name, LayerBlob Blob)>();
         foreach (var layer in request.LocalLayers)
@@ -35,49 +44,58 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             var blob = WriteLayer(writer, layer.Name, layer.Sources);
             added.Add(($"layer {layer.Name}", blob));
         }
-        var app = WriteLayer(writer, "app", [new LayerSource(request.AppDirectory, request.AppDestination)]);
-        added.Add(("app", app));
 
-        var config = ImageConfig.Parse(baseConfigBytes);
-        var platform = new Platform { Os = config.Os ?? request.Platform.Os, Architecture = config.Architecture ?? request.Platform.Architecture };
-        ApplySettings(config, request, baseRef, baseDigest);
-        foreach (var (name, blob) in added)
-            config.AddLayer(blob.DiffId, $"bakery: {name} ({blob.EntryCount} entries)", request.Created);
-        var configBytes = config.ToBytes();
-        var configDigest = Digest.Compute(configBytes);
+        var push = new PushStatistics(0, 0, 0, 0);
+        Composed Compose() => ComposeImage(baseConfigBytes, baseManifest, added, request, flavour, baseDigest);
+        async Task PushBlobs(Composed composed) =>
+            push = push.Add(await PushAsync(request, baseClient, target, sameRegistry, baseManifest, added, blobDirectory, composed.ConfigBytes, composed.ConfigDigest, image, ct));
 
-        var layerType = MediaTypes.LayerFor(flavour);
-        var layers = (baseManifest.Layers ?? []).Concat(added.Select(a => new OciDescriptor
+        if (request.RunSteps.Count > 0)
         {
-            MediaType = layerType,
-            Digest = a.Blob.Digest.ToString(),
-            Size = a.Blob.Size,
-        })).ToList();
-        var manifest = new ImageManifest
-        {
-            SchemaVersion = 2,
-            MediaType = flavour,
-            Config = new OciDescriptor { MediaType = MediaTypes.ConfigFor(flavour), Digest = configDigest.ToString(), Size = configBytes.Length },
-            Layers = layers,
-        };
-        var manifestBytes = manifest.ToBytes();
-        var digest = Digest.Compute(manifestBytes);
-        log.Info($"Image {image}@{digest} ({added.Count} new layer(s) on {baseManifest.Layers?.Count ?? 0} base layer(s))");
-
-        var stats = await PushAsync(request, baseClient, target, sameRegistry, baseManifest, added, blobDirectory, configBytes, configDigest, image, ct);
-        try
-        {
-            await target.PutManifestAsync(request.TargetRepository, digest.ToString(), manifestBytes, flavour, ct);
-            foreach (var tag in request.Tags)
+            using var runner = new Running.DockerRunStepExecutor(log);
+            var cache = new Running.RunStepCache(Path.Combine(request.WorkDirectory, "run-cache"), blobDirectory);
+            foreach (var step in request.RunSteps)
             {
-                await target.PutManifestAsync(request.TargetRepository, tag, manifestBytes, flavour, ct);
-                log.Info($"Tagged {image}:{tag}");
+                var key = Running.RunStepCache.Key(baseDigest, added.Select(a => a.Blob.DiffId), step);
+                var blob = cache.TryGet(key);
+                if (blob is null)
+                {
+                    await runner.EnsureAvailableAsync(ct);
+                    var soFar = Compose();
+                    await PushBlobs(soFar);
+                    await PutManifest(target, request.TargetRepository, soFar.Digest.ToString(), soFar.Bytes, flavour, image, ct);
+                    var staging = Path.Combine(request.WorkDirectory, "run-staging", key[..16]);
+                    try
+                    {
+                        var entries = await runner.RunAsync($"{request.TargetRegistry}/{request.TargetRepository}@{soFar.Digest}", step, staging, ct);
+                        blob = writer.Write(entries);
+                    }
+                    finally
+                    {
+                        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+                    }
+                    cache.Save(key, blob);
+                }
+                else log.Info($"RUN {step.Display} (cached: {blob.Digest.Hex[..12]})");
+                added.Add(($"run {step.Display}", blob));
             }
         }
-        catch (RegistryException e)
+
+        if (request.AppDirectory is { } appDirectory)
+            added.Add(("app", WriteLayer(writer, "app", [new LayerSource(appDirectory, request.AppDestination)])));
+
+        var final = Compose();
+        var digest = final.Digest;
+        log.Info($"Image {image}@{digest} ({added.Count} new layer(s) on {baseManifest.Layers?.Count ?? 0} base layer(s))");
+        await PushBlobs(final);
+        await PutManifest(target, request.TargetRepository, digest.ToString(), final.Bytes, flavour, image, ct);
+        foreach (var tag in request.Tags)
         {
-            throw RegistryErrors.WhilePushing(e, image);
+            await PutManifest(target, request.TargetRepository, tag, final.Bytes, flavour, image, ct);
+            log.Info($"Tagged {image}:{tag}");
         }
+        var stats = push;
+        var configDigest = final.ConfigDigest;
 
         var descriptor = request.BaseImage.Descriptor;
         return new BakeResult
@@ -90,7 +108,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             BaseImage = $"{baseRef.Registry}/{baseRef.Repository}",
             BaseDigest = baseDigest.ToString(),
             BasePackage = descriptor is null ? null : $"{descriptor.Id} {descriptor.Version}",
-            Lineage = Lineage(request, baseDigest).Select(l => $"{l.Repository}@{l.Digest}" + (l.PackageId is null ? "" : $" ({l.PackageId} {l.PackageVersion})")).ToList(),
+            Lineage = Lineage(request, baseDigest),
             Lifecycle = lifecycle,
             BaseExpiresOn = descriptor?.Lifecycle.ExpiresOn,
             Layers = (baseManifest.Layers ?? []).Select(l => new LayerReport("base", l.Digest, l.Size, "base"))
@@ -99,6 +117,41 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Platform = platform.ToString(),
             BuildId = request.BuildId,
         };
+    }
+
+    private sealed record Composed(byte[] Bytes, Digest Digest, byte[] ConfigBytes, Digest ConfigDigest);
+
+    /// <summary>The config and manifest for the base plus the layers added so far.</summary>
+    private static Composed ComposeImage(byte[] baseConfigBytes, ImageManifest baseManifest, List<(string Name, LayerBlob Blob)> added,
+        BakeRequest request, string flavour, Digest baseDigest)
+    {
+        var config = ImageConfig.Parse(baseConfigBytes);
+        ApplySettings(config, request, request.BaseImage.Reference, baseDigest);
+        foreach (var (name, blob) in added)
+            config.AddLayer(blob.DiffId, $"bakery: {name} ({blob.EntryCount} entries)", request.Created);
+        var configBytes = config.ToBytes();
+        var configDigest = Digest.Compute(configBytes);
+        var layerType = MediaTypes.LayerFor(flavour);
+        var manifest = new ImageManifest
+        {
+            SchemaVersion = 2,
+            MediaType = flavour,
+            Config = new OciDescriptor { MediaType = MediaTypes.ConfigFor(flavour), Digest = configDigest.ToString(), Size = configBytes.Length },
+            Layers = (baseManifest.Layers ?? []).Concat(added.Select(a => new OciDescriptor
+            {
+                MediaType = layerType,
+                Digest = a.Blob.Digest.ToString(),
+                Size = a.Blob.Size,
+            })).ToList(),
+        };
+        var bytes = manifest.ToBytes();
+        return new Composed(bytes, Digest.Compute(bytes), configBytes, configDigest);
+    }
+
+    private static async Task PutManifest(RegistryClient target, string repository, string reference, byte[] bytes, string mediaType, string image, CancellationToken ct)
+    {
+        try { await target.PutManifestAsync(repository, reference, bytes, mediaType, ct); }
+        catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, image); }
     }
 
     private LayerBlob WriteLayer(DeterministicLayerWriter writer, string name, IReadOnlyList<LayerSource> sources)
@@ -168,11 +221,12 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         AddIfSet(labels, "org.opencontainers.image.revision", request.Revision);
         AddIfSet(labels, "org.opencontainers.image.source", request.Source);
         if (request.BaseImage.Descriptor is { } d) labels.Add(new("dev.bakery.base.package", $"{d.Id}/{d.Version}"));
+        if (request.BaseImage.IsUpstream) labels.Add(new("dev.bakery.origin.upstream", $"{baseRef.Registry}/{baseRef.Repository}@{baseDigest}"));
         config.SetLabels(labels);
     }
 
     /// <summary>Ancestors, nearest first: the base itself, then the lineage its package recorded.</summary>
-    private static List<Descriptors.LineageEntry> Lineage(BakeRequest request, Digest baseDigest)
+    internal static List<Descriptors.LineageEntry> Lineage(BakeRequest request, Digest baseDigest)
     {
         var d = request.BaseImage.Descriptor;
         var reference = request.BaseImage.Reference;

@@ -5,17 +5,23 @@ namespace Bakery.Core.Descriptors;
 /// <summary>A <c>BakeryBaseImage</c> item as added by a base-image package's build/&lt;id&gt;.props.</summary>
 public sealed record BaseImageItem(string PackageId, string? Version, string DescriptorPath);
 
-/// <summary>The base image a bake starts from: trusted (from a package descriptor) or knowingly untrusted.</summary>
-public sealed record BaseImageSelection(ImageReference Reference, BaseImageDescriptor? Descriptor)
+/// <summary>
+/// The base image a bake starts from: from a package descriptor, a pinned upstream (base-image
+/// projects of a global bakery), or knowingly untrusted.
+/// </summary>
+public sealed record BaseImageSelection(ImageReference Reference, BaseImageDescriptor? Descriptor, bool IsUpstream = false)
 {
-    public bool IsTrusted => Descriptor is not null;
+    public bool IsTrusted => Descriptor is not null || IsUpstream;
 }
 
 public static class BaseImageSelector
 {
     /// <param name="containerBaseImage">ContainerBaseImage as the project author set it (before the SDK's own defaulting).</param>
-    public static BaseImageSelection Select(IReadOnlyList<BaseImageItem> items, string? containerBaseImage, bool allowUntrusted)
+    public static BaseImageSelection Select(IReadOnlyList<BaseImageItem> items, string? containerBaseImage, bool allowUntrusted,
+        IReadOnlyList<string>? upstreams = null)
     {
+        if (upstreams is { Count: > 0 }) return SelectUpstream(upstreams, items);
+
         var distinct = items
             .GroupBy(i => i.PackageId, StringComparer.OrdinalIgnoreCase)
             .Select(g => g.First())
@@ -40,6 +46,17 @@ public static class BaseImageSelector
             > 1 => throw BakeryException.Create("BAKE202", string.Join(", ", distinct.Select(Describe))),
             _ => FromDescriptor(DescriptorReader.Load(distinct[0].DescriptorPath, Describe(distinct[0]))),
         };
+    }
+
+    /// <summary>A global bakery starts from exactly one upstream image, pinned by digest.</summary>
+    private static BaseImageSelection SelectUpstream(IReadOnlyList<string> upstreams, IReadOnlyList<BaseImageItem> items)
+    {
+        if (upstreams.Count > 1 || items.Count > 0)
+            throw BakeryException.Create("BAKE202", string.Join(", ", upstreams.Concat(items.Select(Describe))));
+        if (!ImageReference.TryParse(upstreams[0], out var reference, out var error))
+            throw BakeryException.Create("BAKE208", upstreams[0], error);
+        if (!reference!.IsPinned) throw BakeryException.Create("BAKE209", upstreams[0]);
+        return new BaseImageSelection(reference, null, IsUpstream: true);
     }
 
     private static BaseImageSelection FromDescriptor(BaseImageDescriptor d) =>

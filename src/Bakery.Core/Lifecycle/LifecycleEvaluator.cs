@@ -53,12 +53,15 @@ public static class LifecycleEvaluator
             : $"Its successor is {descriptor.Lifecycle.Successor}: update your PackageReference to it.";
 
     /// <summary>Parses BakeryNow: an ISO 8601 date or date-time; empty means the real clock.</summary>
-    public static DateTimeOffset ParseNow(string? value, DateTimeOffset realNow)
+    public static DateTimeOffset ParseNow(string? value, DateTimeOffset realNow) =>
+        string.IsNullOrWhiteSpace(value) ? realNow : ParseDate("BakeryNow", value);
+
+    /// <summary>An ISO 8601 date or date-time from a property; anything else is BAKE502 naming the property.</summary>
+    public static DateTimeOffset ParseDate(string property, string value)
     {
-        if (string.IsNullOrWhiteSpace(value)) return realNow;
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
             return parsed;
-        throw BakeryException.Create("BAKE502", "BakeryNow", value, "use an ISO 8601 date such as 2026-11-24 or 2026-11-24T10:00:00Z");
+        throw BakeryException.Create("BAKE502", property, value, "use an ISO 8601 date such as 2026-11-24 or 2026-11-24T10:00:00Z");
     }
 
     private static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

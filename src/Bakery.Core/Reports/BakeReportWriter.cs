@@ -28,6 +28,10 @@ public static class BakeReportWriter
 
     public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, Json);
 
+    public static BakeResult Read(string jsonPath) =>
+        JsonSerializer.Deserialize<BakeResult>(File.ReadAllText(jsonPath), Json)
+        ?? throw new InvalidDataException($"{jsonPath} is empty.");
+
     public static string ToMarkdown(BakeResult r)
     {
         var md = new StringBuilder();
@@ -47,7 +51,7 @@ public static class BakeReportWriter
         md.AppendLine();
         md.AppendLine("## Lineage");
         md.AppendLine();
-        foreach (var ancestor in r.Lineage) md.AppendLine($"- `{ancestor}`");
+        foreach (var a in r.Lineage) md.AppendLine($"- `{a.Repository}@{a.Digest}`{(a.PackageId is null ? "" : $" ({a.PackageId} {a.PackageVersion})")}");
         md.AppendLine();
         md.AppendLine("## Layers");
         md.AppendLine();

@@ -66,8 +66,8 @@ public sealed class DeterministicLayerWriter(string blobDirectory, LayerOptions 
         var tarEntry = new GnuTarEntry(type, name)
         {
             Mode = entry.Mode,
-            Uid = options.Uid,
-            Gid = options.Gid,
+            Uid = entry.Uid ?? options.Uid,
+            Gid = entry.Gid ?? options.Gid,
             UserName = "",
             GroupName = "",
             ModificationTime = options.ModificationTime,

@@ -8,7 +8,8 @@ public static class LayerPlan
 {
     public enum EntryKind { Directory, File, SymbolicLink }
 
-    public sealed record Entry(string Path, EntryKind Kind, UnixFileMode Mode, string? SourcePath, string? LinkTarget);
+    /// <summary>One tar entry. <paramref name="Uid"/>/<paramref name="Gid"/> override the layer's owner (kept from RUN steps).</summary>
+    public sealed record Entry(string Path, EntryKind Kind, UnixFileMode Mode, string? SourcePath, string? LinkTarget, int? Uid = null, int? Gid = null);
 
     private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101; // 0755
     private const UnixFileMode FileMode = (UnixFileMode)0b110_100_100; // 0644

@@ -29,6 +29,14 @@ public sealed class ImageConfig
     public IReadOnlyList<string> Entrypoint => Strings(Config["Entrypoint"]);
     public IReadOnlyList<string> Cmd => Strings(Config["Cmd"]);
 
+    public string? Created => (string?)_root["created"];
+
+    /// <summary>One flag per history entry: true for entries that made no layer (ENV, LABEL, …).</summary>
+    public IReadOnlyList<bool>? HistoryEmptyLayers =>
+        _root["history"] is JsonArray history
+            ? history.Select(h => h is JsonObject o && o["empty_layer"] is JsonValue v && v.TryGetValue<bool>(out var empty) && empty).ToList()
+            : null;
+
     public IReadOnlyList<string> DiffIds =>
         Strings((_root["rootfs"] as JsonObject)?["diff_ids"]);
 

@@ -1,0 +1,89 @@
+using System.Security;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Bakery.Core.Baking;
+
+namespace Bakery.Core.Descriptors;
+
+/// <summary>What a base-image package says about itself besides the bake: identity, dates, policies.</summary>
+public sealed record BaseImagePackageRequest
+{
+    public required string PackageId { get; init; }
+    public required string PackageVersion { get; init; }
+    public required BakeResult Bake { get; init; }
+    public required DateTimeOffset Published { get; init; }
+    public int? SupportDays { get; init; }
+    public DateTimeOffset? DeprecatedOn { get; init; }
+    public DateTimeOffset? ExpiresOn { get; init; }
+    public string? Successor { get; init; }
+    /// <summary>Package paths (bakery/verify/&lt;package id&gt;/&lt;file&gt;) of this image's and its ancestors' verification files.</summary>
+    public IReadOnlyList<string> VerifyFiles { get; init; } = [];
+    public string? Source { get; init; }
+    public string? Revision { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public string? User { get; init; }
+    public string? WorkDir { get; init; }
+}
+
+/// <summary>Builds and writes the descriptor (bakery/image.json) and build/&lt;id&gt;.props of a base-image package.</summary>
+public static class BaseImagePackage
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static BaseImageDescriptor CreateDescriptor(BaseImagePackageRequest r)
+    {
+        var slash = r.Bake.Image.IndexOf('/');
+        var expires = r.ExpiresOn ?? (r.SupportDays is { } days ? r.Published.AddDays(days) : null);
+        var descriptor = new BaseImageDescriptor
+        {
+            Id = r.PackageId,
+            Version = r.PackageVersion,
+            Image = new DescriptorImage
+            {
+                Registry = r.Bake.Image[..slash],
+                Repository = r.Bake.Image[(slash + 1)..],
+                Digest = r.Bake.Digest,
+                MediaType = r.Bake.MediaType,
+                Platform = r.Bake.Platform,
+                Size = r.Bake.TotalSize,
+            },
+            Lifecycle = new DescriptorLifecycle
+            {
+                Published = r.Published,
+                DeprecatedOn = r.DeprecatedOn,
+                ExpiresOn = expires,
+                Successor = string.IsNullOrWhiteSpace(r.Successor) ? null : r.Successor,
+            },
+            Lineage = r.Bake.Lineage,
+            Origin = new DescriptorOrigin { Source = r.Source, Revision = r.Revision, BuildId = r.Bake.BuildId },
+            Labels = r.Labels,
+            Verify = r.VerifyFiles,
+            Environment = new DescriptorEnvironment { User = r.User, WorkDir = r.WorkDir },
+        };
+        var problem = DescriptorReader.Validate(descriptor);
+        if (problem is not null) throw BakeryException.Create("BAKE406", $"{r.PackageId} {r.PackageVersion}", $"the descriptor would be invalid: {problem}.");
+        return descriptor;
+    }
+
+    /// <summary>Writes image.json and &lt;id&gt;.props into <paramref name="directory"/>; returns their paths.</summary>
+    public static (string Descriptor, string Props) Write(BaseImageDescriptor descriptor, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var descriptorPath = Path.Combine(directory, "image.json");
+        var propsPath = Path.Combine(directory, descriptor.Id + ".props");
+        File.WriteAllText(descriptorPath, JsonSerializer.Serialize(descriptor, Json));
+        File.WriteAllText(propsPath, $"""
+            <Project>
+              <!-- Added by base-image package {SecurityElement.Escape(descriptor.Id)} {SecurityElement.Escape(descriptor.Version)}: the image it pins is {SecurityElement.Escape(descriptor.PinnedReference)}. -->
+              <ItemGroup>
+                <BakeryBaseImage Include="{SecurityElement.Escape(descriptor.Id)}" Version="{SecurityElement.Escape(descriptor.Version)}" Descriptor="$(MSBuildThisFileDirectory)../bakery/image.json" />
+              </ItemGroup>
+            </Project>
+            """);
+        return (descriptorPath, propsPath);
+    }
+}
