@@ -7,7 +7,7 @@ push_upstream() {
   ensure_apt debootstrap
   log "Making the upstream OS image (samples/upstream/make-upstream.sh)"
   UPSTREAM_REF=$("$ROOT/samples/upstream/make-upstream.sh" "$REGISTRY" "$ARTIFACTS/cache/rootfs-bookworm")
-  [ -n "$UPSTREAM_REF" ] || die "the upstream image was not pushed"
+  [ -n "$UPSTREAM_REF" ] || { log "the upstream image was not pushed"; return 1; }
   log "Upstream: $UPSTREAM_REF"
 }
 

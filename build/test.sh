@@ -10,11 +10,22 @@ ensure_apt docker-registry apache2-utils docker.io debootstrap curl jq
 
 if start_dockerd; then
   start_registry
-  if push_upstream && push_runtime_base; then
-    export BAKERY_TEST_RUNTIME_BASE="$RUNTIME_REF"
+  # A real runtime base for the tests that run images and BakeryRun steps: the global sample, baked from debootstrap.
+  if push_upstream; then
+    export BAKERY_TEST_UPSTREAM="$UPSTREAM_REF"
+    samples_workspace "$ARTIFACTS/test-bases" "$(pack_sdk)"
+    if dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true \
+         -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=test >&2; then
+      BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')
+      export BAKERY_TEST_RUNTIME_BASE
+      log "Runtime base for tests: $BAKERY_TEST_RUNTIME_BASE"
+    else
+      log "warning: the runtime base sample did not bake; tests that run images will be skipped"
+    fi
   else
-    log "warning: no runtime base image could be made; tests that run images will be skipped"
+    log "warning: no upstream image could be made; tests that run images will be skipped"
   fi
+  unset NUGET_PACKAGES
 else
   log "warning: dockerd did not start (see $RUN_DIR/dockerd.log); tests that run images will be skipped"
 fi

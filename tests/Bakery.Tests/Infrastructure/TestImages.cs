@@ -14,7 +14,7 @@ internal static class TestImages
     }
 
     public static async Task<PushedImage> PushBaseAsync(string registry, string repository, string marker = "base",
-        RegistryClientOptions? options = null, IReadOnlyList<string>? entrypoint = null)
+        RegistryClientOptions? options = null, IReadOnlyList<string>? entrypoint = null, Action<JsonObject>? editConfig = null)
     {
         var work = TestPaths.NewTempDirectory("image");
         try
@@ -42,6 +42,7 @@ internal static class TestImages
             };
             if (entrypoint is not null)
                 ((JsonObject)config["config"]!)["Entrypoint"] = new JsonArray(entrypoint.Select(e => (JsonNode)JsonValue.Create(e)!).ToArray());
+            editConfig?.Invoke(config);
             var configBytes = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString());
             var configDigest = Digest.Compute(configBytes);
             var configPath = Path.Combine(blobs, configDigest.Hex);
