@@ -265,8 +265,8 @@ public sealed class SafeLayerReader
     private static string HeaderName(byte[] header)
     {
         var name = CString(header.AsSpan(0, 100));
-        var magic = Encoding.ASCII.GetString(header, 257, 5);
-        var prefix = magic == "ustar" ? CString(header.AsSpan(345, 155)) : "";
+        // POSIX ustar ("ustar\0") has a name prefix at 345; GNU ("ustar  \0") keeps times there instead.
+        var prefix = header.AsSpan(257, 6).SequenceEqual("ustar\0"u8) ? CString(header.AsSpan(345, 155)) : "";
         return prefix.Length > 0 ? $"{prefix}/{name}" : name;
     }
 

@@ -12,12 +12,12 @@ namespace Bakery.Tests.Integration;
 public sealed class DockerRunTests
 {
     [TestMethod]
-    [RequiresRuntimeBase]
+    [RequiresDockerImage(RequiresDockerImageAttribute.RuntimeBase)]
     public async Task Baked_app_runs_in_dockerd_on_the_runtime_base_image()
     {
         using var registry = RegistryProcess.Start();
         using var workspace = new BakeryWorkspace("docker");
-        var runtime = ImageReference.Parse(RequiresRuntimeBaseAttribute.RuntimeBase!);
+        var runtime = ImageReference.Parse(RequiresDockerImageAttribute.Image(RequiresDockerImageAttribute.RuntimeBase));
         workspace.AddBasePackage(new BaseImageDescriptor
         {
             Id = "Tests.BaseImages.DotnetRuntime",
@@ -37,7 +37,7 @@ public sealed class DockerRunTests
         var bake = workspace.Bake(dir, "BakeryBuildId=3", $"ContainerRegistry={registry.Address}");
         Assert.AreEqual(0, bake.ExitCode, bake.Output);
 
-        using var docker = RequiresRuntimeBaseAttribute.CreateClient();
+        using var docker = RequiresDockerImageAttribute.CreateClient();
         var image = $"{registry.Address}/tests/runme";
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image, Tag = "1.0.0-build.3" }, null, new Progress<JSONMessage>(), timeout.Token);

@@ -66,12 +66,15 @@ public sealed class SafeLayerReaderTests
             var src = Path.Combine(dir, "src", new string('p', 120));
             Directory.CreateDirectory(src);
             File.WriteAllText(Path.Combine(src, "a.txt"), "alpha");
-            var blob = new DeterministicLayerWriter(Path.Combine(dir, "blobs"), new LayerOptions()).Write([new LayerSource(Path.Combine(dir, "src"), "/app")]);
+            File.WriteAllText(Path.Combine(dir, "src", "short.txt"), "s");
+            var options = new LayerOptions { ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1700000000) };
+            var blob = new DeterministicLayerWriter(Path.Combine(dir, "blobs"), options).Write([new LayerSource(Path.Combine(dir, "src"), "/app")]);
             using var stream = File.OpenRead(blob.Path);
             var entries = new List<LayerEntry>();
             var count = SafeLayerReader.Read(stream, new LayerReadLimits(), (e, _) => entries.Add(e));
             Assert.AreEqual(blob.EntryCount, count);
             Assert.IsTrue(entries.Any(e => e.Path == $"app/{new string('p', 120)}/a.txt" && e.Size == 5));
+            Assert.IsTrue(entries.Any(e => e.Path == "app/short.txt"), "GNU headers carry times, not a name prefix: " + string.Join(", ", entries.Select(e => e.Path)));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -1,0 +1,50 @@
+using Docker.DotNet;
+
+namespace Bakery.Tests.Infrastructure;
+
+/// <summary>
+/// Runs a test only when a Docker daemon answers and ./build.sh test made the image named by
+/// <paramref name="variable"/> (BAKERY_TEST_UPSTREAM, BAKERY_TEST_RUNTIME_BASE); otherwise the test is
+/// reported as skipped with the reason.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+internal sealed class RequiresDockerImageAttribute : ConditionBaseAttribute
+{
+    public const string Upstream = "BAKERY_TEST_UPSTREAM";
+    public const string RuntimeBase = "BAKERY_TEST_RUNTIME_BASE";
+
+    private static readonly Lazy<string?> DaemonProblem = new(FindDaemonProblem);
+    private readonly string? _reason;
+
+    public RequiresDockerImageAttribute(string variable) : base(ConditionMode.Include)
+    {
+        _reason = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable))
+            ? $"Skipped: {variable} is not set. Run ./build.sh test, which starts dockerd and makes the images these tests run."
+            : DaemonProblem.Value;
+        IgnoreMessage = _reason;
+    }
+
+    public override bool IsConditionMet => _reason is null;
+
+    public override string GroupName => "DockerImages";
+
+    public static string Image(string variable) =>
+        Environment.GetEnvironmentVariable(variable) ?? throw new InvalidOperationException($"{variable} is not set.");
+
+    public static DockerClient CreateClient() =>
+        new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock")).CreateClient();
+
+    private static string? FindDaemonProblem()
+    {
+        try
+        {
+            using var client = CreateClient();
+            client.System.PingAsync().Wait(TimeSpan.FromSeconds(10));
+            return null;
+        }
+        catch (Exception e)
+        {
+            return $"Skipped: no Docker daemon answers on /var/run/docker.sock ({e.GetBaseException().Message}).";
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using Bakery.Oci.Layers;
+using Bakery.Oci.Registry;
+using Bakery.Tests.Infrastructure;
+
+namespace Bakery.Tests.Integration;
+
+/// <summary>BakeryRun steps: a command in a real dockerd container whose filesystem changes become a deterministic layer.</summary>
+[TestClass]
+[TestCategory("Integration")]
+public sealed class BakeryRunTests
+{
+    private static RegistryProcess s_registry = null!;
+    private static BakeryWorkspace s_workspace = null!;
+
+    [ClassInitialize]
+    public static void Initialize(TestContext _)
+    {
+        s_registry = RegistryProcess.Start();
+        s_workspace = new BakeryWorkspace("run");
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_workspace?.Dispose();
+        s_registry?.Dispose();
+    }
+
+    private static string RunProject(string name, string upstream, string command) =>
+        s_workspace.CreateProject(name, $"""
+              <PropertyGroup>
+                <BakeryImageKind>BaseImage</BakeryImageKind>
+                <ContainerRegistry>{s_registry.Address}</ContainerRegistry>
+              </PropertyGroup>
+              <ItemGroup>
+                <BakeryUpstream Include="{upstream}" />
+                <BakeryRun Include="step" Command="{System.Security.SecurityElement.Escape(command)}" />
+              </ItemGroup>
+            """);
+
+    [TestMethod]
+    [RequiresDockerImage(RequiresDockerImageAttribute.Upstream)]
+    public async Task Run_step_changes_become_a_layer_with_owners_and_whiteouts_and_a_rebake_reuses_it()
+    {
+        var dir = RunProject("runner", RequiresDockerImageAttribute.Image(RequiresDockerImageAttribute.Upstream),
+            "mkdir -p /opt/run && echo ran > /opt/run/hello.txt && chown 1234:1234 /opt/run/hello.txt && rm /etc/issue");
+
+        var first = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreEqual(0, first.ExitCode, first.Output);
+        StringAssert.Contains(first.Output, "RUN mkdir -p /opt/run");
+
+        using var client = new RegistryClient(s_registry.Address);
+        var manifest = (await client.GetManifestAsync("tests/runner", "1.0.0-build.1")).Parse();
+        var runLayer = manifest.Layers![^1];
+        var path = Path.Combine(s_workspace.Root, "run-layer.tar.gz");
+        await client.DownloadBlobAsync("tests/runner", runLayer.ParsedDigest, path);
+        var entries = new Dictionary<string, (LayerEntry Entry, string? Content)>();
+        await using (var stream = File.OpenRead(path))
+            SafeLayerReader.Read(stream, new LayerReadLimits(), (e, content) => entries[e.Path] = (e, content is null ? null : new StreamReader(content).ReadToEnd()));
+
+        Assert.IsTrue(entries.ContainsKey("opt/run/hello.txt"), "entries: " + string.Join(", ", entries.Keys));
+        Assert.AreEqual("ran\n", entries["opt/run/hello.txt"].Content);
+        Assert.AreEqual(1234, entries["opt/run/hello.txt"].Entry.Uid, "owners from the container are kept");
+        Assert.IsTrue(entries.ContainsKey("etc/.wh.issue"), "a deleted file becomes a whiteout");
+        Assert.IsTrue(entries.Values.All(e => e.Entry.Path.StartsWith("opt/", StringComparison.Ordinal) || e.Entry.Path.StartsWith("etc/", StringComparison.Ordinal)),
+            "only what the command changed: " + string.Join(", ", entries.Keys));
+
+        var second = s_workspace.Bake(dir, "BakeryBuildId=2");
+        Assert.AreEqual(0, second.ExitCode, second.Output);
+        StringAssert.Contains(second.Output, "(cached:");
+        var again = await client.GetManifestAsync("tests/runner", "1.0.0-build.2");
+        Assert.AreEqual((await client.GetManifestAsync("tests/runner", "1.0.0-build.1")).Digest, again.Digest);
+    }
+
+    [TestMethod]
+    [RequiresDockerImage(RequiresDockerImageAttribute.Upstream)]
+    public async Task Failing_run_step_is_BAKE503_with_its_output_and_nothing_is_tagged()
+    {
+        var dir = RunProject("failing", RequiresDockerImageAttribute.Image(RequiresDockerImageAttribute.Upstream), "echo about to fail; exit 3");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE503");
+        StringAssert.Contains(result.Output, "exited with code 3");
+        StringAssert.Contains(result.Output, "about to fail");
+        using var client = new RegistryClient(s_registry.Address);
+        Assert.IsEmpty(await client.ListTagsAsync("tests/failing"));
+    }
+
+    [TestMethod]
+    public async Task Run_step_without_a_docker_daemon_is_BAKE504()
+    {
+        var upstream = await TestImages.PushBaseAsync(s_registry.Address, "upstream/nodaemon");
+        var dir = RunProject("nodaemon", upstream.Reference, "true");
+        var result = s_workspace.Dotnet("publish", dir, ["BakeImage=true", "BakeryBuildId=1"],
+            new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{Path.Combine(s_workspace.Root, "no-docker.sock")}" });
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE504");
+        StringAssert.Contains(result.Output, "no-docker.sock");
+    }
+}
