@@ -37,11 +37,13 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         }
         var platform = new Platform { Os = config.Os ?? request.Platform.Os, Architecture = config.Architecture ?? request.Platform.Architecture };
 
-        var writer = new DeterministicLayerWriter(blobDirectory, new LayerOptions { ModificationTime = request.Created });
+        var layerOptions = new LayerOptions { ModificationTime = request.Created };
+        var writer = new DeterministicLayerWriter(blobDirectory, layerOptions);
+        var index = new LayerIndex(Path.Combine(request.WorkDirectory, "layer-index"), blobDirectory);
         var added = new List<(string Name, LayerBlob Blob)>();
         foreach (var layer in request.LocalLayers)
         {
-            var blob = WriteLayer(writer, layer.Name, layer.Sources);
+            var blob = WriteLayer(writer, index, layerOptions, layer.Name, layer.Sources);
             added.Add(($"layer {layer.Name}", blob));
         }
 
@@ -53,11 +55,10 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         if (request.RunSteps.Count > 0)
         {
             using var runner = new Running.DockerRunStepExecutor(log);
-            var cache = new Running.RunStepCache(Path.Combine(request.WorkDirectory, "run-cache"), blobDirectory);
             foreach (var step in request.RunSteps)
             {
                 var key = Running.RunStepCache.Key(baseDigest, added.Select(a => a.Blob.DiffId), step);
-                var blob = cache.TryGet(key);
+                var blob = index.TryGet(key);
                 if (blob is null)
                 {
                     await runner.EnsureAvailableAsync(ct);
@@ -74,7 +75,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                     {
                         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
                     }
-                    cache.Save(key, blob);
+                    index.Save(key, blob);
                 }
                 else log.Info($"RUN {step.Display} (cached: {blob.Digest.Hex[..12]})");
                 added.Add(($"run {step.Display}", blob));
@@ -82,7 +83,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         }
 
         if (request.AppDirectory is { } appDirectory)
-            added.Add(("app", WriteLayer(writer, "app", [new LayerSource(appDirectory, request.AppDestination)])));
+            added.Add(("app", WriteLayer(writer, index, layerOptions, "app", [new LayerSource(appDirectory, request.AppDestination)])));
 
         var final = Compose();
         var digest = final.Digest;
@@ -154,11 +155,20 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, image); }
     }
 
-    private LayerBlob WriteLayer(DeterministicLayerWriter writer, string name, IReadOnlyList<LayerSource> sources)
+    /// <summary>Writes a layer, or reuses the blob written last time for exactly these inputs.</summary>
+    private LayerBlob WriteLayer(DeterministicLayerWriter writer, LayerIndex index, LayerOptions options, string name, IReadOnlyList<LayerSource> sources)
     {
         try
         {
-            var blob = writer.Write(sources);
+            var entries = LayerPlan.Expand(sources);
+            var key = LayerIndex.KeyOf(entries, options);
+            if (index.TryGet(key) is { } cached)
+            {
+                log.Detail($"Layer {name}: {cached.Digest} (unchanged)");
+                return cached;
+            }
+            var blob = writer.Write(entries);
+            index.Save(key, blob);
             log.Detail($"Layer {name}: {blob.Digest} ({blob.Size} bytes, {blob.EntryCount} entries)");
             return blob;
         }

@@ -89,6 +89,28 @@ public sealed class LayerWriterTests
     }
 
     [TestMethod]
+    public void Layer_index_reuses_a_blob_only_while_its_inputs_are_unchanged()
+    {
+        var source = App("indexed", DateTime.UtcNow.AddMinutes(-5));
+        var blobs = Path.Combine(_dir, "blobs");
+        var index = new LayerIndex(Path.Combine(_dir, "index"), blobs);
+        var options = new LayerOptions();
+        var entries = LayerPlan.Expand([new LayerSource(source, "/app")]);
+        var key = LayerIndex.KeyOf(entries, options);
+        Assert.IsNull(index.TryGet(key));
+
+        var blob = new DeterministicLayerWriter(blobs, options).Write(entries);
+        index.Save(key, blob);
+        Assert.AreEqual(blob, index.TryGet(LayerIndex.KeyOf(LayerPlan.Expand([new LayerSource(source, "/app")]), options)));
+
+        File.AppendAllText(Path.Combine(source, "a.txt"), "!");
+        Assert.AreNotEqual(key, LayerIndex.KeyOf(LayerPlan.Expand([new LayerSource(source, "/app")]), options), "a changed file changes the key");
+        Assert.AreNotEqual(key, LayerIndex.KeyOf(entries, options with { ModificationTime = DateTimeOffset.FromUnixTimeSeconds(5) }));
+        File.Delete(blob.Path);
+        Assert.IsNull(index.TryGet(key), "an index entry whose blob is gone is a miss");
+    }
+
+    [TestMethod]
     public void Single_file_with_mode_override_goes_to_its_destination()
     {
         var file = Path.Combine(_dir, "motd");
