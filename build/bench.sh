@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Bakery bake vs the .NET SDK's own PublishContainer, same app, same base image, same registry.
-# Cases: warm (nothing changed) and changed source; RUNS runs each after one warm-up; medians and ratios.
-# Also: blob bytes uploaded by a no-change rebake, and whether two bakes of one commit give one digest.
+# Benchmarks, each a ratio against a baseline measured in the same run on this machine:
+#  1. app: Bakery bake vs the .NET SDK's own PublishContainer (same app, same base, same registry),
+#     warm (nothing changed) and with a changed source file;
+#  2. base image: a no-change rebake of the global runtime base vs `docker build` + `docker push` of an
+#     equivalent Dockerfile;
+#  plus blob bytes uploaded by no-change rebakes and whether two bakes of one commit give one digest.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 RUNS="${RUNS:-5}"
@@ -12,18 +15,15 @@ start_dockerd || die "dockerd did not start; see $RUN_DIR/dockerd.log"
 start_registry
 SDK_VERSION=$(pack_sdk)
 push_upstream
-push_runtime_base
-pack_base_package Contoso.BaseImages.Runtime 10.0.2 "$RUNTIME_REF" "$(date -u -d '+1 year' +%F)"
 
 work="$ARTIFACTS/bench"
-rm -rf "$work"; mkdir -p "$work/sdk-app" "$work/bakery-app"
-echo '<Project />' > "$work/Directory.Build.props"
-echo '<Project />' > "$work/Directory.Packages.props"
-echo "{ \"msbuild-sdks\": { \"Bakery.Sdk\": \"$SDK_VERSION\" } }" > "$work/global.json"
-cat > "$work/nuget.config" <<XML
-<configuration><packageSources><clear /><add key="bakery-local" value="$FEED" /></packageSources></configuration>
-XML
-export NUGET_PACKAGES="$work/.packages"
+samples_workspace "$work" "$SDK_VERSION"
+global="$work/global/runtime-base"
+bake_and_pack "$global" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=1 >/dev/null
+RUNTIME_REF=$(report_field "$global" '"\(.image)@\(.digest)"')
+log "Runtime base: $RUNTIME_REF"
+
+mkdir -p "$work/sdk-app" "$work/bakery-app"
 common='<OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings><Version>1.2.0</Version>'
 cat > "$work/sdk-app/app.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
@@ -36,51 +36,83 @@ cat > "$work/bakery-app/app.csproj" <<XML
 <Project Sdk="Bakery.Sdk">
   <PropertyGroup>$common<ContainerRepository>bench/bakery-app</ContainerRepository><ContainerRegistry>$REGISTRY</ContainerRegistry></PropertyGroup>
   <ItemGroup><FrameworkReference Include="Microsoft.AspNetCore.App" />
-    <PackageReference Include="Contoso.BaseImages.Runtime" Version="10.0.2" /></ItemGroup>
+    <PackageReference Include="Contoso.BaseImages.Runtime" Version="10.0.*" /></ItemGroup>
 </Project>
 XML
 for app in sdk-app bakery-app; do cp "$ROOT/samples/apps/hello-web/Program.cs" "$work/$app/"; done
 
-sdk_publish()    { dotnet publish "$work/sdk-app" -nr:false -v:q -nologo -t:PublishContainer >/dev/null; }
-bakery_publish() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="$1" >/dev/null; }
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-report="$work/bakery-app/obj/Release/net10.0/bakery/bakery-report.json"
-
-log "Warm-up (restore, first push)"
-sdk_publish; bakery_publish 0
-
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }'; }
 declare -A results
-measure() { # name command...
+measure() { # name command... ; CHANGE=dir appends to dir/Program.cs before each run
   local name="$1"; shift
   local times=() i t0
   for i in $(seq 1 "$RUNS"); do
-    [ "${CHANGE:-}" = 1 ] && echo "// change $i $RANDOM" >> "$work/${name%%:*}/Program.cs"
-    t0=$(now_ms); "$@" "$i"; times+=($(( $(now_ms) - t0 )))
+    [ -n "${CHANGE:-}" ] && echo "// change $i $RANDOM" >> "$CHANGE/Program.cs"
+    t0=$(now_ms); "$@" "$i" >/dev/null; times+=($(( $(now_ms) - t0 )))
   done
   results[$name]=$(printf '%s\n' "${times[@]}" | median)
   log "$name: ${times[*]} ms (median ${results[$name]})"
 }
-sdk_run() { sdk_publish; }
-bakery_run() { bakery_publish "w$1"; }
 
-measure "sdk-app:warm" sdk_run
-measure "bakery-app:warm" bakery_run
-digest1=$(jq -r .digest "$report"); uploaded=$(jq -r .push.bytesUploaded "$report")
-bakery_publish again; digest2=$(jq -r .digest "$report")
-CHANGE=1 measure "sdk-app:changed" sdk_run
-CHANGE=1 measure "bakery-app:changed" bakery_run
+sdk_app()     { dotnet publish "$work/sdk-app" -nr:false -v:q -nologo -t:PublishContainer; }
+bakery_app()  { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="a$1"; }
+bakery_base() { dotnet publish "$global" -nr:false -v:q -nologo -p:BakeImage=true -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="b$1"; }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# The Dockerfile equivalent of samples/global/runtime-base.
+docker_ctx="$work/docker-base"
+dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
+runtime_version=$(ls "$dotnet_root/shared/Microsoft.NETCore.App" | sort -V | tail -1)
+mkdir -p "$docker_ctx/dotnet/shared/Microsoft.NETCore.App" "$docker_ctx/dotnet/shared/Microsoft.AspNetCore.App"
+cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$docker_ctx/dotnet/"
+cp -a "$dotnet_root/shared/Microsoft.NETCore.App/$runtime_version" "$docker_ctx/dotnet/shared/Microsoft.NETCore.App/"
+cp -a "$dotnet_root/shared/Microsoft.AspNetCore.App/$runtime_version" "$docker_ctx/dotnet/shared/Microsoft.AspNetCore.App/"
+cp -a "$global/conventions" "$docker_ctx/conventions"
+cat > "$docker_ctx/Dockerfile" <<DOCKERFILE
+FROM $UPSTREAM_REF
+COPY dotnet/ /usr/share/dotnet/
+COPY conventions/ /
+RUN useradd --uid 1654 --user-group --create-home app && mkdir -p /run/secrets /app && chmod 0750 /run/secrets && chown app:app /run/secrets /app
+ENV DOTNET_ROOT=/usr/share/dotnet PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/share/dotnet \
+    DOTNET_RUNNING_IN_CONTAINER=true ASPNETCORE_HTTP_PORTS=8080 \
+    Logging__Console__FormatterName=simple Logging__Console__FormatterOptions__SingleLine=true
+LABEL org.opencontainers.image.vendor=Contoso dev.bakery.owner=platform-team
+USER app
+WORKDIR /app
+DOCKERFILE
+docker_base() {
+  DOCKER_BUILDKIT=0 docker build -q --network none -t "$REGISTRY/bench/docker-base:1" "$docker_ctx" \
+    && docker push -q "$REGISTRY/bench/docker-base:1"
+}
+
+log "Warm-up (restore, first builds and pushes)"
+sdk_app >/dev/null; bakery_app 0 >/dev/null; docker_base >/dev/null; bakery_base 0 >/dev/null
+
+measure "sdk-app:warm" sdk_app
+measure "bakery-app:warm" bakery_app
+app_report="$work/bakery-app/obj/Release/net10.0/bakery/bakery-report.json"
+app_digest1=$(jq -r .digest "$app_report"); app_uploaded=$(jq -r .push.bytesUploaded "$app_report")
+bakery_app again >/dev/null; app_digest2=$(jq -r .digest "$app_report")
+CHANGE="$work/sdk-app" measure "sdk-app:changed" sdk_app
+CHANGE="$work/bakery-app" measure "bakery-app:changed" bakery_app
+measure "docker-base:warm" docker_base
+measure "bakery-base:warm" bakery_base
+base_uploaded=$(report_field "$global" .push.bytesUploaded)
+
 warm_ratio=$(ratio "${results[bakery-app:warm]}" "${results[sdk-app:warm]}")
 changed_ratio=$(ratio "${results[bakery-app:changed]}" "${results[sdk-app:changed]}")
-verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }'; }
+base_ratio=$(ratio "${results[bakery-base:warm]}" "${results[docker-base:warm]}")
+base_seconds=$(awk -v ms="${results[bakery-base:warm]}" 'BEGIN { printf "%.2f", ms / 1000 }')
 
 echo
-echo "| case | SDK PublishContainer (ms) | Bakery bake (ms) | ratio | target |"
+echo "| case | baseline (ms) | Bakery (ms) | ratio | target |"
 echo "|---|---|---|---|---|"
-echo "| warm, nothing changed | ${results[sdk-app:warm]} | ${results[bakery-app:warm]} | ${warm_ratio}x | <= 1.1x: $(verdict "$warm_ratio" 1.1) |"
-echo "| changed source | ${results[sdk-app:changed]} | ${results[bakery-app:changed]} | ${changed_ratio}x | (reported) |"
+echo "| app, warm, nothing changed (baseline: SDK PublishContainer) | ${results[sdk-app:warm]} | ${results[bakery-app:warm]} | ${warm_ratio}x | <= 1.1x: $(verdict "$warm_ratio" 1.1) |"
+echo "| app, changed source (baseline: SDK PublishContainer) | ${results[sdk-app:changed]} | ${results[bakery-app:changed]} | ${changed_ratio}x | (reported) |"
+echo "| base image, no-change rebake (baseline: docker build + push) | ${results[docker-base:warm]} | ${results[bakery-base:warm]} | ${base_ratio}x | <= 0.5x: $(verdict "$base_ratio" 0.5) |"
 echo
-echo "no-change rebake uploaded: $uploaded blob bytes (target 0: $([ "$uploaded" = 0 ] && echo met || echo MISSED))"
-echo "two bakes of one commit: $digest1 / $digest2 ($([ "$digest1" = "$digest2" ] && echo "one digest: met" || echo "different: MISSED"))"
+echo "app no-change rebake uploaded: $app_uploaded blob bytes (target 0: $([ "$app_uploaded" = 0 ] && echo met || echo MISSED))"
+echo "base no-change rebake uploaded: $base_uploaded blob bytes in ${base_seconds} s (target 0 bytes and < 3 s: $([ "$base_uploaded" = 0 ] && [ "$(verdict "$base_seconds" 3)" = met ] && echo met || echo MISSED))"
+echo "two bakes of one commit: $app_digest1 / $app_digest2 ($([ "$app_digest1" = "$app_digest2" ] && echo "one digest: met" || echo "different: MISSED"))"

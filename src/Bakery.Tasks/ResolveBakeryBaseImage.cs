@@ -1,6 +1,7 @@
 using Bakery.Core;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Lifecycle;
+using Bakery.Oci.Registry;
 using Microsoft.Build.Framework;
 
 namespace Bakery.Tasks;
@@ -28,6 +29,14 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
     /// <summary>BakeryNow: the date the lifecycle is judged at (ISO 8601); empty means now.</summary>
     public string? Now { get; set; }
+
+    /// <summary>Also judge the base image and its ancestors by the registry's lifecycle records (bakes and packs do).</summary>
+    public bool CheckRegistry { get; set; }
+
+    /// <summary>BakeryOffline: judge by the package's dates only.</summary>
+    public bool Offline { get; set; }
+
+    public string? InsecureRegistries { get; set; }
 
     [Output] public string? BaseImageReference { get; private set; }
     [Output] public string? BaseImageRegistry { get; private set; }
@@ -69,7 +78,39 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         };
         var result = LifecycleEvaluator.Evaluate(descriptor, now, policy);
         foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);
-        LifecycleState = result.State.ToString();
-        Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {result.State}.");
+        var state = result.State;
+        if (CheckRegistry && !result.HasErrors)
+        {
+            var recorded = CheckRegistryRecords(selection, now, policy);
+            foreach (var diagnostic in recorded.Diagnostics) LogDiagnostic(diagnostic);
+            if (recorded.State > state) state = recorded.State;
+        }
+        LifecycleState = state.ToString();
+        Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {state}.");
+    }
+
+    private LifecycleResult CheckRegistryRecords(BaseImageSelection selection, DateTimeOffset now, LifecyclePolicy policy)
+    {
+        if (Offline)
+            return new LifecycleResult(Core.Lifecycle.LifecycleState.Supported, [BakeryDiagnostic.Warning("BAKE121", selection.Reference)]);
+        var options = new RegistryClientOptions
+        {
+            InsecureRegistries = (InsecureRegistries ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Retry = new RetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200) },
+            ConnectTimeout = TimeSpan.FromSeconds(3),
+            RequestTimeout = TimeSpan.FromSeconds(20),
+        };
+        try
+        {
+            return new RegistryLifecycle(options).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, policy, CancellationToken).GetAwaiter().GetResult();
+        }
+        catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
+        {
+            throw BakeryException.Create("BAKE403", e.Registry, e.Repository, e.Message);
+        }
+        catch (RegistryException e)
+        {
+            throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message);
+        }
     }
 }

@@ -10,6 +10,7 @@ public static class MediaTypes
     public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
     public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
     public const string DockerConfig = "application/vnd.docker.container.image.v1+json";
+    public const string OciEmpty = "application/vnd.oci.empty.v1+json";
     public const string DockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
     public static bool IsIndex(string? mediaType) => mediaType is OciIndex or DockerManifestList;

@@ -9,6 +9,10 @@ public sealed record OciDescriptor
     [JsonPropertyName("digest")] public required string Digest { get; init; }
     [JsonPropertyName("size")] public required long Size { get; init; }
 
+    [JsonPropertyName("artifactType")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ArtifactType { get; init; }
+
     [JsonPropertyName("platform")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Platform? Platform { get; init; }

@@ -15,13 +15,14 @@ public sealed record FetchedManifest(byte[] Bytes, string MediaType, Digest Dige
 /// Client for one registry speaking the OCI distribution API: manifests and blobs, HEAD-before-push,
 /// cross-repository mount, monolithic and chunked upload, auth, and bounded retries.
 /// </summary>
-public sealed class RegistryClient : IDisposable
+public sealed partial class RegistryClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly RegistryClientOptions _options;
     private readonly RegistryAuthenticator _auth;
     private readonly Uri _base;
     private long _blobBytesUploaded;
+    private bool _registryTracksReferrers;
 
     public string Registry { get; }
 
@@ -230,6 +231,8 @@ public sealed class RegistryClient : IDisposable
             return request;
         }, ct);
         await EnsureSuccessAsync(response, repository, $"push manifest {reference}");
+        // OCI 1.1 registries answer a manifest with a subject with OCI-Subject: they keep the referrers themselves.
+        _registryTracksReferrers = response.Headers.Contains("OCI-Subject");
         var expected = Model.Digest.Compute(manifest);
         if (response.Headers.TryGetValues("Docker-Content-Digest", out var values)
             && Model.Digest.TryParse(values.FirstOrDefault(), out var stored) && stored != expected)

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Bakery.Core;
+using Bakery.Core.Descriptors;
+using Bakery.Oci.Model;
+using Bakery.Oci.Registry;
+using NuGet.Versioning;
+
+namespace Bakery.Tool.Commands;
+
+/// <summary>Exit codes: 0 done, 1 the input was wrong, 2 a registry could not be used, 3 the image is not in good standing.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int BadInput = 1;
+    public const int RegistryError = 2;
+    public const int NotInGoodStanding = 3;
+}
+
+/// <summary>What every command shares: resolving an image argument, the registry options, output and errors.</summary>
+internal static class ToolContext
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON for machines instead of tables." };
+
+    public static RegistryClientOptions RegistryOptions() => new()
+    {
+        InsecureRegistries = (Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES") ?? "")
+            .Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+    };
+
+    /// <summary>
+    /// An image argument: registry/repository@sha256:…, registry/repository:tag (resolved to its
+    /// digest), or PackageId/Version of a restored base-image package.
+    /// </summary>
+    public static async Task<(ImageReference Image, BaseImageDescriptor? Descriptor)> ResolveAsync(string argument, CancellationToken ct)
+    {
+        var slash = argument.LastIndexOf('/');
+        if (!argument.Contains('@') && !argument.Contains(':') && slash > 0 && NuGetVersion.TryParse(argument[(slash + 1)..], out _))
+        {
+            var descriptor = FindPackageDescriptor(argument[..slash], argument[(slash + 1)..]);
+            return (ImageReference.Parse(descriptor.PinnedReference), descriptor);
+        }
+        if (!ImageReference.TryParse(argument, out var reference, out var error))
+            throw new ToolException(ExitCodes.BadInput, $"'{argument}' is neither an image (registry/repository@sha256:…) nor a package (Id/Version): {error}");
+        if (reference!.IsPinned) return (reference, null);
+        using var client = new RegistryClient(reference.Registry, RegistryOptions());
+        var manifest = await client.GetManifestAsync(reference.Repository, reference.Reference, ct);
+        return (reference with { Tag = null, Digest = manifest.Digest }, null);
+    }
+
+    private static BaseImageDescriptor FindPackageDescriptor(string id, string version)
+    {
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
+            ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var path = Path.Combine(packages, id.ToLowerInvariant(), NuGetVersion.Parse(version).ToNormalizedString().ToLowerInvariant(), "bakery", "image.json");
+        if (!File.Exists(path))
+            throw new ToolException(ExitCodes.BadInput, $"Base-image package {id} {version} is not in the package folder {packages}. Restore a project that references it, or name the image instead.");
+        return DescriptorReader.Load(path, $"{id} {version}");
+    }
+
+    /// <summary>Runs a command body and maps failures to messages and exit codes.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (ToolException e)
+        {
+            await Console.Error.WriteLineAsync("bakery: " + e.Message);
+            return e.ExitCode;
+        }
+        catch (BakeryException e)
+        {
+            await Console.Error.WriteLineAsync($"bakery: {e.Code}: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (RegistryException e)
+        {
+            await Console.Error.WriteLineAsync("bakery: " + e.Message);
+            return ExitCodes.RegistryError;
+        }
+    }
+
+    public static void WriteJson<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+}
+
+internal sealed class ToolException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>Plain aligned tables for people.</summary>
+internal static class Table
+{
+    public static void Write(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var all = rows.ToList();
+        var widths = headers.Select((h, i) => Math.Max(h.Length, all.Count == 0 ? 0 : all.Max(r => r[i].Length))).ToArray();
+        string Line(IReadOnlyList<string> cells) => string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
+        Console.WriteLine(Line(headers));
+        Console.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in all) Console.WriteLine(Line(row));
+    }
+}

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Bakery.Tool.Commands;
+
+var root = new RootCommand("bakery: manage and inspect Bakery base images.")
+{
+    LifecycleCommands.Create(),
+    InspectCommand.Create(),
+    UpstreamCommands.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using Bakery.Core.Descriptors;
+using Bakery.Core.Lifecycle;
+using Bakery.Oci.Model;
+using Bakery.Oci.Registry;
+using Bakery.Tests.Infrastructure;
+
+namespace Bakery.Tests.Integration;
+
+/// <summary>
+/// Lifecycle records in a real registry (CNCF Distribution 2.8: no referrers API, so the tag
+/// fallback), written with the bakery tool, and every bake judging its base and ancestors by them.
+/// </summary>
+[TestClass]
+[TestCategory("Integration")]
+public sealed class LifecycleRegistryTests
+{
+    private static RegistryProcess s_registry = null!;
+    private static BakeryWorkspace s_workspace = null!;
+
+    [ClassInitialize]
+    public static void Initialize(TestContext _)
+    {
+        s_registry = RegistryProcess.Start();
+        s_workspace = new BakeryWorkspace("lifecycle");
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        s_workspace?.Dispose();
+        s_registry?.Dispose();
+    }
+
+    private static ProcessResult Tool(params string[] args) =>
+        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bakery.Tool.dll"), .. args], s_workspace.Root,
+            new Dictionary<string, string> { ["NUGET_PACKAGES"] = s_workspace.Packages });
+
+    /// <summary>A global image and a team image on it, each with its package; returns the team package id.</summary>
+    private static async Task<(TestImages.PushedImage Global, TestImages.PushedImage Team, string TeamId)> Chain(string name)
+    {
+        var global = await TestImages.PushBaseAsync(s_registry.Address, $"{name.ToLowerInvariant()}/global", name + "-global");
+        var team = await TestImages.PushBaseAsync(s_registry.Address, $"{name.ToLowerInvariant()}/team", name + "-team");
+        var far = DateTimeOffset.UtcNow.AddYears(1);
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor($"Tests.{name}.Global", "1.0.0", global, expires: far));
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor($"Tests.{name}.Team", "1.0.0", team, expires: far) with
+        {
+            Lineage = [new LineageEntry { Repository = $"{global.Registry}/{global.Repository}", Digest = global.Digest.ToString(), PackageId = $"Tests.{name}.Global", PackageVersion = "1.0.0" }],
+        });
+        return (global, team, $"Tests.{name}.Team");
+    }
+
+    [TestMethod]
+    public async Task Records_are_appended_through_the_tag_fallback_and_the_newest_wins()
+    {
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "life/records");
+        var lifecycle = new RegistryLifecycle(new RegistryClientOptions());
+        var start = DateTimeOffset.UtcNow;
+        await lifecycle.WriteAsync(ImageReference.Parse(image.Reference), new LifecycleRecord { State = LifecycleRecord.Deprecated, Reason = "old", Created = start });
+        await lifecycle.WriteAsync(ImageReference.Parse(image.Reference), new LifecycleRecord { State = LifecycleRecord.Revoked, Reason = "CVE-2026-0001", Created = start.AddSeconds(1) });
+        await lifecycle.WriteAsync(ImageReference.Parse(image.Reference), new LifecycleRecord { State = LifecycleRecord.Active, Reason = "false alarm", Created = start.AddSeconds(2) });
+
+        var history = await lifecycle.HistoryAsync(ImageReference.Parse(image.Reference));
+        CollectionAssert.AreEqual(new[] { "deprecated", "revoked", "active" }, history.Select(r => r.State).ToArray());
+        var verdict = await lifecycle.EvaluateAsync([new LifecycleSubject(ImageReference.Parse(image.Reference), "records")], DateTimeOffset.UtcNow, new LifecyclePolicy());
+        Assert.AreEqual(LifecycleState.Supported, verdict.State, "restore is newest");
+
+        using var client = new RegistryClient(s_registry.Address);
+        CollectionAssert.Contains((await client.ListTagsAsync("life/records")).ToList(), RegistryClient.FallbackTag(image.Digest),
+            "Distribution 2.8 has no referrers API: the sha256-<hex> fallback index is kept");
+        var index = (await client.GetManifestAsync("life/records", RegistryClient.FallbackTag(image.Digest))).Parse();
+        Assert.HasCount(3, index.Manifests!);
+        var artifact = (await client.GetManifestAsync("life/records", index.Manifests![0].Digest)).Parse();
+        Assert.AreEqual(image.Digest.ToString(), artifact.Subject!.Digest, "each record refers to the image manifest");
+        Assert.AreEqual(LifecycleRecord.ArtifactType, artifact.ArtifactType);
+    }
+
+    [TestMethod]
+    public async Task Tool_deprecates_and_the_next_bake_fails_with_BAKE102_unless_downgraded()
+    {
+        var (_, team, teamId) = await Chain("Dep");
+        var app = s_workspace.CreateProject("depapp", BakeryWorkspace.BaseReference(teamId, "1.0.0"));
+        Assert.AreEqual(0, s_workspace.Bake(app, "BakeryBuildId=1").ExitCode);
+
+        var deprecate = Tool("lifecycle", "deprecate", team.Reference, "--reason", "moving to 2.0", "--successor", $"{teamId} 2.0.0", "--json");
+        Assert.AreEqual(0, deprecate.ExitCode, deprecate.Output);
+        using (var doc = JsonDocument.Parse(deprecate.Output)) Assert.AreEqual("deprecated", doc.RootElement.GetProperty("record").GetProperty("state").GetString());
+
+        var show = Tool("lifecycle", "show", $"{teamId}/1.0.0", "--json");
+        Assert.AreEqual(3, show.ExitCode, "not in good standing: " + show.Output);
+        using (var doc = JsonDocument.Parse(show.Output)) Assert.AreEqual("deprecated", doc.RootElement.GetProperty("state").GetString());
+
+        var failing = s_workspace.Bake(app, "BakeryBuildId=2");
+        Assert.AreNotEqual(0, failing.ExitCode, failing.Output);
+        StringAssert.Contains(failing.Output, "error BAKE102");
+        StringAssert.Contains(failing.Output, "moving to 2.0");
+        StringAssert.Contains(failing.Output, $"{teamId} 2.0.0");
+        var warned = s_workspace.Bake(app, "BakeryBuildId=3", "BakeryDeprecatedBaseImage=Warning");
+        Assert.AreEqual(0, warned.ExitCode, warned.Output);
+        StringAssert.Contains(warned.Output, "warning BAKE102");
+    }
+
+    [TestMethod]
+    public async Task Revoking_an_ancestor_fails_every_descendant_with_BAKE103_naming_it()
+    {
+        var (global, _, teamId) = await Chain("Rev");
+        var app = s_workspace.CreateProject("revapp", BakeryWorkspace.BaseReference(teamId, "1.0.0"));
+        Assert.AreEqual(0, s_workspace.Bake(app, "BakeryBuildId=1").ExitCode);
+
+        var missingReason = Tool("lifecycle", "revoke", global.Reference);
+        Assert.AreEqual(1, missingReason.ExitCode, missingReason.Output);
+        var revoke = Tool("lifecycle", "revoke", global.Reference, "--reason", "CVE-2026-1234 in openssl");
+        Assert.AreEqual(0, revoke.ExitCode, revoke.Output);
+
+        var result = s_workspace.Bake(app, "BakeryBuildId=2");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE103");
+        StringAssert.Contains(result.Output, "Tests.Rev.Global 1.0.0");
+        StringAssert.Contains(result.Output, $"an ancestor of {teamId} 1.0.0");
+        StringAssert.Contains(result.Output, "CVE-2026-1234");
+        using var client = new RegistryClient(s_registry.Address);
+        CollectionAssert.DoesNotContain((await client.ListTagsAsync("tests/revapp")).ToList(), "1.0.0-build.2");
+
+        var offline = s_workspace.Bake(app, "BakeryBuildId=3", "BakeryOffline=true");
+        Assert.AreEqual(0, offline.ExitCode, offline.Output);
+        StringAssert.Contains(offline.Output, "warning BAKE121");
+    }
+
+    [TestMethod]
+    public async Task Expire_sets_an_end_of_life_that_fails_bakes_with_BAKE101()
+    {
+        var (_, team, teamId) = await Chain("Exp");
+        var expire = Tool("lifecycle", "expire", team.Reference, "--date", DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-dd"));
+        Assert.AreEqual(0, expire.ExitCode, expire.Output);
+        var app = s_workspace.CreateProject("expapp", BakeryWorkspace.BaseReference(teamId, "1.0.0"));
+        var result = s_workspace.Bake(app, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE101");
+    }
+
+    [TestMethod]
+    public async Task Inspect_shows_layers_labels_and_lifecycle_and_bad_input_is_exit_code_1()
+    {
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "life/inspect", "inspected");
+        var inspect = Tool("inspect", $"{s_registry.Address}/life/inspect:1.0", "--json");
+        Assert.AreEqual(0, inspect.ExitCode, inspect.Output);
+        using var doc = JsonDocument.Parse(inspect.Output);
+        Assert.AreEqual($"{s_registry.Address}/life/inspect@{image.Digest}", doc.RootElement.GetProperty("image").GetString());
+        Assert.AreEqual(1, doc.RootElement.GetProperty("layers").GetArrayLength());
+        Assert.AreEqual("inspected", doc.RootElement.GetProperty("labels").GetProperty("org.example.base").GetString());
+        Assert.AreEqual("supported", doc.RootElement.GetProperty("lifecycle").GetProperty("state").GetString());
+
+        var table = Tool("inspect", image.Reference);
+        Assert.AreEqual(0, table.ExitCode, table.Output);
+        StringAssert.Contains(table.Output, "org.example.base");
+
+        Assert.AreEqual(1, Tool("inspect", "not an image").ExitCode);
+        Assert.AreEqual(2, Tool("inspect", $"localhost:{RegistryProcess.FreePort()}/gone@{image.Digest}").ExitCode, "an unreachable registry is exit code 2");
+    }
+
+    [TestMethod]
+    public async Task Upstream_compare_puts_candidates_side_by_side_and_flags_a_bad_history()
+    {
+        var good = await TestImages.PushBaseAsync(s_registry.Address, "life/upstream-good", "good");
+        var bad = await TestImages.PushBaseAsync(s_registry.Address, "life/upstream-bad", "bad", editConfig: c => c.Remove("history"));
+        var result = Tool("upstream", "compare", good.Reference, bad.Reference, "--json");
+        Assert.AreEqual(3, result.ExitCode, result.Output);
+        using var doc = JsonDocument.Parse(result.Output);
+        var rows = doc.RootElement.EnumerateArray().ToList();
+        Assert.IsTrue(rows[0].GetProperty("isValid").GetBoolean());
+        Assert.IsFalse(rows[1].GetProperty("isValid").GetBoolean());
+        StringAssert.Contains(rows[1].GetProperty("problems")[0].GetString(), "no history");
+        Assert.AreEqual(1, rows[0].GetProperty("layerCount").GetInt32());
+    }
+}
