@@ -50,4 +50,19 @@ grep -q "BAKE101" "$work/expired.log" || die "expected BAKE101 in $work/expired.
 tags=$(curl -fsS "http://$REGISTRY/v2/samples/hello-web/tags/list" | jq -r '.tags | join(", ")')
 log "Registry tags for samples/hello-web: $tags (no build.expired: nothing was pushed)"
 case ",$tags," in *build.expired*) die "an image was pushed for the failed bake" ;; esac
+install_tool "$SDK_VERSION"
+runtime_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
+log "The global bakery deprecates its runtime base with the bakery tool:"
+"$BAKERY" lifecycle deprecate "$runtime_ref" --reason "superseded by 10.0.4" --successor "Contoso.BaseImages.Runtime 10.0.4" --author platform-team
+"$BAKERY" lifecycle show "$runtime_ref" || true
+log "The app's next bake notices through the team base's lineage:"
+set +e
+dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId=deprecated -p:ContainerRegistry="$REGISTRY" \
+  > "$work/deprecated.log" 2>&1
+status=$?
+set -e
+grep -E "error BAKE" "$work/deprecated.log" | sed 's/^ *//' | sort -u >&2 || true
+[ $status -ne 0 ] && grep -q "BAKE102" "$work/deprecated.log" || die "expected the app bake to fail with BAKE102 through the chain"
+log "Inspecting the app image:"
+"$BAKERY" inspect "$image"
 log "Demo complete. Report: $(find "$app/obj" -name bakery-report.md -print -quit)"

@@ -98,15 +98,25 @@ start_dockerd() {
   return 1
 }
 
-# pack_sdk [VERSION] : packs Bakery.Sdk into the feed; prints the version.
+# pack_sdk [VERSION] : packs Bakery.Sdk and the bakery tool into the feed; prints the version.
 pack_sdk() {
   ensure_dotnet
-  local version="${1:-}"
-  local args=(pack "$ROOT/sdk/Bakery.Sdk/Bakery.Sdk.csproj" -c Release -o "$FEED" -nr:false -v:q -nologo)
-  [ -n "$version" ] && args+=("-p:PackageVersion=$version")
-  dotnet "${args[@]}" >&2
+  local version="${1:-}" project
+  for project in sdk/Bakery.Sdk/Bakery.Sdk.csproj src/Bakery.Tool/Bakery.Tool.csproj; do
+    local args=(pack "$ROOT/$project" -c Release -o "$FEED" -nr:false -v:q -nologo)
+    [ -n "$version" ] && args+=("-p:PackageVersion=$version")
+    dotnet "${args[@]}" >&2
+  done
   if [ -z "$version" ]; then
     version=$(ls -t "$FEED"/Bakery.Sdk.*.nupkg | head -1 | sed -E 's#.*/Bakery\.Sdk\.(.*)\.nupkg#\1#')
   fi
   echo "$version"
+}
+
+# install_tool VERSION : the bakery tool from the feed into artifacts/tools; sets BAKERY.
+install_tool() {
+  local tools="$ARTIFACTS/tools"
+  rm -rf "$tools"
+  dotnet tool install Bakery.Tool --tool-path "$tools" --add-source "$FEED" --version "$1" >/dev/null
+  BAKERY="$tools/bakery"
 }
