@@ -55,6 +55,8 @@ runtime_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
 log "The global bakery deprecates its runtime base with the bakery tool:"
 "$BAKERY" lifecycle deprecate "$runtime_ref" --reason "superseded by 10.0.4" --successor "Contoso.BaseImages.Runtime 10.0.4" --author platform-team
 "$BAKERY" lifecycle show "$runtime_ref" || true
+log "bakery outdated over the samples: who is on an old or deprecated base image?"
+"$BAKERY" outdated "$work" || true
 log "The app's next bake notices through the team base's lineage:"
 set +e
 dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId=deprecated -p:ContainerRegistry="$REGISTRY" \

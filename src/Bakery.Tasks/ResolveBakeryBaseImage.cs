@@ -38,6 +38,9 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
     public string? InsecureRegistries { get; set; }
 
+    /// <summary>Where the project's nuget.config files are looked for (BAKE110).</summary>
+    public string? ProjectDirectory { get; set; }
+
     [Output] public string? BaseImageReference { get; private set; }
     [Output] public string? BaseImageRegistry { get; private set; }
     [Output] public string? DescriptorPath { get; private set; }
@@ -87,6 +90,16 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         }
         LifecycleState = state.ToString();
         Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {state}.");
+        if (CheckRegistry) WarnIfNewerVersion(descriptor);
+    }
+
+    private void WarnIfNewerVersion(BaseImageDescriptor descriptor)
+    {
+        var projectDirectory = ProjectDirectory;
+        if (string.IsNullOrEmpty(projectDirectory) || !NuGet.Versioning.NuGetVersion.TryParse(descriptor.Version, out var current)) return;
+        var newest = PackageFeeds.NewestVersion(PackageFeeds.FolderSources(projectDirectory), descriptor.Id);
+        if (newest is not null && newest > current)
+            LogDiagnostic(BakeryDiagnostic.Warning("BAKE110", descriptor.Id, newest.ToNormalizedString(), current.ToNormalizedString()));
     }
 
     private LifecycleResult CheckRegistryRecords(BaseImageSelection selection, DateTimeOffset now, LifecyclePolicy policy)

@@ -6,5 +6,6 @@ var root = new RootCommand("bakery: manage and inspect Bakery base images.")
     LifecycleCommands.Create(),
     InspectCommand.Create(),
     UpstreamCommands.Create(),
+    OutdatedCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

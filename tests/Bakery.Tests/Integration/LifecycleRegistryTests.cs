@@ -172,4 +172,49 @@ public sealed class LifecycleRegistryTests
         StringAssert.Contains(rows[1].GetProperty("problems")[0].GetString(), "no history");
         Assert.AreEqual(1, rows[0].GetProperty("layerCount").GetInt32());
     }
+
+    [TestMethod]
+    public async Task Outdated_lists_projects_with_their_state_and_newest_version_and_bakes_warn_BAKE110()
+    {
+        var (global, team, teamId) = await Chain("Out");
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(teamId, "1.1.0", team, expires: DateTimeOffset.UtcNow.AddYears(1)));
+        var onOld = s_workspace.CreateProject("outold", BakeryWorkspace.BaseReference(teamId, "1.0.0"));
+        var noBase = s_workspace.CreateProject("outnone");
+        foreach (var dir in new[] { onOld, noBase }) Assert.AreEqual(0, s_workspace.Dotnet("restore", dir, []).ExitCode);
+        var solution = Path.Combine(s_workspace.Root, "outdated.sln");
+        File.WriteAllText(solution, $$"""
+            Microsoft Visual Studio Solution File, Format Version 12.00
+            Project("{FAE04EC0-301F-11D3-BF4B-00C04F79EFBC}") = "outold", "outold{{Path.DirectorySeparatorChar}}outold.csproj", "{11111111-1111-1111-1111-111111111111}"
+            EndProject
+            Project("{FAE04EC0-301F-11D3-BF4B-00C04F79EFBC}") = "outnone", "outnone{{Path.DirectorySeparatorChar}}outnone.csproj", "{22222222-2222-2222-2222-222222222222}"
+            EndProject
+            """);
+
+        var bake = s_workspace.Bake(onOld, "BakeryBuildId=1");
+        Assert.AreEqual(0, bake.ExitCode, bake.Output);
+        StringAssert.Contains(bake.Output, "warning BAKE110");
+        StringAssert.Contains(bake.Output, "1.1.0");
+
+        await new RegistryLifecycle(new RegistryClientOptions()).WriteAsync(ImageReference.Parse(global.Reference),
+            new LifecycleRecord { State = LifecycleRecord.Deprecated, Reason = "old openssl", Created = DateTimeOffset.UtcNow });
+        var json = Tool("outdated", solution, "--json");
+        Assert.AreEqual(0, json.ExitCode, json.Output);
+        using var doc = JsonDocument.Parse(json.Output);
+        var rows = doc.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("project").GetString()!);
+        Assert.AreEqual(teamId, rows["outold"].GetProperty("package").GetString());
+        Assert.AreEqual("deprecated", rows["outold"].GetProperty("state").GetString(), "the deprecated ancestor shows through");
+        Assert.AreEqual("1.1.0", rows["outold"].GetProperty("newest").GetString());
+        Assert.IsTrue(rows["outold"].GetProperty("isOutdated").GetBoolean());
+        Assert.IsGreaterThan(300, rows["outold"].GetProperty("daysToExpiry").GetInt32());
+        Assert.IsFalse(rows["outnone"].TryGetProperty("package", out _), "a project without a base-image package has none");
+
+        Assert.AreEqual(3, Tool("outdated", solution, "--fail-on", "outdated").ExitCode);
+        Assert.AreEqual(3, Tool("outdated", solution, "--fail-on", "deprecated").ExitCode);
+        Assert.AreEqual(0, Tool("outdated", solution, "--fail-on", "revoked").ExitCode);
+        Assert.AreEqual(1, Tool("outdated", solution, "--fail-on", "someday").ExitCode);
+        var markdown = Tool("outdated", Path.Combine(s_workspace.Root, "outold"), "--markdown", "--offline");
+        Assert.AreEqual(0, markdown.ExitCode, markdown.Output);
+        StringAssert.Contains(markdown.Output, "| Project | Base image package |");
+        StringAssert.Contains(markdown.Output, "| outold | " + teamId);
+    }
 }

@@ -1,0 +1,55 @@
+using System.Xml.Linq;
+using NuGet.Versioning;
+
+namespace Bakery.Core.Descriptors;
+
+/// <summary>
+/// Finds the newest version of a base-image package in the folder feeds a project's nuget.config
+/// files name (nearest first, as NuGet merges them; &lt;clear/&gt; stops the walk). HTTP feeds
+/// are not queried: a bake must not depend on them.
+/// </summary>
+public static class PackageFeeds
+{
+    public static IReadOnlyList<string> FolderSources(string projectDirectory)
+    {
+        var sources = new List<string>();
+        for (var dir = new DirectoryInfo(projectDirectory); dir is not null; dir = dir.Parent)
+        {
+            var config = dir.EnumerateFiles().FirstOrDefault(f => f.Name.Equals("nuget.config", StringComparison.OrdinalIgnoreCase));
+            if (config is null) continue;
+            XElement? packageSources;
+            try { packageSources = XDocument.Load(config.FullName).Root?.Element("packageSources"); }
+            catch (System.Xml.XmlException) { continue; }
+            if (packageSources is null) continue;
+            foreach (var add in packageSources.Elements("add"))
+            {
+                var value = (string?)add.Attribute("value");
+                if (value is null || value.Contains("://", StringComparison.Ordinal)) continue;
+                var path = Path.GetFullPath(Path.Combine(dir.FullName, value));
+                if (Directory.Exists(path) && !sources.Contains(path)) sources.Add(path);
+            }
+            if (packageSources.Element("clear") is not null) break;
+        }
+        return sources;
+    }
+
+    public static NuGetVersion? NewestVersion(IEnumerable<string> folders, string packageId)
+    {
+        var prefix = packageId + ".";
+        NuGetVersion? newest = null;
+        foreach (var folder in folders)
+        {
+            var files = Directory.EnumerateFiles(folder, "*.nupkg")
+                .Concat(Directory.Exists(Path.Combine(folder, packageId.ToLowerInvariant()))
+                    ? Directory.EnumerateFiles(Path.Combine(folder, packageId.ToLowerInvariant()), "*.nupkg", SearchOption.AllDirectories)
+                    : []);
+            foreach (var file in files)
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                if (!name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) continue;
+                if (NuGetVersion.TryParse(name[prefix.Length..], out var version) && (newest is null || version > newest)) newest = version;
+            }
+        }
+        return newest;
+    }
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Bakery.Core.Descriptors;
+using Bakery.Core.Lifecycle;
+using Bakery.Oci.Model;
+using Microsoft.Build.Locator;
+
+namespace Bakery.Tool.Commands;
+
+/// <summary>
+/// bakery outdated [PATH]: every project under a folder (or in a solution) with its base-image
+/// package, the state of that image and its ancestors, the newest version in the feeds, and days to expiry.
+/// Projects must be restored: their base-image items come from the packages' props.
+/// </summary>
+internal static class OutdatedCommand
+{
+    public sealed record Row(string Project, string? Package, string? Version, string? Digest, LifecycleState State, string? Newest,
+        int? DaysToExpiry, string? Message)
+    {
+        public bool IsOutdated => Newest is not null && Version is not null && NuGet.Versioning.NuGetVersion.Parse(Newest) > NuGet.Versioning.NuGetVersion.Parse(Version);
+    }
+
+    public static Command Create()
+    {
+        var path = new Argument<string>("path") { Description = "A folder (searched for projects) or a .sln file.", DefaultValueFactory = _ => "." };
+        var json = ToolContext.JsonOption();
+        var markdown = new Option<bool>("--markdown") { Description = "Write a Markdown table (for a CI job that notifies teams)." };
+        var failOn = new Option<string[]>("--fail-on") { Description = "Exit with 3 when any project is: deprecated, expired, revoked, outdated.", AllowMultipleArgumentsPerToken = true };
+        var offline = new Option<bool>("--offline") { Description = "Judge by the packages' dates only; do not read the registries' lifecycle records." };
+        var command = new Command("outdated", "List the projects on old, deprecated, expired or revoked base images.") { path, json, markdown, failOn, offline };
+        command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
+        {
+            var conditions = (result.GetValue(failOn) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            var unknown = conditions.Except(["deprecated", "expired", "revoked", "outdated"], StringComparer.OrdinalIgnoreCase).ToList();
+            if (unknown.Count > 0) throw new ToolException(ExitCodes.BadInput, $"--fail-on takes deprecated, expired, revoked or outdated, not {string.Join(", ", unknown)}.");
+            var projects = FindProjects(Path.GetFullPath(result.GetValue(path)!));
+            if (!MSBuildLocator.IsRegistered) MSBuildLocator.RegisterDefaults();
+            var rows = new List<Row>();
+            foreach (var project in projects) rows.Add(await InspectAsync(project, result.GetValue(offline), ct));
+
+            if (result.GetValue(json)) ToolContext.WriteJson(rows);
+            else if (result.GetValue(markdown)) Console.Write(ToMarkdown(rows));
+            else Table.Write(["project", "base image package", "version", "digest", "state", "newest", "expires in"], rows.Select(Cells));
+
+            var failing = rows.Where(r => Fails(r, conditions)).ToList();
+            return failing.Count > 0 ? ExitCodes.NotInGoodStanding : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static bool Fails(Row row, List<string> conditions) => conditions.Any(c => c.ToLowerInvariant() switch
+    {
+        "deprecated" => row.State >= LifecycleState.Deprecated,
+        "expired" => row.State >= LifecycleState.Expired,
+        "revoked" => row.State == LifecycleState.Revoked,
+        "outdated" => row.IsOutdated,
+        _ => false,
+    });
+
+    private static IReadOnlyList<string> Cells(Row r) =>
+    [
+        r.Project, r.Package ?? "(none)", r.Version ?? "", r.Digest is null ? "" : r.Digest[..Math.Min(19, r.Digest.Length)], r.State.ToString(),
+        r.IsOutdated ? r.Newest! : r.Newest is null ? "" : "(current)", r.DaysToExpiry?.ToString(CultureInfo.InvariantCulture) + (r.DaysToExpiry is null ? "" : " days"),
+    ];
+
+    private static string ToMarkdown(List<Row> rows)
+    {
+        var md = new StringBuilder("| Project | Base image package | Version | State | Newest | Expires in |\n|---|---|---|---|---|---|\n");
+        foreach (var r in rows)
+        {
+            var c = Cells(r);
+            md.Append($"| {c[0]} | {c[1]} | {c[2]} | {c[4]}{(r.Message is null ? "" : $": {r.Message}")} | {c[5]} | {c[6]} |\n");
+        }
+        return md.ToString();
+    }
+
+    internal static List<string> FindProjects(string path)
+    {
+        if (File.Exists(path) && path.EndsWith(".sln", StringComparison.OrdinalIgnoreCase))
+        {
+            var dir = Path.GetDirectoryName(path)!;
+            return File.ReadLines(path)
+                .Where(l => l.StartsWith("Project(", StringComparison.Ordinal))
+                .Select(l => l.Split('"')).Where(p => p.Length > 5 && p[5].EndsWith("proj", StringComparison.OrdinalIgnoreCase))
+                .Select(p => Path.GetFullPath(Path.Combine(dir, p[5].Replace('\\', '/')))).ToList();
+        }
+        if (File.Exists(path)) return [path];
+        if (!Directory.Exists(path)) throw new ToolException(ExitCodes.BadInput, $"'{path}' is neither a folder nor a solution.");
+        return Directory.EnumerateFiles(path, "*.csproj", SearchOption.AllDirectories)
+            .Where(p => !p.Split(Path.DirectorySeparatorChar).Any(part => part is "obj" or "bin" or "node_modules"))
+            .Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static async Task<Row> InspectAsync(string project, bool offline, CancellationToken ct)
+    {
+        var name = Path.GetFileNameWithoutExtension(project);
+        var item = BaseImageItemOf(project);
+        if (item is null) return new Row(name, null, null, null, LifecycleState.Supported, null, null, "no base-image package (not restored, or none referenced)");
+        var descriptor = DescriptorReader.Load(item.Value.Descriptor, item.Value.Id);
+        var now = DateTimeOffset.UtcNow;
+        var verdict = LifecycleEvaluator.Evaluate(descriptor, now, new LifecyclePolicy());
+        if (!offline && !verdict.HasErrors)
+        {
+            var selection = new BaseImageSelection(ImageReference.Parse(descriptor.PinnedReference), descriptor);
+            var recorded = await new RegistryLifecycle(ToolContext.RegistryOptions()).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, new LifecyclePolicy(), ct);
+            if (recorded.State > verdict.State) verdict = recorded;
+        }
+        var newest = PackageFeeds.NewestVersion(PackageFeeds.FolderSources(Path.GetDirectoryName(project)!), descriptor.Id);
+        var days = descriptor.Lifecycle.ExpiresOn is { } e ? (int?)Math.Floor((e - now).TotalDays) : null;
+        return new Row(name, descriptor.Id, descriptor.Version, descriptor.Image.Digest, verdict.State, newest?.ToNormalizedString(), days,
+            verdict.Diagnostics.FirstOrDefault()?.Message);
+    }
+
+    // Kept out of line: Microsoft.Build types load only after the locator has registered the SDK's MSBuild.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (string Id, string Descriptor)? BaseImageItemOf(string project)
+    {
+        using var collection = new Microsoft.Build.Evaluation.ProjectCollection();
+        var evaluated = collection.LoadProject(project);
+        var item = evaluated.GetItems("BakeryBaseImage").FirstOrDefault();
+        if (item is null) return null;
+        var descriptor = Path.GetFullPath(Path.Combine(evaluated.DirectoryPath, item.GetMetadataValue("Descriptor")));
+        return (item.EvaluatedInclude, descriptor);
+    }
+}
