@@ -45,6 +45,12 @@ public sealed class BakeContainerImage : BakeryTask
     public ITaskItem[] RunSteps { get; set; } = [];
     public string? RuntimeIdentifier { get; set; }
 
+    /// <summary>BakeryVerify items: this project's structure-test files (ancestors' come from the base package).</summary>
+    public ITaskItem[] VerifyFiles { get; set; } = [];
+
+    /// <summary>BakeryRunCommandTests: auto (when a daemon answers), true, or false.</summary>
+    public string? RunCommandTests { get; set; }
+
     [Required] public string Version { get; set; } = "";
     public string? BuildId { get; set; }
     public string? ExtraTags { get; set; }
@@ -94,6 +100,7 @@ public sealed class BakeContainerImage : BakeryTask
             AppDirectory = string.IsNullOrWhiteSpace(PublishDirectory) ? null : PublishDirectory,
             AppDestination = string.IsNullOrWhiteSpace(WorkingDirectory) ? "/app" : WorkingDirectory,
             LocalLayers = LocalLayers(),
+            Verification = Core.Verification.VerificationPlan.Create(VerifyFiles.Select(f => f.GetMetadata("FullPath")), descriptor, DescriptorPath, RunCommandTests),
             RunSteps = RunSteps.Select(ToRunStep).ToList(),
             Container = new ContainerSettings
             {
@@ -130,6 +137,7 @@ public sealed class BakeContainerImage : BakeryTask
         var result = new ImageBaker(options, log).BakeAsync(request, lifecycle, CancellationToken).GetAwaiter().GetResult();
 
         var (jsonPath, _) = BakeReportWriter.Write(result, ReportDirectory);
+        foreach (var skipped in result.Checks.Where(c => c.Skipped)) Log.LogMessage(MessageImportance.Normal, $"Bakery: skipped {skipped.File} › {skipped.Name}: {skipped.Failure}");
         foreach (var line in BakeReportWriter.Summary(result, jsonPath)) Log.LogMessage(MessageImportance.High, line);
         ImageDigest = result.Digest;
         ImageName = result.Image;

@@ -42,6 +42,9 @@ public sealed record BakeRequest
     public IReadOnlyList<Running.RunStep> RunSteps { get; init; } = [];
     public ContainerSettings Container { get; init; } = new();
 
+    /// <summary>Structure tests to pass before anything is tagged (own and inherited).</summary>
+    public Verification.VerificationPlan Verification { get; init; } = Bakery.Core.Verification.VerificationPlan.None;
+
     /// <summary>Project version, revision and source for the OCI labels.</summary>
     public string? Version { get; init; }
     public string? Revision { get; init; }

@@ -28,6 +28,7 @@ public sealed record BakeResult
     public required PushStatistics Push { get; init; }
     public required string Platform { get; init; }
     public string? BuildId { get; init; }
+    public IReadOnlyList<Verification.CheckResult> Checks { get; init; } = [];
 
     public long TotalSize => Layers.Sum(l => l.Size);
 }

@@ -88,8 +88,23 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         var final = Compose();
         var digest = final.Digest;
         log.Info($"Image {image}@{digest} ({added.Count} new layer(s) on {baseManifest.Layers?.Count ?? 0} base layer(s))");
+
+        // Verify before anything is tagged: file checks before any push, command tests on the image pushed by digest.
+        var verifier = new Verification.ImageVerifier(log);
+        var checks = new List<Verification.CheckResult>();
+        if (!request.Verification.IsEmpty)
+        {
+            var layerFiles = await LayerFilesAsync(baseClient, request.BaseImage.Reference.Repository, baseManifest, added, blobDirectory, ct);
+            checks.AddRange(verifier.RunFileChecks(request.Verification, layerFiles, ImageConfig.Parse(final.ConfigBytes), Path.Combine(request.WorkDirectory, "fs-index")));
+            Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
+        }
         await PushBlobs(final);
         await PutManifest(target, request.TargetRepository, digest.ToString(), final.Bytes, flavour, image, ct);
+        if (request.Verification.HasCommandTests)
+        {
+            checks.AddRange(await verifier.RunCommandTestsAsync(request.Verification, $"{request.TargetRegistry}/{request.TargetRepository}@{digest}", ct));
+            Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
+        }
         foreach (var tag in request.Tags)
         {
             await PutManifest(target, request.TargetRepository, tag, final.Bytes, flavour, image, ct);
@@ -117,6 +132,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Push = stats,
             Platform = platform.ToString(),
             BuildId = request.BuildId,
+            Checks = checks,
         };
     }
 
@@ -147,6 +163,28 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         };
         var bytes = manifest.ToBytes();
         return new Composed(bytes, Digest.Compute(bytes), configBytes, configDigest);
+    }
+
+    /// <summary>Every layer as a local file, bottom first: base layers are downloaded (digest-checked) once into the blob folder.</summary>
+    private static async Task<List<(string Digest, string Path)>> LayerFilesAsync(RegistryClient baseClient, string baseRepository, ImageManifest baseManifest,
+        List<(string Name, LayerBlob Blob)> added, string blobDirectory, CancellationToken ct)
+    {
+        var files = new List<(string, string)>();
+        try
+        {
+            foreach (var layer in baseManifest.Layers ?? [])
+            {
+                var path = DeterministicLayerWriter.BlobPath(blobDirectory, layer.ParsedDigest);
+                if (!File.Exists(path)) await baseClient.DownloadBlobAsync(baseRepository, layer.ParsedDigest, path, ct);
+                files.Add((layer.Digest, path));
+            }
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhileResolvingBase(e, $"{baseClient.Registry}/{baseRepository}", "");
+        }
+        files.AddRange(added.Select(a => (a.Blob.Digest.ToString(), a.Blob.Path)));
+        return files;
     }
 
     private static async Task PutManifest(RegistryClient target, string repository, string reference, byte[] bytes, string mediaType, string image, CancellationToken ct)

@@ -23,6 +23,7 @@ public static class BakeReportWriter
         var mdPath = Path.Combine(directory, "bakery-report.md");
         WriteAtomically(jsonPath, JsonSerializer.Serialize(result, Json));
         WriteAtomically(mdPath, ToMarkdown(result));
+        WriteAtomically(Path.Combine(directory, "bakery-junit.xml"), ToJUnit(result));
         return (jsonPath, mdPath);
     }
 
@@ -53,6 +54,16 @@ public static class BakeReportWriter
         md.AppendLine();
         foreach (var a in r.Lineage) md.AppendLine($"- `{a.Repository}@{a.Digest}`{(a.PackageId is null ? "" : $" ({a.PackageId} {a.PackageVersion})")}");
         md.AppendLine();
+        if (r.Checks.Count > 0)
+        {
+            md.AppendLine("## Verification");
+            md.AppendLine();
+            md.AppendLine("| File | Check | Result |");
+            md.AppendLine("|---|---|---|");
+            foreach (var c in r.Checks)
+                md.AppendLine($"| {(c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}")} | {c.Suite}: {c.Name} | {(c.Skipped ? "skipped: " + c.Failure : c.Passed ? "passed" : "FAILED: " + c.Failure)} |");
+            md.AppendLine();
+        }
         md.AppendLine("## Layers");
         md.AppendLine();
         md.AppendLine("| # | Layer | Digest | Size |");
@@ -62,6 +73,28 @@ public static class BakeReportWriter
         return md.ToString();
     }
 
+    /// <summary>JUnit XML: one test suite per verification file, so CI systems list every check as a test.</summary>
+    public static string ToJUnit(BakeResult r)
+    {
+        static string X(string? s) => System.Security.SecurityElement.Escape(s ?? "");
+        var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        xml.Append($"<testsuites name=\"bakery {X(r.Image)}\" tests=\"{r.Checks.Count}\" failures=\"{r.Checks.Count(c => !c.Passed)}\">\n");
+        foreach (var file in r.Checks.GroupBy(c => c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}"))
+        {
+            xml.Append($"  <testsuite name=\"{X(file.Key)}\" tests=\"{file.Count()}\" failures=\"{file.Count(c => !c.Passed)}\" skipped=\"{file.Count(c => c.Skipped)}\">\n");
+            foreach (var c in file)
+            {
+                xml.Append($"    <testcase classname=\"{X(file.Key)}.{X(c.Suite)}\" name=\"{X(c.Name)}\"");
+                if (c.Passed && !c.Skipped) { xml.Append(" />\n"); continue; }
+                xml.Append(">\n");
+                xml.Append(c.Skipped ? $"      <skipped message=\"{X(c.Failure)}\" />\n" : $"      <failure message=\"{X(c.Failure)}\" />\n");
+                xml.Append("    </testcase>\n");
+            }
+            xml.Append("  </testsuite>\n");
+        }
+        return xml.Append("</testsuites>\n").ToString();
+    }
+
     /// <summary>The one-screen summary printed after a bake.</summary>
     public static IEnumerable<string> Summary(BakeResult r, string reportPath)
     {
@@ -69,6 +102,8 @@ public static class BakeReportWriter
         yield return $"  base     {r.BasePackage ?? r.BaseImage} ({r.Lifecycle})";
         yield return $"  layers   {r.Layers.Count(l => l.Origin == "bake")} new, {r.Layers.Count(l => l.Origin == "base")} inherited, {FormatBytes(r.TotalSize)}";
         yield return $"  tags     {string.Join(", ", r.Tags)}";
+        if (r.Checks.Count > 0)
+            yield return $"  verified {r.Checks.Count(c => c.Passed && !c.Skipped)} passed, {r.Checks.Count(c => c.Skipped)} skipped ({r.Checks.Count(c => c.InheritedFrom is not null)} inherited)";
         yield return $"  pushed   {r.Push.BlobsUploaded} blob(s), {FormatBytes(r.Push.BytesUploaded)}; {r.Push.BlobsMounted} mounted; {r.Push.BlobsSkipped} already there";
         yield return $"  report   {reportPath}";
     }

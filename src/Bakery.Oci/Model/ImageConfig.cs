@@ -58,6 +58,9 @@ public sealed class ImageConfig
         }
     }
 
+    public IReadOnlyList<string> Volumes =>
+        (Config["Volumes"] as JsonObject)?.Select(p => p.Key).ToList() ?? [];
+
     public IReadOnlyList<string> ExposedPorts =>
         (Config["ExposedPorts"] as JsonObject)?.Select(p => p.Key).ToList() ?? [];
 

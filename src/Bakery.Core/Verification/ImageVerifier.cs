@@ -1,0 +1,51 @@
+using Bakery.Core.Baking;
+using Bakery.Oci.Model;
+
+namespace Bakery.Core.Verification;
+
+/// <summary>Runs a verification plan against a bake and turns failures into BAKE301/303/305.</summary>
+public sealed class ImageVerifier(IBakeLog log)
+{
+    public IReadOnlyList<CheckResult> RunFileChecks(VerificationPlan plan, IReadOnlyList<(string Digest, string Path)> layers, ImageConfig config, string indexCache)
+    {
+        var fs = ImageFilesystem.Load(layers, indexCache);
+        var results = plan.Files.SelectMany(f => StructureTestRunner.Run(f, fs, config)).ToList();
+        log.Info($"Verified {results.Count} structure check(s) from {plan.Files.Count} file(s): {results.Count(r => !r.Passed)} failed");
+        return results;
+    }
+
+    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct)
+    {
+        var tests = plan.Files.SelectMany(f => f.Commands.Select(c => (File: f, Test: c))).ToList();
+        CheckResult Skipped((StructureTestFile File, CommandTest Test) t, string why) =>
+            new(Path.GetFileName(t.File.Path), "commandTests", t.Test.Name, true, why, Skipped: true, InheritedFrom: t.File.InheritedFrom);
+        if (plan.CommandTests == CommandTestMode.Never) return tests.Select(t => Skipped(t, "BakeryRunCommandTests=false")).ToList();
+
+        using var runner = new DockerCommandTestRunner(TimeSpan.FromMinutes(2));
+        if (await runner.UnavailableReasonAsync(ct) is { } reason)
+        {
+            if (plan.CommandTests == CommandTestMode.Always) throw BakeryException.Create("BAKE307", Running.DockerRunStepExecutor.Endpoint, reason);
+            log.Warning(new BakeryDiagnostic("BAKE307", false, $"{tests.Count} command test(s) skipped: no Docker daemon answers ({reason}). Set BakeryRunCommandTests=true to make this an error."));
+            return tests.Select(t => Skipped(t, "no Docker daemon")).ToList();
+        }
+        await runner.PullAsync(image, ct);
+        var results = new List<CheckResult>();
+        foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, file, test, ct));
+        log.Info($"Ran {results.Count} command test(s): {results.Count(r => !r.Passed)} failed");
+        return results;
+    }
+
+    public static void ThrowOnFailures(IReadOnlyList<CheckResult> checks, string image)
+    {
+        var failed = checks.Where(c => !c.Passed).ToList();
+        if (failed.Count == 0) return;
+        static string Describe(IEnumerable<CheckResult> list) =>
+            string.Join("; ", list.Take(5).Select(c => $"{c.File} › {c.Name}: {c.Failure}")) + (list.Count() > 5 ? $"; and {list.Count() - 5} more" : "");
+        var inherited = failed.Where(c => c.InheritedFrom is not null).ToList();
+        if (inherited.Count > 0)
+            throw BakeryException.Create("BAKE305", image, inherited.Count, Describe(inherited.Select(c => c with { File = $"{c.InheritedFrom}/{c.File}" })));
+        var commands = failed.Where(c => c.Suite == "commandTests").ToList();
+        if (commands.Count > 0) throw BakeryException.Create("BAKE303", image, commands.Count, Describe(commands));
+        throw BakeryException.Create("BAKE301", image, failed.Count, Describe(failed));
+    }
+}
