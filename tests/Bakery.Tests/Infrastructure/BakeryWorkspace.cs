@@ -30,7 +30,8 @@ internal sealed class BakeryWorkspace : IDisposable
             """);
     }
 
-    public void AddBasePackage(BaseImageDescriptor descriptor) => BasePackageWriter.Write(Feed, descriptor);
+    public void AddBasePackage(BaseImageDescriptor descriptor, IReadOnlyDictionary<string, string>? extraFiles = null) =>
+        BasePackageWriter.Write(Feed, descriptor, extraFiles);
 
     /// <summary>A console app; <paramref name="body"/> is extra XML inside &lt;Project&gt;.</summary>
     public string CreateProject(string name, string body = "", string program = "")

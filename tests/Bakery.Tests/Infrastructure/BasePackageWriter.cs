@@ -9,10 +9,10 @@ internal static class BasePackageWriter
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static string Write(string feed, BaseImageDescriptor descriptor) =>
-        WriteRaw(feed, descriptor.Id, descriptor.Version, JsonSerializer.Serialize(descriptor, Json));
+    public static string Write(string feed, BaseImageDescriptor descriptor, IReadOnlyDictionary<string, string>? extraFiles = null) =>
+        WriteRaw(feed, descriptor.Id, descriptor.Version, JsonSerializer.Serialize(descriptor, Json), extraFiles);
 
-    public static string WriteRaw(string feed, string id, string version, string descriptorJson)
+    public static string WriteRaw(string feed, string id, string version, string descriptorJson, IReadOnlyDictionary<string, string>? extraFiles = null)
     {
         Directory.CreateDirectory(feed);
         var path = Path.Combine(feed, $"{id}.{version}.nupkg");
@@ -31,6 +31,7 @@ internal static class BasePackageWriter
             </package>
             """);
         Add(zip, "bakery/image.json", descriptorJson);
+        foreach (var (name, content) in extraFiles ?? new Dictionary<string, string>()) Add(zip, name, content);
         Add(zip, $"build/{id}.props", $"""
             <Project>
               <ItemGroup>
