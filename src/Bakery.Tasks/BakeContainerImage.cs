@@ -51,6 +51,9 @@ public sealed class BakeContainerImage : BakeryTask
     /// <summary>BakeryRunCommandTests: auto (when a daemon answers), true, or false.</summary>
     public string? RunCommandTests { get; set; }
 
+    public string? SecretAllowlist { get; set; }
+    public string? AllowRootUser { get; set; }
+
     [Required] public string Version { get; set; } = "";
     public string? BuildId { get; set; }
     public string? ExtraTags { get; set; }
@@ -102,6 +105,8 @@ public sealed class BakeContainerImage : BakeryTask
             LocalLayers = LocalLayers(),
             Verification = Core.Verification.VerificationPlan.Create(VerifyFiles.Select(f => f.GetMetadata("FullPath")), descriptor, DescriptorPath, RunCommandTests),
             RunSteps = RunSteps.Select(ToRunStep).ToList(),
+            SecretAllowlist = Core.Verification.SecretAllowlist.Load(SecretAllowlist),
+            AllowRootReason = string.IsNullOrWhiteSpace(AllowRootUser) || AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : AllowRootUser,
             Container = new ContainerSettings
             {
                 Entrypoint = Values(Entrypoint),

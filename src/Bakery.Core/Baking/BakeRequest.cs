@@ -45,6 +45,12 @@ public sealed record BakeRequest
     /// <summary>Structure tests to pass before anything is tagged (own and inherited).</summary>
     public Verification.VerificationPlan Verification { get; init; } = Bakery.Core.Verification.VerificationPlan.None;
 
+    /// <summary>Accepted secret findings, with reasons (BakerySecretAllowlist).</summary>
+    public Verification.SecretAllowlist SecretAllowlist { get; init; } = Bakery.Core.Verification.SecretAllowlist.Empty;
+
+    /// <summary>BakeryAllowRootUser: why this image may run as root; null means it may not.</summary>
+    public string? AllowRootReason { get; init; }
+
     /// <summary>Project version, revision and source for the OCI labels.</summary>
     public string? Version { get; init; }
     public string? Revision { get; init; }

@@ -30,5 +30,8 @@ public sealed record BakeResult
     public string? BuildId { get; init; }
     public IReadOnlyList<Verification.CheckResult> Checks { get; init; } = [];
 
+    /// <summary>Secret findings that were allowed (redacted); any other finding fails the bake.</summary>
+    public IReadOnlyList<Verification.SecretFinding> AllowedSecrets { get; init; } = [];
+
     public long TotalSize => Layers.Sum(l => l.Size);
 }

@@ -89,7 +89,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         var digest = final.Digest;
         log.Info($"Image {image}@{digest} ({added.Count} new layer(s) on {baseManifest.Layers?.Count ?? 0} base layer(s))");
 
-        // Verify before anything is tagged: file checks before any push, command tests on the image pushed by digest.
+        // Verify before anything is tagged: secrets, user and file checks before any push, command tests on the image pushed by digest.
+        var allowedSecrets = ScanSecrets(request, added, $"{image}@{digest}");
+        CheckUser(ImageConfig.Parse(final.ConfigBytes), request, $"{image}@{digest}");
         var verifier = new Verification.ImageVerifier(log);
         var checks = new List<Verification.CheckResult>();
         if (!request.Verification.IsEmpty)
@@ -133,6 +135,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Platform = platform.ToString(),
             BuildId = request.BuildId,
             Checks = checks,
+            AllowedSecrets = allowedSecrets,
         };
     }
 
@@ -163,6 +166,44 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         };
         var bytes = manifest.ToBytes();
         return new Composed(bytes, Digest.Compute(bytes), configBytes, configDigest);
+    }
+
+    /// <summary>The layers this bake added are scanned; inherited layers were scanned by their own bakes.</summary>
+    private List<Verification.SecretFinding> ScanSecrets(BakeRequest request, List<(string Name, LayerBlob Blob)> added, string image)
+    {
+        var scanner = new Verification.SecretScanner(request.SecretAllowlist);
+        var findings = new List<Verification.SecretFinding>();
+        var clean = Path.Combine(request.WorkDirectory, "secret-scan");
+        foreach (var (_, blob) in added)
+        {
+            // A layer already scanned without any finding (it is content-addressed) need not be read again.
+            var marker = Path.Combine(clean, blob.Digest.Hex);
+            if (File.Exists(marker)) continue;
+            using (var stream = File.OpenRead(blob.Path))
+            {
+                var found = scanner.ScanLayer(stream);
+                findings.AddRange(found);
+                if (found.Count > 0) continue;
+            }
+            Directory.CreateDirectory(clean);
+            File.WriteAllText(marker, "");
+        }
+        var blocking = findings.Where(f => f.AllowedBecause is null).ToList();
+        if (blocking.Count > 0)
+            throw BakeryException.Create("BAKE302", image, blocking.Count,
+                string.Join("; ", blocking.Take(10).Select(f => $"{f.Path}{(f.Line > 0 ? $":{f.Line}" : "")} ({f.Rule}: {f.Redacted})")) + (blocking.Count > 10 ? $"; and {blocking.Count - 10} more" : ""));
+        foreach (var allowed in findings) log.Info($"Allowed secret finding {allowed.Path}:{allowed.Line} ({allowed.Rule}): {allowed.AllowedBecause}");
+        log.Detail($"Secret scan: {scanner.BytesScanned:N0} bytes in {added.Count} layer(s), no findings");
+        return findings;
+    }
+
+    private void CheckUser(ImageConfig config, BakeRequest request, string image)
+    {
+        var user = config.User ?? "";
+        var name = user.Split(':')[0];
+        if (name is not ("" or "root" or "0")) return;
+        if (string.IsNullOrWhiteSpace(request.AllowRootReason)) throw BakeryException.Create("BAKE304", image, user);
+        log.Warning(new BakeryDiagnostic("BAKE304", false, $"{image} runs as root, allowed because: {request.AllowRootReason}"));
     }
 
     /// <summary>Every layer as a local file, bottom first: base layers are downloaded (digest-checked) once into the blob folder.</summary>

@@ -30,6 +30,7 @@ public sealed class BakeryRunTests
         s_workspace.CreateProject(name, $"""
               <PropertyGroup>
                 <BakeryImageKind>BaseImage</BakeryImageKind>
+                <BakeryUser>1000</BakeryUser>
                 <ContainerRegistry>{s_registry.Address}</ContainerRegistry>
               </PropertyGroup>
               <ItemGroup>

@@ -180,4 +180,43 @@ public sealed class VerificationBakeTests
         StringAssert.Contains(failing.Output, "output does not match /goodbye/");
         CollectionAssert.DoesNotContain((await Tags("tests/cmdtests")).ToList(), "1.0.0-build.2");
     }
+
+    [TestMethod]
+    public async Task Planted_secret_fails_with_BAKE302_redacted_and_nothing_pushed_unless_allowlisted()
+    {
+        var dir = App("leaky", "schemaVersion: 2.0.0\n", extra: """
+              <ItemGroup><BakeryLayer Include="appsettings.Production.json" Destination="/app/" /></ItemGroup>
+            """);
+        var secret = string.Concat("q8#Lm2!v", "Z9xR4tK");
+        File.WriteAllText(Path.Combine(dir, "appsettings.Production.json"), $$"""{ "Db": { "Password": "{{secret}}" } }""");
+
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE302");
+        StringAssert.Contains(result.Output, "/app/appsettings.Production.json:1 (config-secret: q8#L…(15 chars))");
+        Assert.DoesNotContain(secret, result.Output, "the secret itself is never printed");
+        using (var client = new RegistryClient(s_registry.Address))
+            Assert.IsEmpty(await client.ListTagsAsync("tests/leaky"));
+
+        File.WriteAllText(Path.Combine(dir, "secrets.allow"), "/app/appsettings.Production.json config-secret local test database, rotated per run\n");
+        var allowed = s_workspace.Bake(dir, "BakeryBuildId=2", $"BakerySecretAllowlist={Path.Combine(dir, "secrets.allow")}");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        StringAssert.Contains(allowed.Output, "local test database, rotated per run");
+    }
+
+    [TestMethod]
+    public async Task Root_user_is_BAKE304_unless_a_reason_is_given()
+    {
+        var rootImage = await TestImages.PushBaseAsync(s_registry.Address, "policy/root", "root", editConfig: c => ((System.Text.Json.Nodes.JsonObject)c["config"]!).Remove("User"));
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor("Tests.Policy.Root", "1.0.0", rootImage, expires: DateTimeOffset.UtcNow.AddYears(1)));
+        var dir = s_workspace.CreateProject("rooted", BakeryWorkspace.BaseReference("Tests.Policy.Root", "1.0.0"));
+        var refused = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, refused.ExitCode, refused.Output);
+        StringAssert.Contains(refused.Output, "error BAKE304");
+        var allowed = s_workspace.Bake(dir, "BakeryBuildId=2", "BakeryAllowRootUser=binds port 80 in the legacy network");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        StringAssert.Contains(allowed.Output, "warning BAKE304");
+        var asUser = s_workspace.Bake(dir, "BakeryBuildId=3", "ContainerUser=1000");
+        Assert.AreEqual(0, asUser.ExitCode, asUser.Output);
+    }
 }
