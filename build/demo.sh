@@ -38,6 +38,16 @@ log "Running $image in dockerd (network none)"
 docker pull -q "$image" >/dev/null
 docker run --rm --network none "$image" --self-test
 
+log "A developer plants a database password in the app's production settings:"
+printf '{ "Db": { "Password": "%s" } }\n' "$(head -c 12 /dev/urandom | base64 | tr -d '/+=')" > "$app/appsettings.Production.json"
+set +e
+dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId=leaky -p:ContainerRegistry="$REGISTRY" > "$work/secret.log" 2>&1
+status=$?
+set -e
+rm "$app/appsettings.Production.json"
+grep -E "error BAKE" "$work/secret.log" | sed 's/^ *//' | sort -u >&2 || true
+[ $status -ne 0 ] && grep -q "BAKE302" "$work/secret.log" || die "expected the planted secret to fail the bake with BAKE302"
+
 log "Now the same app on Contoso.BaseImages.TeamWeb 1.3.0, which has expired:"
 set +e
 dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId=expired -p:ContainerRegistry="$REGISTRY" \
