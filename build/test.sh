@@ -10,24 +10,19 @@ ensure_apt docker-registry apache2-utils docker.io debootstrap curl jq
 
 if start_dockerd; then
   start_registry
-  # A real runtime base for the tests that run images and BakeryRun steps: the global sample, baked from debootstrap.
-  if push_upstream; then
-    export BAKERY_TEST_UPSTREAM="$UPSTREAM_REF"
-    samples_workspace "$ARTIFACTS/test-bases" "$(pack_sdk)"
-    if dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true \
-         -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=test >&2; then
-      BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')
-      export BAKERY_TEST_RUNTIME_BASE
-      log "Runtime base for tests: $BAKERY_TEST_RUNTIME_BASE"
-    else
-      log "warning: the runtime base sample did not bake; tests that run images will be skipped"
-    fi
-  else
-    log "warning: no upstream image could be made; tests that run images will be skipped"
-  fi
+  # A real runtime base for the tests that run images and BakeryRun steps: the global sample, baked
+  # from debootstrap. With a daemon running, a sample that does not bake is a failure, not a skip.
+  push_upstream || die "the upstream image could not be made (debootstrap or dockerd failed)"
+  export BAKERY_TEST_UPSTREAM="$UPSTREAM_REF"
+  samples_workspace "$ARTIFACTS/test-bases" "$(pack_sdk)"
+  dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true \
+    -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=test >&2 || die "the global runtime base sample did not bake"
+  BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')
+  export BAKERY_TEST_RUNTIME_BASE
+  log "Runtime base for tests: $BAKERY_TEST_RUNTIME_BASE"
   unset NUGET_PACKAGES
 else
-  log "warning: dockerd did not start (see $RUN_DIR/dockerd.log); tests that run images will be skipped"
+  log "warning: dockerd did not start (see $RUN_DIR/dockerd.log); tests that run images will be skipped, each with this reason"
 fi
 
 results="$ARTIFACTS/test-results"
