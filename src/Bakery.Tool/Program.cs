@@ -7,5 +7,6 @@ var root = new RootCommand("bakery: manage and inspect Bakery base images.")
     InspectCommand.Create(),
     UpstreamCommands.Create(),
     OutdatedCommand.Create(),
+    VerifyCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

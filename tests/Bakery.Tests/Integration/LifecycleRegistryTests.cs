@@ -217,4 +217,27 @@ public sealed class LifecycleRegistryTests
         StringAssert.Contains(markdown.Output, "| Project | Base image package |");
         StringAssert.Contains(markdown.Output, "| outold | " + teamId);
     }
+
+    [TestMethod]
+    public async Task Verify_runs_structure_tests_against_any_image_with_reports_and_exit_codes()
+    {
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "life/verify", "verified-marker");
+        var good = Path.Combine(s_workspace.Root, "good.yaml");
+        File.WriteAllText(good, "schemaVersion: 2.0.0\nfileContentTests:\n  - name: marker\n    path: /etc/os-release\n    expectedContents: ['MARKER=verified-marker']\nmetadataTest:\n  user: '1654'\n");
+        var bad = Path.Combine(s_workspace.Root, "bad.yaml");
+        File.WriteAllText(bad, "schemaVersion: 2.0.0\nfileExistenceTests:\n  - name: shell\n    path: /bin/sh\n    shouldExist: true\n");
+        var reports = Path.Combine(s_workspace.Root, "verify-reports");
+
+        var passing = Tool("verify", image.Reference, "--policy", good, "--report-directory", reports);
+        Assert.AreEqual(0, passing.ExitCode, passing.Output);
+        StringAssert.Contains(passing.Output, "passed");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(reports, "bakery-verify-junit.xml")), "name=\"marker\"");
+
+        var failing = Tool("verify", image.Reference, "--policy", good, bad, "--json");
+        Assert.AreEqual(3, failing.ExitCode, failing.Output);
+        using var doc = JsonDocument.Parse(failing.Output);
+        Assert.IsFalse(doc.RootElement.GetProperty("passed").GetBoolean());
+        var failure = doc.RootElement.GetProperty("checks").EnumerateArray().Single(c => !c.GetProperty("passed").GetBoolean());
+        Assert.AreEqual("/bin/sh does not exist", failure.GetProperty("failure").GetString());
+    }
 }
