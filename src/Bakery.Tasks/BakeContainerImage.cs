@@ -52,6 +52,10 @@ public sealed class BakeContainerImage : BakeryTask
     public string? RunCommandTests { get; set; }
 
     public string? SecretAllowlist { get; set; }
+    public string? AdvisoryDatabase { get; set; }
+    public string? FailOnSeverity { get; set; }
+    public string? VulnerabilityAllowlist { get; set; }
+    public string? AdvisoryMaxAgeDays { get; set; }
     public string? AllowRootUser { get; set; }
 
     [Required] public string Version { get; set; } = "";
@@ -106,6 +110,11 @@ public sealed class BakeContainerImage : BakeryTask
             Verification = Core.Verification.VerificationPlan.Create(VerifyFiles.Select(f => f.GetMetadata("FullPath")), descriptor, DescriptorPath, RunCommandTests),
             RunSteps = RunSteps.Select(ToRunStep).ToList(),
             SecretAllowlist = Core.Verification.SecretAllowlist.Load(SecretAllowlist),
+            SbomPath = Path.Combine(ReportDirectory, "sbom.cdx.json"),
+            AdvisoryDatabase = string.IsNullOrWhiteSpace(AdvisoryDatabase) ? null : Path.GetFullPath(AdvisoryDatabase),
+            FailOnSeverity = Core.Security.VulnerabilityGate.ParseThreshold(FailOnSeverity),
+            VulnerabilityAllowlist = Core.Security.VulnerabilityAllowlist.Load(VulnerabilityAllowlist),
+            AdvisoryMaxAgeDays = ParseInt("BakeryAdvisoryMaxAgeDays", AdvisoryMaxAgeDays, 7),
             AllowRootReason = string.IsNullOrWhiteSpace(AllowRootUser) || AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : AllowRootUser,
             Container = new ContainerSettings
             {

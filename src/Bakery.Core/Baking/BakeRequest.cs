@@ -48,6 +48,15 @@ public sealed record BakeRequest
     /// <summary>Accepted secret findings, with reasons (BakerySecretAllowlist).</summary>
     public Verification.SecretAllowlist SecretAllowlist { get; init; } = Bakery.Core.Verification.SecretAllowlist.Empty;
 
+    /// <summary>Where the CycloneDX SBOM is written (every bake writes one).</summary>
+    public string? SbomPath { get; init; }
+
+    /// <summary>BakeryAdvisoryDatabase: OSV JSON files (folder or zip); null means no vulnerability gate.</summary>
+    public string? AdvisoryDatabase { get; init; }
+    public Security.Severity FailOnSeverity { get; init; } = Security.Severity.High;
+    public Security.VulnerabilityAllowlist VulnerabilityAllowlist { get; init; } = Security.VulnerabilityAllowlist.Empty;
+    public int AdvisoryMaxAgeDays { get; init; } = 7;
+
     /// <summary>BakeryAllowRootUser: why this image may run as root; null means it may not.</summary>
     public string? AllowRootReason { get; init; }
 

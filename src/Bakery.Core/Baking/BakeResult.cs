@@ -33,5 +33,10 @@ public sealed record BakeResult
     /// <summary>Secret findings that were allowed (redacted); any other finding fails the bake.</summary>
     public IReadOnlyList<Verification.SecretFinding> AllowedSecrets { get; init; } = [];
 
+    public int SbomComponents { get; init; }
+
+    /// <summary>Advisory matches that did not block the bake (below the threshold or allowlisted).</summary>
+    public IReadOnlyList<Security.VulnerabilityFinding> Vulnerabilities { get; init; } = [];
+
     public long TotalSize => Layers.Sum(l => l.Size);
 }

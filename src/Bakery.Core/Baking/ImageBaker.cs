@@ -94,12 +94,14 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         CheckUser(ImageConfig.Parse(final.ConfigBytes), request, $"{image}@{digest}");
         var verifier = new Verification.ImageVerifier(log);
         var checks = new List<Verification.CheckResult>();
+        var layerFiles = await LayerFilesAsync(baseClient, request.BaseImage.Reference.Repository, baseManifest, added, blobDirectory, ct);
+        var filesystem = Verification.ImageFilesystem.Load(layerFiles, Path.Combine(request.WorkDirectory, "fs-index"));
         if (!request.Verification.IsEmpty)
         {
-            var layerFiles = await LayerFilesAsync(baseClient, request.BaseImage.Reference.Repository, baseManifest, added, blobDirectory, ct);
-            checks.AddRange(verifier.RunFileChecks(request.Verification, layerFiles, ImageConfig.Parse(final.ConfigBytes), Path.Combine(request.WorkDirectory, "fs-index")));
+            checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, ImageConfig.Parse(final.ConfigBytes)));
             Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
         }
+        var (sbomCount, vulnerabilities) = AssessSecurity(request, filesystem, layerFiles, $"{image}@{digest}");
         await PushBlobs(final);
         await PutManifest(target, request.TargetRepository, digest.ToString(), final.Bytes, flavour, image, ct);
         if (request.Verification.HasCommandTests)
@@ -136,6 +138,8 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             BuildId = request.BuildId,
             Checks = checks,
             AllowedSecrets = allowedSecrets,
+            SbomComponents = sbomCount,
+            Vulnerabilities = vulnerabilities,
         };
     }
 
@@ -166,6 +170,33 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         };
         var bytes = manifest.ToBytes();
         return new Composed(bytes, Digest.Compute(bytes), configBytes, configDigest);
+    }
+
+    /// <summary>The SBOM of the whole image, and the vulnerability gate when an advisory database is configured.</summary>
+    private (int Components, List<Security.VulnerabilityFinding> Findings) AssessSecurity(BakeRequest request, Verification.ImageFilesystem fs,
+        List<(string Digest, string Path)> layers, string image)
+    {
+        var components = Security.Sbom.Inventory(fs, layers.Select(l => l.Digest).ToList());
+        if (request.SbomPath is { } sbomPath)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(sbomPath)!);
+            File.WriteAllText(sbomPath, Security.Sbom.ToCycloneDx(components, image[..image.IndexOf('@')], image[(image.IndexOf('@') + 1)..], request.Created));
+        }
+        log.Info($"SBOM: {components.Count(c => c.Ecosystem == "Debian")} Debian, {components.Count(c => c.Ecosystem == "NuGet")} NuGet package(s), " +
+            $"{string.Join(", ", components.Where(c => c.Ecosystem == "dotnet").Select(c => $"{c.Name} {c.Version}"))}");
+        if (request.AdvisoryDatabase is not { } databasePath) return (components.Count, []);
+
+        var database = Security.AdvisoryDatabase.Load(databasePath);
+        if (database.NewestModified is { } newest && request.Now - newest > TimeSpan.FromDays(request.AdvisoryMaxAgeDays))
+            log.Warning(BakeryDiagnostic.Warning("BAKE309", databasePath, (int)(request.Now - newest).TotalDays, newest.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+        var findings = database.Match(components).ToList();
+        var gate = Security.VulnerabilityGate.Evaluate(findings, request.FailOnSeverity, request.VulnerabilityAllowlist, request.Now);
+        foreach (var warning in gate.Warnings) log.Warning(warning);
+        foreach (var (finding, reason) in gate.Allowed) log.Info($"Allowed {finding.AdvisoryId} in {finding.Package}: {reason}");
+        if (gate.Blocking.Count > 0)
+            throw BakeryException.Create("BAKE306", image, gate.Blocking.Count, request.FailOnSeverity, Security.VulnerabilityGate.Describe(gate.Blocking));
+        log.Info($"Vulnerability gate: {database.Count} advisories, {findings.Count} finding(s), none at or above {request.FailOnSeverity}");
+        return (components.Count, findings);
     }
 
     /// <summary>The layers this bake added are scanned; inherited layers were scanned by their own bakes.</summary>

@@ -14,16 +14,17 @@ public sealed class ImageFilesystem
     public sealed record Node(string Path, LayerEntryType Type, int Mode, int Uid, int Gid, string? LinkTarget, long Size, int Layer);
 
     private readonly SortedDictionary<string, Node> _nodes = new(StringComparer.Ordinal);
-    private readonly IReadOnlyList<string> _layerPaths;
+    private readonly IReadOnlyList<(string Digest, string Path)> _layers;
+    private readonly string _cache;
 
-    private ImageFilesystem(IReadOnlyList<string> layerPaths) => _layerPaths = layerPaths;
+    private ImageFilesystem(IReadOnlyList<(string Digest, string Path)> layers, string cache) => (_layers, _cache) = (layers, cache);
 
     public IEnumerable<Node> Nodes => _nodes.Values;
 
     /// <param name="layers">Layer blob files, bottom first, with their digests (the index cache key).</param>
     public static ImageFilesystem Load(IReadOnlyList<(string Digest, string Path)> layers, string indexCache)
     {
-        var fs = new ImageFilesystem(layers.Select(l => l.Path).ToList());
+        var fs = new ImageFilesystem(layers, indexCache);
         for (var i = 0; i < layers.Count; i++)
             foreach (var entry in Index(layers[i].Digest, layers[i].Path, indexCache)) fs.Apply(entry with { Layer = i });
         return fs;
@@ -98,19 +99,31 @@ public sealed class ImageFilesystem
         return _nodes.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.IndexOf('/', prefix.Length) < 0);
     }
 
-    /// <summary>A regular file's content (at most <paramref name="limit"/> bytes), read again from the layer that wrote it.</summary>
+    /// <summary>
+    /// A regular file's content (at most <paramref name="limit"/> bytes), read again from the layer
+    /// that wrote it; cached by layer digest and path, since layers never change.
+    /// </summary>
     public byte[]? ReadFile(Node node, int limit = 16 << 20)
     {
         if (node.Type != LayerEntryType.File || node.Layer < 0) return null;
+        var (digest, path) = _layers[node.Layer];
+        var cached = Path.Combine(_cache, "files", digest.Replace(':', '-') + "-" + Oci.Layers.LayerIndex.KeyOf(node.Path)[..32]);
+        if (File.Exists(cached)) return File.ReadAllBytes(cached);
         byte[]? content = null;
-        using var stream = File.OpenRead(_layerPaths[node.Layer]);
-        SafeLayerReader.Read(stream, new LayerReadLimits { AllowDevices = true }, (entry, data) =>
+        using (var stream = File.OpenRead(path))
+            SafeLayerReader.Read(stream, new LayerReadLimits { AllowDevices = true }, (entry, data) =>
+            {
+                if (entry.Path != node.Path || data is null) return;
+                var buffer = new MemoryStream();
+                data.CopyTo(buffer);
+                content = buffer.Length > limit ? buffer.ToArray()[..limit] : buffer.ToArray();
+            });
+        if (content is not null)
         {
-            if (entry.Path != node.Path || data is null) return;
-            var buffer = new MemoryStream();
-            data.CopyTo(buffer);
-            content = buffer.Length > limit ? buffer.ToArray()[..limit] : buffer.ToArray();
-        });
+            Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
+            File.WriteAllBytes(cached + ".tmp", content);
+            File.Move(cached + ".tmp", cached, overwrite: true);
+        }
         return content;
     }
 

@@ -6,9 +6,8 @@ namespace Bakery.Core.Verification;
 /// <summary>Runs a verification plan against a bake and turns failures into BAKE301/303/305.</summary>
 public sealed class ImageVerifier(IBakeLog log)
 {
-    public IReadOnlyList<CheckResult> RunFileChecks(VerificationPlan plan, IReadOnlyList<(string Digest, string Path)> layers, ImageConfig config, string indexCache)
+    public IReadOnlyList<CheckResult> RunFileChecks(VerificationPlan plan, ImageFilesystem fs, ImageConfig config)
     {
-        var fs = ImageFilesystem.Load(layers, indexCache);
         var results = plan.Files.SelectMany(f => StructureTestRunner.Run(f, fs, config)).ToList();
         log.Info($"Verified {results.Count} structure check(s) from {plan.Files.Count} file(s): {results.Count(r => !r.Passed)} failed");
         return results;

@@ -39,7 +39,7 @@ internal static class VerifyCommand
             }
             var log = new ConsoleLog(quiet: result.GetValue(json));
             var verifier = new ImageVerifier(log);
-            var checks = verifier.RunFileChecks(plan, layers, config, Path.Combine(cache, "fs-index")).ToList();
+            var checks = verifier.RunFileChecks(plan, ImageFilesystem.Load(layers, Path.Combine(cache, "fs-index")), config).ToList();
             if (plan.HasCommandTests) checks.AddRange(await verifier.RunCommandTestsAsync(plan, reference.ToString(), ct));
 
             if (result.GetValue(reports) is { } directory)

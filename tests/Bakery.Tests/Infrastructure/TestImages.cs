@@ -14,7 +14,8 @@ internal static class TestImages
     }
 
     public static async Task<PushedImage> PushBaseAsync(string registry, string repository, string marker = "base",
-        RegistryClientOptions? options = null, IReadOnlyList<string>? entrypoint = null, Action<JsonObject>? editConfig = null)
+        RegistryClientOptions? options = null, IReadOnlyList<string>? entrypoint = null, Action<JsonObject>? editConfig = null,
+        IReadOnlyDictionary<string, string>? extraFiles = null)
     {
         var work = TestPaths.NewTempDirectory("image");
         try
@@ -22,6 +23,12 @@ internal static class TestImages
             var files = Path.Combine(work, "rootfs");
             Directory.CreateDirectory(Path.Combine(files, "etc"));
             File.WriteAllText(Path.Combine(files, "etc", "os-release"), $"ID=bakerytest\nMARKER={marker}\n");
+            foreach (var (path, content) in extraFiles ?? new Dictionary<string, string>())
+            {
+                var target = Path.Combine(files, path.TrimStart('/'));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.WriteAllText(target, content);
+            }
             var blobs = Path.Combine(work, "blobs");
             var layer = new DeterministicLayerWriter(blobs, new LayerOptions()).Write([new LayerSource(files, "/")]);
 
