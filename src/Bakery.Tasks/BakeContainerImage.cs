@@ -56,6 +56,9 @@ public sealed class BakeContainerImage : BakeryTask
     public string? FailOnSeverity { get; set; }
     public string? VulnerabilityAllowlist { get; set; }
     public string? AdvisoryMaxAgeDays { get; set; }
+
+    /// <summary>BakeryNow: the date advisories, allowlists and database age are judged at.</summary>
+    public string? Now { get; set; }
     public string? AllowRootUser { get; set; }
 
     [Required] public string Version { get; set; } = "";
@@ -115,6 +118,7 @@ public sealed class BakeContainerImage : BakeryTask
             FailOnSeverity = Core.Security.VulnerabilityGate.ParseThreshold(FailOnSeverity),
             VulnerabilityAllowlist = Core.Security.VulnerabilityAllowlist.Load(VulnerabilityAllowlist),
             AdvisoryMaxAgeDays = ParseInt("BakeryAdvisoryMaxAgeDays", AdvisoryMaxAgeDays, 7),
+            Now = Core.Lifecycle.LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow),
             AllowRootReason = string.IsNullOrWhiteSpace(AllowRootUser) || AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : AllowRootUser,
             Container = new ContainerSettings
             {
