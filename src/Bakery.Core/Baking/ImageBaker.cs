@@ -90,25 +90,37 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         log.Info($"Image {image}@{digest} ({added.Count} new layer(s) on {baseManifest.Layers?.Count ?? 0} base layer(s))");
 
         // Verify before anything is tagged: secrets, user and file checks before any push, command tests on the image pushed by digest.
-        var allowedSecrets = ScanSecrets(request, added, $"{image}@{digest}");
+        // The outcome is remembered for this digest and these inputs: a rebake of the same image does not verify it again.
         CheckUser(ImageConfig.Parse(final.ConfigBytes), request, $"{image}@{digest}");
+        var outcomes = new VerifiedOutcomes(Path.Combine(request.WorkDirectory, "verified"));
+        var outcomeKey = VerifiedOutcomes.Key(digest, request);
+        var outcome = outcomes.TryGet(outcomeKey, request.SbomPath);
         var verifier = new Verification.ImageVerifier(log);
-        var checks = new List<Verification.CheckResult>();
-        var layerFiles = await LayerFilesAsync(baseClient, request.BaseImage.Reference.Repository, baseManifest, added, blobDirectory, ct);
-        var filesystem = Verification.ImageFilesystem.Load(layerFiles, Path.Combine(request.WorkDirectory, "fs-index"));
-        if (!request.Verification.IsEmpty)
+        if (outcome is null)
         {
-            checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, ImageConfig.Parse(final.ConfigBytes)));
-            Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
+            var allowedSecrets = ScanSecrets(request, added, $"{image}@{digest}");
+            var checks = new List<Verification.CheckResult>();
+            var layerFiles = await LayerFilesAsync(baseClient, request.BaseImage.Reference.Repository, baseManifest, added, blobDirectory, ct);
+            var filesystem = Verification.ImageFilesystem.Load(layerFiles, Path.Combine(request.WorkDirectory, "fs-index"));
+            if (!request.Verification.IsEmpty)
+            {
+                checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, ImageConfig.Parse(final.ConfigBytes)));
+                Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
+            }
+            var (sbomCount, vulnerabilities) = AssessSecurity(request, filesystem, layerFiles, $"{image}@{digest}");
+            outcome = new VerifiedOutcome(checks, allowedSecrets, sbomCount, vulnerabilities);
         }
-        var (sbomCount, vulnerabilities) = AssessSecurity(request, filesystem, layerFiles, $"{image}@{digest}");
+        else log.Info($"Verification, secret scan and SBOM reused: {image}@{digest} passed them with these inputs before");
         await PushBlobs(final);
         await PutManifest(target, request.TargetRepository, digest.ToString(), final.Bytes, flavour, image, ct);
-        if (request.Verification.HasCommandTests)
+        if (!outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests)
         {
-            checks.AddRange(await verifier.RunCommandTestsAsync(request.Verification, $"{request.TargetRegistry}/{request.TargetRepository}@{digest}", ct));
-            Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
+            var commandChecks = await verifier.RunCommandTestsAsync(request.Verification, $"{request.TargetRegistry}/{request.TargetRepository}@{digest}", ct);
+            outcome = outcome with { Checks = [.. outcome.Checks, .. commandChecks] };
+            Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, $"{image}@{digest}");
         }
+        if (!outcome.FromCache) outcomes.Save(outcomeKey, outcome, request.SbomPath);
+        var (checksDone, allowedSecretsDone, sbomCountDone, vulnerabilitiesDone) = (outcome.Checks, outcome.AllowedSecrets, outcome.SbomComponents, outcome.Vulnerabilities);
         foreach (var tag in request.Tags)
         {
             await PutManifest(target, request.TargetRepository, tag, final.Bytes, flavour, image, ct);
@@ -136,10 +148,10 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Push = stats,
             Platform = platform.ToString(),
             BuildId = request.BuildId,
-            Checks = checks,
-            AllowedSecrets = allowedSecrets,
-            SbomComponents = sbomCount,
-            Vulnerabilities = vulnerabilities,
+            Checks = checksDone,
+            AllowedSecrets = allowedSecretsDone,
+            SbomComponents = sbomCountDone,
+            Vulnerabilities = vulnerabilitiesDone,
         };
     }
 

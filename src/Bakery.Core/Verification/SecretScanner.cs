@@ -141,11 +141,15 @@ public sealed class SecretAllowlist
 
     public static readonly SecretAllowlist Empty = new();
 
+    /// <summary>The allowlist's text, so cached verdicts depend on it.</summary>
+    public string Fingerprint { get; private set; } = "";
+
     public static SecretAllowlist Load(string? path)
     {
         var list = new SecretAllowlist();
         if (string.IsNullOrWhiteSpace(path)) return list;
         if (!File.Exists(path)) throw BakeryException.Create("BAKE502", "BakerySecretAllowlist", path, "the file does not exist");
+        list.Fingerprint = File.ReadAllText(path);
         var number = 0;
         foreach (var raw in File.ReadLines(path))
         {

@@ -5,27 +5,44 @@ namespace Bakery.Core.Verification;
 public enum CommandTestMode { Auto, Always, Never }
 
 /// <summary>The verification files a bake runs: the project's own and every ancestor's, parsed up front.</summary>
-public sealed record VerificationPlan(IReadOnlyList<StructureTestFile> Files, CommandTestMode CommandTests)
+public sealed record VerificationPlan(IReadOnlyList<(string Path, string? InheritedFrom)> Sources, CommandTestMode CommandTests)
 {
     public static readonly VerificationPlan None = new([], CommandTestMode.Auto);
 
-    public bool IsEmpty => Files.Count == 0;
+    private IReadOnlyList<StructureTestFile>? _files;
+
+    /// <summary>The parsed files (BAKE300 for a malformed one); parsed on first use, so a cached verification skips it.</summary>
+    public IReadOnlyList<StructureTestFile> Files => _files ??= Sources.Select(s => StructureTestParser.Load(s.Path, s.InheritedFrom)).ToList();
+
+    public bool IsEmpty => Sources.Count == 0;
 
     public bool HasCommandTests => Files.Any(f => f.Commands.Count > 0);
+
+    /// <summary>What the outcome depends on besides the image: every file's content and the command-test mode.</summary>
+    public string Fingerprint() =>
+        string.Join("\n", Sources.Select(s => $"{s.InheritedFrom}|{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(s.Path)))}")
+            .Append(CommandTests.ToString()));
 
     /// <param name="ownFiles">BakeryVerify items of the project.</param>
     /// <param name="baseDescriptor">The base-image package's descriptor; its verify list holds every ancestor's files.</param>
     /// <param name="descriptorPath">Where that descriptor lies (the package root is its folder's parent).</param>
     public static VerificationPlan Create(IEnumerable<string> ownFiles, BaseImageDescriptor? baseDescriptor, string? descriptorPath, string? commandTests)
     {
-        var files = ownFiles.Select(f => StructureTestParser.Load(f)).ToList();
+        var sources = new List<(string, string?)>();
+        foreach (var file in ownFiles)
+        {
+            if (!File.Exists(file)) throw BakeryException.Create("BAKE300", file, 0, "the file does not exist");
+            sources.Add((file, null));
+        }
         if (baseDescriptor is not null && descriptorPath is not null)
         {
             var packageRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(descriptorPath)!, ".."));
             foreach (var relative in baseDescriptor.Verify)
             {
                 var owner = relative.Split('/') is { Length: >= 4 } parts ? parts[2] : baseDescriptor.Id;
-                files.Add(StructureTestParser.Load(Path.Combine(packageRoot, relative), owner));
+                var path = Path.Combine(packageRoot, relative);
+                if (!File.Exists(path)) throw BakeryException.Create("BAKE300", path, 0, $"the verification file of {owner} is missing from its package");
+                sources.Add((path, owner));
             }
         }
         var mode = (commandTests ?? "auto").Trim().ToLowerInvariant() switch
@@ -35,6 +52,6 @@ public sealed record VerificationPlan(IReadOnlyList<StructureTestFile> Files, Co
             "false" => CommandTestMode.Never,
             var other => throw BakeryException.Create("BAKE502", "BakeryRunCommandTests", other, "use auto, true or false"),
         };
-        return new VerificationPlan(files, mode);
+        return new VerificationPlan(sources, mode);
     }
 }

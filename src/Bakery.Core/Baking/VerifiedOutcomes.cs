@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Bakery.Oci.Model;
+
+namespace Bakery.Core.Baking;
+
+/// <summary>What verification, the secret scan, the SBOM and the vulnerability gate concluded about one image.</summary>
+public sealed record VerifiedOutcome(IReadOnlyList<Verification.CheckResult> Checks, IReadOnlyList<Verification.SecretFinding> AllowedSecrets,
+    int SbomComponents, IReadOnlyList<Security.VulnerabilityFinding> Vulnerabilities)
+{
+    [JsonIgnore] public bool FromCache { get; init; }
+}
+
+/// <summary>
+/// Outcomes of passed verifications, keyed by the image digest and every input that could change
+/// the verdict (policy files, allowlists, advisory database, thresholds, the day). An image is
+/// content-addressed, so the same key always gives the same verdict.
+/// </summary>
+internal sealed class VerifiedOutcomes(string directory)
+{
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+
+    public static string Key(Digest digest, BakeRequest request)
+    {
+        var text = new StringBuilder().Append(digest).Append('\n')
+            .Append(request.Verification.Fingerprint()).Append('\n')
+            .Append(Hash(request.SecretAllowlist.Fingerprint)).Append('\n')
+            .Append(Hash(request.VulnerabilityAllowlist.Fingerprint)).Append('\n')
+            .Append(request.FailOnSeverity).Append('|').Append(request.AdvisoryMaxAgeDays).Append('|').Append(request.AllowRootReason).Append('\n')
+            .Append(request.Now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Append('\n')
+            .Append(DatabaseFingerprint(request.AdvisoryDatabase));
+        return Hash(text.ToString());
+    }
+
+    public VerifiedOutcome? TryGet(string key, string? sbomPath)
+    {
+        var path = Path.Combine(directory, key + ".json");
+        var sbom = Path.Combine(directory, key + ".cdx.json");
+        if (!File.Exists(path) || !File.Exists(sbom)) return null;
+        var outcome = JsonSerializer.Deserialize<VerifiedOutcome>(File.ReadAllText(path), Json);
+        if (outcome is null) return null;
+        if (sbomPath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(sbomPath)!);
+            File.Copy(sbom, sbomPath, overwrite: true);
+        }
+        return outcome with { FromCache = true };
+    }
+
+    public void Save(string key, VerifiedOutcome outcome, string? sbomPath)
+    {
+        if (sbomPath is null || !File.Exists(sbomPath)) return;
+        Directory.CreateDirectory(directory);
+        File.Copy(sbomPath, Path.Combine(directory, key + ".cdx.json"), overwrite: true);
+        var path = Path.Combine(directory, key + ".json");
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(outcome, Json));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private static string DatabaseFingerprint(string? path)
+    {
+        if (path is null) return "none";
+        IEnumerable<FileInfo> files = Directory.Exists(path)
+            ? new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).OrderBy(f => f.FullName, StringComparer.Ordinal)
+            : [new FileInfo(path)];
+        return Hash(string.Join("\n", files.Select(f => $"{f.FullName}|{f.Length}|{f.LastWriteTimeUtc.Ticks}")));
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}
