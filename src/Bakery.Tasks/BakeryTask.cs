@@ -16,6 +16,9 @@ public abstract class BakeryTask : Task, ICancelableTask
 
     protected CancellationToken CancellationToken => _cancel.Token;
 
+    /// <summary>The project being built (MSBuildProjectFullPath), so errors point at it rather than at the SDK's targets.</summary>
+    public string? ProjectFile { get; set; }
+
     public void Cancel() => _cancel.Cancel();
 
     public sealed override bool Execute()
@@ -40,7 +43,7 @@ public abstract class BakeryTask : Task, ICancelableTask
 
     protected void LogDiagnostic(BakeryDiagnostic diagnostic)
     {
-        var file = BuildEngine?.ProjectFileOfTaskNode;
+        var file = string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode : ProjectFile;
         if (diagnostic.IsError)
             Log.LogError(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
         else
