@@ -57,7 +57,7 @@ set -e
 grep -E "error BAKE" "$work/expired.log" | sed 's/^ *//' | sort -u >&2 || true
 [ $status -ne 0 ] || die "the bake on an expired base image should have failed"
 grep -q "BAKE101" "$work/expired.log" || die "expected BAKE101 in $work/expired.log"
-tags=$(curl -fsS "http://$REGISTRY/v2/samples/hello-web/tags/list" | jq -r '.tags | join(", ")')
+tags=$(curl -fsS "http://$REGISTRY/v2/samples/hello-web/tags/list" | jq -r '[.tags[] | select(startswith("sha256-") | not)] | join(", ")')
 log "Registry tags for samples/hello-web: $tags (no build.expired: nothing was pushed)"
 case ",$tags," in *build.expired*) die "an image was pushed for the failed bake" ;; esac
 install_tool "$SDK_VERSION"

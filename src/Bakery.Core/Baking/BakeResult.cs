@@ -35,6 +35,9 @@ public sealed record BakeResult
 
     public int SbomComponents { get; init; }
 
+    /// <summary>Digest of the CycloneDX SBOM pushed as a referrer of the image.</summary>
+    public string? SbomDigest { get; init; }
+
     /// <summary>Advisory matches that did not block the bake (below the threshold or allowlisted).</summary>
     public IReadOnlyList<Security.VulnerabilityFinding> Vulnerabilities { get; init; } = [];
 

@@ -121,6 +121,20 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         }
         if (!outcome.FromCache) outcomes.Save(outcomeKey, outcome, request.SbomPath);
         var (checksDone, allowedSecretsDone, sbomCountDone, vulnerabilitiesDone) = (outcome.Checks, outcome.AllowedSecrets, outcome.SbomComponents, outcome.Vulnerabilities);
+        string? sbomDigest = null;
+        if (request.SbomPath is { } sbomFile && File.Exists(sbomFile))
+        {
+            // The SBOM travels with the image: an artifact that refers to it (referrers API or tag fallback).
+            var subject = new OciDescriptor { MediaType = flavour, Digest = digest.ToString(), Size = final.Bytes.Length };
+            try
+            {
+                await target.PushReferrerAsync(request.TargetRepository, subject, Security.Sbom.ArtifactType,
+                    new SortedDictionary<string, string>(StringComparer.Ordinal) { ["org.opencontainers.image.created"] = request.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) },
+                    ct, (sbomFile, Security.Sbom.ArtifactType));
+                sbomDigest = Digest.Compute(File.ReadAllBytes(sbomFile)).ToString();
+            }
+            catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, image); }
+        }
         foreach (var tag in request.Tags)
         {
             await PutManifest(target, request.TargetRepository, tag, final.Bytes, flavour, image, ct);
@@ -151,6 +165,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Checks = checksDone,
             AllowedSecrets = allowedSecretsDone,
             SbomComponents = sbomCountDone,
+            SbomDigest = sbomDigest,
             Vulnerabilities = vulnerabilitiesDone,
         };
     }

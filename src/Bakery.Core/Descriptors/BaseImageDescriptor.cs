@@ -18,6 +18,9 @@ public sealed record BaseImageDescriptor
     [JsonPropertyName("verify")] public IReadOnlyList<string> Verify { get; init; } = [];
     [JsonPropertyName("environment")] public DescriptorEnvironment Environment { get; init; } = new();
 
+    /// <summary>Digest of the image's CycloneDX SBOM, pushed as a referrer of the image.</summary>
+    [JsonPropertyName("sbom")] public string? Sbom { get; init; }
+
     /// <summary>registry/repository@digest</summary>
     [JsonIgnore] public string PinnedReference => $"{Image.Registry}/{Image.Repository}@{Image.Digest}";
 

@@ -63,6 +63,7 @@ public static class BaseImagePackage
             Labels = r.Labels,
             Verify = r.VerifyFiles,
             Environment = new DescriptorEnvironment { User = r.User, WorkDir = r.WorkDir },
+            Sbom = r.Bake.SbomDigest,
         };
         var problem = DescriptorReader.Validate(descriptor);
         if (problem is not null) throw BakeryException.Create("BAKE406", $"{r.PackageId} {r.PackageVersion}", $"the descriptor would be invalid: {problem}.");

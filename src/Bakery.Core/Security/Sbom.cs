@@ -23,6 +23,8 @@ public sealed record SbomComponent(string Ecosystem, string Name, string Version
 /// </summary>
 public static class Sbom
 {
+    public const string ArtifactType = "application/vnd.cyclonedx+json";
+
     public static List<SbomComponent> Inventory(ImageFilesystem fs, IReadOnlyList<string> layerDigests)
     {
         string? LayerOf(ImageFilesystem.Node? node) => node is { Layer: >= 0 } n && n.Layer < layerDigests.Count ? layerDigests[n.Layer] : null;

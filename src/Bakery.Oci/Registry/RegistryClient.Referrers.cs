@@ -39,13 +39,20 @@ public sealed partial class RegistryClient
     }
 
     /// <summary>
-    /// Pushes an artifact manifest (empty config and layer) that refers to <paramref name="subject"/>,
+    /// Pushes an artifact manifest (empty config; the content blob as its layer, or an empty one) that refers to <paramref name="subject"/>,
     /// and adds it to the fallback index when the registry does not track referrers itself.
     /// </summary>
     public async Task<OciDescriptor> PushReferrerAsync(string repository, OciDescriptor subject, string artifactType,
-        SortedDictionary<string, string> annotations, CancellationToken ct = default)
+        SortedDictionary<string, string> annotations, CancellationToken ct = default, (string Path, string MediaType)? content = null)
     {
         var empty = EmptyDescriptor;
+        var layer = empty;
+        if (content is { } blob)
+        {
+            var blobDigest = Model.Digest.Compute(await File.ReadAllBytesAsync(blob.Path, ct));
+            if (!await BlobExistsAsync(repository, blobDigest, ct)) await UploadBlobAsync(repository, blobDigest, blob.Path, ct);
+            layer = new OciDescriptor { MediaType = blob.MediaType, Digest = blobDigest.ToString(), Size = new FileInfo(blob.Path).Length };
+        }
         if (!await BlobExistsAsync(repository, empty.ParsedDigest, ct))
         {
             var temp = Path.GetTempFileName();
@@ -61,7 +68,7 @@ public sealed partial class RegistryClient
             MediaType = MediaTypes.OciManifest,
             ArtifactType = artifactType,
             Config = empty,
-            Layers = [empty],
+            Layers = [layer],
             Subject = subject,
             Annotations = annotations,
         };

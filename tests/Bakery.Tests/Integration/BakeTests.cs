@@ -87,7 +87,13 @@ public sealed class BakeTests
 
         using var client = Client();
         var tags = await client.ListTagsAsync("tests/webby");
-        CollectionAssert.AreEquivalent(new[] { "1.0.0", "1.0.0-build.41" }, tags.ToArray());
+        CollectionAssert.AreEquivalent(new[] { "1.0.0", "1.0.0-build.41", RegistryClient.FallbackTag(digest) }, tags.ToArray(),
+            "the version tags, and the referrers fallback tag that lists the SBOM");
+        var sbom = (await client.GetReferrersAsync("tests/webby", digest, "application/vnd.cyclonedx+json")).Single();
+        var sbomManifest = (await client.GetManifestAsync("tests/webby", sbom.Digest)).Parse();
+        Assert.AreEqual(digest.ToString(), sbomManifest.Subject!.Digest);
+        using (var sbomDoc = JsonDocument.Parse(await client.GetBlobAsync("tests/webby", sbomManifest.Layers![0].ParsedDigest)))
+            Assert.AreEqual("CycloneDX", sbomDoc.RootElement.GetProperty("bomFormat").GetString());
         Assert.IsTrue(await client.ManifestExistsAsync("tests/webby", digest.ToString()));
 
         var report = Path.Combine(dir, "obj", "Release", "net10.0", "bakery", "bakery-report.json");

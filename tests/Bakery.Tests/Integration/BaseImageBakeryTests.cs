@@ -92,6 +92,7 @@ public sealed class BaseImageBakeryTests
         Assert.AreEqual($"{s_registry.Address}", descriptor.Image.Registry);
         Assert.AreEqual("linux/amd64", descriptor.Image.Platform);
         Assert.AreEqual("7", descriptor.Origin.BuildId);
+        Assert.IsNotNull(descriptor.Sbom, "the package records the digest of the image's SBOM");
         Assert.AreEqual(100, (descriptor.Lifecycle.ExpiresOn!.Value - descriptor.Lifecycle.Published!.Value).TotalDays);
         Assert.AreEqual($"{s_upstream.Registry}/{s_upstream.Repository}", descriptor.Lineage.Single().Repository);
         Assert.AreEqual(s_upstream.Digest.ToString(), descriptor.Lineage.Single().Digest);
