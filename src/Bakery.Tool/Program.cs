@@ -8,5 +8,6 @@ var root = new RootCommand("bakery: manage and inspect Bakery base images.")
     UpstreamCommands.Create(),
     OutdatedCommand.Create(),
     VerifyCommand.Create(),
+    ScanCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -10,6 +10,7 @@ namespace Bakery.Tests.Integration;
 public sealed class SecurityBakeTests
 {
     private static RegistryProcess s_registry = null!;
+    private static TestImages.PushedImage s_image = null!;
     private static BakeryWorkspace s_workspace = null!;
     private static string s_database = null!;
 
@@ -33,7 +34,7 @@ public sealed class SecurityBakeTests
     {
         s_registry = RegistryProcess.Start();
         s_workspace = new BakeryWorkspace("security");
-        var image = await TestImages.PushBaseAsync(s_registry.Address, "security/base", "security", extraFiles: new Dictionary<string, string>
+        var image = s_image = await TestImages.PushBaseAsync(s_registry.Address, "security/base", "security", extraFiles: new Dictionary<string, string>
         {
             ["var/lib/dpkg/status"] = DpkgStatus,
             ["var/lib/dpkg/info/libssl3:amd64.list"] = "/usr/lib/x86_64-linux-gnu/libssl.so.3\n",
@@ -113,5 +114,25 @@ public sealed class SecurityBakeTests
             $"BakeryNow={DateTimeOffset.UtcNow.AddDays(20):yyyy-MM-dd}", "BakeryAdvisoryMaxAgeDays=7");
         Assert.AreEqual(0, result.ExitCode, result.Output);
         StringAssert.Contains(result.Output, "warning BAKE309");
+    }
+
+    [TestMethod]
+    public void Bakery_scan_assesses_any_image_with_the_same_database_and_exit_codes()
+    {
+        ProcessResult Scan(params string[] args) => ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bakery.Tool.dll"), "scan", s_image.Reference, .. args], s_workspace.Root);
+        var sbom = Path.Combine(s_workspace.Root, "scan.cdx.json");
+        var failing = Scan("--database", s_database, "--sbom", sbom, "--json");
+        Assert.AreEqual(3, failing.ExitCode, failing.Output);
+        using (var doc = JsonDocument.Parse(failing.Output))
+        {
+            Assert.AreEqual("DSA-9001", doc.RootElement.GetProperty("blocking")[0].GetProperty("advisoryId").GetString());
+            Assert.AreEqual(2, doc.RootElement.GetProperty("components").GetArrayLength());
+        }
+        StringAssert.Contains(File.ReadAllText(sbom), "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1");
+
+        var table = Scan("--database", s_database, "--fail-on", "Critical");
+        Assert.AreEqual(0, table.ExitCode, table.Output);
+        StringAssert.Contains(table.Output, "DSA-9001");
+        Assert.AreEqual(0, Scan().ExitCode, "without a database it only inventories");
     }
 }
