@@ -240,4 +240,43 @@ public sealed class LifecycleRegistryTests
         var failure = doc.RootElement.GetProperty("checks").EnumerateArray().Single(c => !c.GetProperty("passed").GetBoolean());
         Assert.AreEqual("/bin/sh does not exist", failure.GetProperty("failure").GetString());
     }
+
+    [TestMethod]
+    public async Task Outdated_reads_projects_with_central_package_management_and_lock_files()
+    {
+        var (_, team, teamId) = await Chain("Cpm");
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(teamId, "1.2.0", team, expires: DateTimeOffset.UtcNow.AddYears(1)));
+        var tree = Path.Combine(s_workspace.Root, "cpm-tree");
+        Directory.CreateDirectory(tree);
+        File.WriteAllText(Path.Combine(tree, "Directory.Packages.props"), $$"""
+            <Project>
+              <PropertyGroup><ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally></PropertyGroup>
+              <ItemGroup><PackageVersion Include="{{teamId}}" Version="1.0.0" /></ItemGroup>
+            </Project>
+            """);
+        var app = Path.Combine(tree, "cpmapp");
+        Directory.CreateDirectory(app);
+        File.WriteAllText(Path.Combine(app, "cpmapp.csproj"), $$"""
+            <Project Sdk="Bakery.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <RestorePackagesWithLockFile>true</RestorePackagesWithLockFile>
+              </PropertyGroup>
+              <ItemGroup><PackageReference Include="{{teamId}}" /></ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), "System.Console.WriteLine(1);\n");
+        var restore = s_workspace.Dotnet("restore", app, []);
+        Assert.AreEqual(0, restore.ExitCode, restore.Output);
+        Assert.IsTrue(File.Exists(Path.Combine(app, "packages.lock.json")), "the lock file pins the base-image package");
+
+        var result = Tool("outdated", tree, "--json", "--fail-on", "outdated");
+        Assert.AreEqual(3, result.ExitCode, result.Output);
+        using var doc = JsonDocument.Parse(result.Output);
+        var row = doc.RootElement.EnumerateArray().Single();
+        Assert.AreEqual("cpmapp", row.GetProperty("project").GetString());
+        Assert.AreEqual("1.0.0", row.GetProperty("version").GetString(), "the centrally managed, locked version");
+        Assert.AreEqual("1.2.0", row.GetProperty("newest").GetString());
+    }
 }
