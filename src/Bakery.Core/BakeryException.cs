@@ -11,6 +11,9 @@ public sealed class BakeryException(string code, string message, Exception? inne
 {
     public string Code { get; } = code;
 
+    /// <summary>Set when a bake stopped at verification or a gate: the report of what was checked.</summary>
+    public Baking.BakeResult? FailedBake { get; init; }
+
     public static BakeryException Create(string code, params object?[] args) => new(code, BakeryMessages.Format(code, args));
 
     public static BakeryException Wrap(Exception inner, string code, params object?[] args) => new(code, BakeryMessages.Format(code, args), inner);

@@ -152,7 +152,17 @@ public sealed class BakeContainerImage : BakeryTask
             Log = log.Info,
         };
         var lifecycle = Enum.TryParse<LifecycleState>(LifecycleState, out var state) ? state : Core.Lifecycle.LifecycleState.Supported;
-        var result = new ImageBaker(options, log).BakeAsync(request, lifecycle, CancellationToken).GetAwaiter().GetResult();
+        BakeResult result;
+        try
+        {
+            result = new ImageBaker(options, log).BakeAsync(request, lifecycle, CancellationToken).GetAwaiter().GetResult();
+        }
+        catch (BakeryException e) when (e.FailedBake is { } failed)
+        {
+            var (failedReport, _) = BakeReportWriter.Write(failed, ReportDirectory);
+            Log.LogMessage(MessageImportance.High, $"Bakery: nothing was tagged; report of the failed bake: {failedReport}");
+            throw;
+        }
 
         var (jsonPath, _) = BakeReportWriter.Write(result, ReportDirectory);
         foreach (var skipped in result.Checks.Where(c => c.Skipped)) Log.LogMessage(MessageImportance.Normal, $"Bakery: skipped {skipped.File} › {skipped.Name}: {skipped.Failure}");

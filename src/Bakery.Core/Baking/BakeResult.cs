@@ -10,8 +10,14 @@ public sealed record PushStatistics(int BlobsUploaded, int BlobsMounted, int Blo
         BlobsSkipped + other.BlobsSkipped, BytesUploaded + other.BytesUploaded);
 }
 
+public enum BakeOutcome { Passed, Failed }
+
 public sealed record BakeResult
 {
+    /// <summary>Failed reports are written when verification or the gates stop a bake; nothing was tagged then.</summary>
+    public BakeOutcome Outcome { get; init; } = BakeOutcome.Passed;
+    public string? Failure { get; init; }
+
     public required string Image { get; init; }
     public required string Digest { get; init; }
     public required string MediaType { get; init; }
@@ -40,6 +46,9 @@ public sealed record BakeResult
 
     /// <summary>Advisory matches that did not block the bake (below the threshold or allowlisted).</summary>
     public IReadOnlyList<Security.VulnerabilityFinding> Vulnerabilities { get; init; } = [];
+
+    /// <summary>Advisory matches at or above the threshold: only in a failed report.</summary>
+    public IReadOnlyList<Security.VulnerabilityFinding> BlockingVulnerabilities { get; init; } = [];
 
     public long TotalSize => Layers.Sum(l => l.Size);
 }

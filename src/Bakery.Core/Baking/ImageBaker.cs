@@ -91,36 +91,76 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
 
         // Verify before anything is tagged: secrets, user and file checks before any push, command tests on the image pushed by digest.
         // The outcome is remembered for this digest and these inputs: a rebake of the same image does not verify it again.
-        CheckUser(ImageConfig.Parse(final.ConfigBytes), request, $"{image}@{digest}");
         var outcomes = new VerifiedOutcomes(Path.Combine(request.WorkDirectory, "verified"));
         var outcomeKey = VerifiedOutcomes.Key(digest, request);
         var outcome = outcomes.TryGet(outcomeKey, request.SbomPath);
         var verifier = new Verification.ImageVerifier(log);
-        if (outcome is null)
+        var checks = new List<Verification.CheckResult>();
+        var assessment = new SecurityAssessment(0, [], []);
+        var descriptor = request.BaseImage.Descriptor;
+        BakeResult Report(IReadOnlyList<string> tags, VerifiedOutcome done, IReadOnlyList<Security.VulnerabilityFinding> blocking, string? sbomDigest) => new()
         {
-            var allowedSecrets = ScanSecrets(request, added, $"{image}@{digest}");
-            var checks = new List<Verification.CheckResult>();
-            var layerFiles = await LayerFilesAsync(baseClient, request.BaseImage.Reference.Repository, baseManifest, added, blobDirectory, ct);
-            var filesystem = Verification.ImageFilesystem.Load(layerFiles, Path.Combine(request.WorkDirectory, "fs-index"));
-            if (!request.Verification.IsEmpty)
+            Image = image,
+            Digest = digest.ToString(),
+            MediaType = flavour,
+            ConfigDigest = final.ConfigDigest.ToString(),
+            Tags = tags,
+            BaseImage = $"{baseRef.Registry}/{baseRef.Repository}",
+            BaseDigest = baseDigest.ToString(),
+            BasePackage = descriptor is null ? null : $"{descriptor.Id} {descriptor.Version}",
+            Lineage = Lineage(request, baseDigest),
+            Lifecycle = lifecycle,
+            BaseExpiresOn = descriptor?.Lifecycle.ExpiresOn,
+            Layers = (baseManifest.Layers ?? []).Select(l => new LayerReport("base", l.Digest, l.Size, "base"))
+                .Concat(added.Select(a => new LayerReport(a.Name, a.Blob.Digest.ToString(), a.Blob.Size, "bake"))).ToList(),
+            Push = push,
+            Platform = platform.ToString(),
+            BuildId = request.BuildId,
+            Checks = done.Checks,
+            AllowedSecrets = done.AllowedSecrets,
+            SbomComponents = done.SbomComponents,
+            SbomDigest = sbomDigest,
+            Vulnerabilities = done.Vulnerabilities,
+            BlockingVulnerabilities = blocking,
+        };
+        try
+        {
+            CheckUser(ImageConfig.Parse(final.ConfigBytes), request, $"{image}@{digest}");
+            if (outcome is null)
             {
-                checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, ImageConfig.Parse(final.ConfigBytes)));
-                Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
+                var allowedSecrets = ScanSecrets(request, added, $"{image}@{digest}");
+                var layerFiles = await LayerFilesAsync(baseClient, request.BaseImage.Reference.Repository, baseManifest, added, blobDirectory, ct);
+                var filesystem = Verification.ImageFilesystem.Load(layerFiles, Path.Combine(request.WorkDirectory, "fs-index"));
+                if (!request.Verification.IsEmpty)
+                {
+                    checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, ImageConfig.Parse(final.ConfigBytes)));
+                    Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
+                }
+                assessment = AssessSecurity(request, filesystem, layerFiles, $"{image}@{digest}");
+                if (assessment.Blocking.Count > 0)
+                    throw BakeryException.Create("BAKE306", $"{image}@{digest}", assessment.Blocking.Count, request.FailOnSeverity, Security.VulnerabilityGate.Describe(assessment.Blocking));
+                outcome = new VerifiedOutcome(checks, allowedSecrets, assessment.Components, assessment.Findings);
             }
-            var (sbomCount, vulnerabilities) = AssessSecurity(request, filesystem, layerFiles, $"{image}@{digest}");
-            outcome = new VerifiedOutcome(checks, allowedSecrets, sbomCount, vulnerabilities);
+            else log.Info($"Verification, secret scan and SBOM reused: {image}@{digest} passed them with these inputs before");
+            await PushBlobs(final);
+            await PutManifest(target, request.TargetRepository, digest.ToString(), final.Bytes, flavour, image, ct);
+            if (!outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests)
+            {
+                checks.AddRange(await verifier.RunCommandTestsAsync(request.Verification, $"{request.TargetRegistry}/{request.TargetRepository}@{digest}", ct));
+                outcome = outcome with { Checks = [.. checks] };
+                Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, $"{image}@{digest}");
+            }
         }
-        else log.Info($"Verification, secret scan and SBOM reused: {image}@{digest} passed them with these inputs before");
-        await PushBlobs(final);
-        await PutManifest(target, request.TargetRepository, digest.ToString(), final.Bytes, flavour, image, ct);
-        if (!outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests)
+        catch (BakeryException e) when (e.FailedBake is null)
         {
-            var commandChecks = await verifier.RunCommandTestsAsync(request.Verification, $"{request.TargetRegistry}/{request.TargetRepository}@{digest}", ct);
-            outcome = outcome with { Checks = [.. outcome.Checks, .. commandChecks] };
-            Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, $"{image}@{digest}");
+            // Nothing is tagged; the report of what was checked is still worth having.
+            var partial = new VerifiedOutcome(checks, [], assessment.Components, assessment.Findings);
+            throw new BakeryException(e.Code, e.Message, e.InnerException)
+            {
+                FailedBake = Report([], partial, assessment.Blocking, null) with { Outcome = BakeOutcome.Failed, Failure = $"{e.Code}: {e.Message}" },
+            };
         }
         if (!outcome.FromCache) outcomes.Save(outcomeKey, outcome, request.SbomPath);
-        var (checksDone, allowedSecretsDone, sbomCountDone, vulnerabilitiesDone) = (outcome.Checks, outcome.AllowedSecrets, outcome.SbomComponents, outcome.Vulnerabilities);
         string? sbomDigest = null;
         if (request.SbomPath is { } sbomFile && File.Exists(sbomFile))
         {
@@ -140,34 +180,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             await PutManifest(target, request.TargetRepository, tag, final.Bytes, flavour, image, ct);
             log.Info($"Tagged {image}:{tag}");
         }
-        var stats = push;
-        var configDigest = final.ConfigDigest;
-
-        var descriptor = request.BaseImage.Descriptor;
-        return new BakeResult
-        {
-            Image = image,
-            Digest = digest.ToString(),
-            MediaType = flavour,
-            ConfigDigest = configDigest.ToString(),
-            Tags = request.Tags,
-            BaseImage = $"{baseRef.Registry}/{baseRef.Repository}",
-            BaseDigest = baseDigest.ToString(),
-            BasePackage = descriptor is null ? null : $"{descriptor.Id} {descriptor.Version}",
-            Lineage = Lineage(request, baseDigest),
-            Lifecycle = lifecycle,
-            BaseExpiresOn = descriptor?.Lifecycle.ExpiresOn,
-            Layers = (baseManifest.Layers ?? []).Select(l => new LayerReport("base", l.Digest, l.Size, "base"))
-                .Concat(added.Select(a => new LayerReport(a.Name, a.Blob.Digest.ToString(), a.Blob.Size, "bake"))).ToList(),
-            Push = stats,
-            Platform = platform.ToString(),
-            BuildId = request.BuildId,
-            Checks = checksDone,
-            AllowedSecrets = allowedSecretsDone,
-            SbomComponents = sbomCountDone,
-            SbomDigest = sbomDigest,
-            Vulnerabilities = vulnerabilitiesDone,
-        };
+        return Report(request.Tags, outcome, [], sbomDigest);
     }
 
     private sealed record Composed(byte[] Bytes, Digest Digest, byte[] ConfigBytes, Digest ConfigDigest);
@@ -200,7 +213,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
     }
 
     /// <summary>The SBOM of the whole image, and the vulnerability gate when an advisory database is configured.</summary>
-    private (int Components, List<Security.VulnerabilityFinding> Findings) AssessSecurity(BakeRequest request, Verification.ImageFilesystem fs,
+    private sealed record SecurityAssessment(int Components, IReadOnlyList<Security.VulnerabilityFinding> Findings, IReadOnlyList<Security.VulnerabilityFinding> Blocking);
+
+    private SecurityAssessment AssessSecurity(BakeRequest request, Verification.ImageFilesystem fs,
         List<(string Digest, string Path)> layers, string image)
     {
         var components = Security.Sbom.Inventory(fs, layers.Select(l => l.Digest).ToList());
@@ -211,7 +226,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         }
         log.Info($"SBOM: {components.Count(c => c.Ecosystem == "Debian")} Debian, {components.Count(c => c.Ecosystem == "NuGet")} NuGet package(s), " +
             $"{string.Join(", ", components.Where(c => c.Ecosystem == "dotnet").Select(c => $"{c.Name} {c.Version}"))}");
-        if (request.AdvisoryDatabase is not { } databasePath) return (components.Count, []);
+        if (request.AdvisoryDatabase is not { } databasePath) return new SecurityAssessment(components.Count, [], []);
 
         var database = Security.AdvisoryDatabase.Load(databasePath);
         if (database.NewestModified is { } newest && request.Now - newest > TimeSpan.FromDays(request.AdvisoryMaxAgeDays))
@@ -220,10 +235,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         var gate = Security.VulnerabilityGate.Evaluate(findings, request.FailOnSeverity, request.VulnerabilityAllowlist, request.Now);
         foreach (var warning in gate.Warnings) log.Warning(warning);
         foreach (var (finding, reason) in gate.Allowed) log.Info($"Allowed {finding.AdvisoryId} in {finding.Package}: {reason}");
-        if (gate.Blocking.Count > 0)
-            throw BakeryException.Create("BAKE306", image, gate.Blocking.Count, request.FailOnSeverity, Security.VulnerabilityGate.Describe(gate.Blocking));
-        log.Info($"Vulnerability gate: {database.Count} advisories, {findings.Count} finding(s), none at or above {request.FailOnSeverity}");
-        return (components.Count, findings);
+        if (gate.Blocking.Count == 0)
+            log.Info($"Vulnerability gate: {database.Count} advisories, {findings.Count} finding(s), none at or above {request.FailOnSeverity}");
+        return new SecurityAssessment(components.Count, findings.Except(gate.Blocking).ToList(), gate.Blocking);
     }
 
     /// <summary>The layers this bake added are scanned; inherited layers were scanned by their own bakes.</summary>

@@ -16,14 +16,15 @@ public static class BakeReportWriter
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    public static (string JsonPath, string MarkdownPath) Write(BakeResult result, string directory)
+    /// <summary>Writes NAME.json, NAME.md and the JUnit XML (bakery-junit.xml for a bake, NAME-junit.xml otherwise).</summary>
+    public static (string JsonPath, string MarkdownPath) Write(BakeResult result, string directory, string name = "bakery-report")
     {
         Directory.CreateDirectory(directory);
-        var jsonPath = Path.Combine(directory, "bakery-report.json");
-        var mdPath = Path.Combine(directory, "bakery-report.md");
+        var jsonPath = Path.Combine(directory, name + ".json");
+        var mdPath = Path.Combine(directory, name + ".md");
         WriteAtomically(jsonPath, JsonSerializer.Serialize(result, Json));
         WriteAtomically(mdPath, ToMarkdown(result));
-        WriteAtomically(Path.Combine(directory, "bakery-junit.xml"), ToJUnit(result));
+        WriteAtomically(Path.Combine(directory, name == "bakery-report" ? "bakery-junit.xml" : name + "-junit.xml"), ToJUnit(result));
         return (jsonPath, mdPath);
     }
 
@@ -38,6 +39,11 @@ public static class BakeReportWriter
         var md = new StringBuilder();
         md.AppendLine($"# Bake report: {r.Image}");
         md.AppendLine();
+        if (r.Outcome == BakeOutcome.Failed)
+        {
+            md.AppendLine($"**Failed, nothing was tagged.** {r.Failure}");
+            md.AppendLine();
+        }
         md.AppendLine("| | |");
         md.AppendLine("|---|---|");
         md.AppendLine($"| Digest | `{r.Digest}` |");
@@ -64,6 +70,17 @@ public static class BakeReportWriter
                 md.AppendLine($"| {(c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}")} | {c.Suite}: {c.Name} | {(c.Skipped ? "skipped: " + c.Failure : c.Passed ? "passed" : "FAILED: " + c.Failure)} |");
             md.AppendLine();
         }
+        var vulnerabilities = r.BlockingVulnerabilities.Select(v => (v, "blocking")).Concat(r.Vulnerabilities.Select(v => (v, "below threshold"))).ToList();
+        if (vulnerabilities.Count > 0)
+        {
+            md.AppendLine("## Vulnerabilities");
+            md.AppendLine();
+            md.AppendLine("| Advisory | Severity | Package | Installed | Fixed in | Verdict |");
+            md.AppendLine("|---|---|---|---|---|---|");
+            foreach (var (v, verdict) in vulnerabilities)
+                md.AppendLine($"| {v.AdvisoryId} | {v.Severity} | {v.Package} | {v.InstalledVersion} | {v.FixedVersion ?? "(no fix)"} | {verdict} |");
+            md.AppendLine();
+        }
         md.AppendLine("## Layers");
         md.AppendLine();
         md.AppendLine("| # | Layer | Digest | Size |");
@@ -78,8 +95,15 @@ public static class BakeReportWriter
     {
         static string X(string? s) => System.Security.SecurityElement.Escape(s ?? "");
         var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        xml.Append($"<testsuites name=\"bakery {X(r.Image)}\" tests=\"{r.Checks.Count}\" failures=\"{r.Checks.Count(c => !c.Passed)}\">\n");
-        foreach (var file in r.Checks.GroupBy(c => c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}"))
+        // A failure that no check explains (a secret, the root user, the vulnerability gate) becomes a test of its own.
+        var checks = r.Checks.Concat(r.BlockingVulnerabilities.Concat(r.Vulnerabilities).Select(v => new Verification.CheckResult(
+                "vulnerabilities", v.Ecosystem, $"{v.AdvisoryId} {v.Package} {v.InstalledVersion} ({v.Severity})", !r.BlockingVulnerabilities.Contains(v),
+                r.BlockingVulnerabilities.Contains(v) ? $"fixed in {v.FixedVersion ?? "(no fix)"}" : null)))
+            .ToList();
+        if (r.Outcome == BakeOutcome.Failed && r.Checks.All(c => c.Passed) && r.BlockingVulnerabilities.Count == 0)
+            checks.Add(new Verification.CheckResult("bake", "bakery", "bake", false, r.Failure));
+        xml.Append($"<testsuites name=\"bakery {X(r.Image)}\" tests=\"{checks.Count}\" failures=\"{checks.Count(c => !c.Passed)}\">\n");
+        foreach (var file in checks.GroupBy(c => c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}"))
         {
             xml.Append($"  <testsuite name=\"{X(file.Key)}\" tests=\"{file.Count()}\" failures=\"{file.Count(c => !c.Passed)}\" skipped=\"{file.Count(c => c.Skipped)}\">\n");
             foreach (var c in file)

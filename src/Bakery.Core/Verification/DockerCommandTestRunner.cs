@@ -37,6 +37,23 @@ public sealed class DockerCommandTestRunner : IDisposable
         await _docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, null, new Progress<JSONMessage>(), ct);
     }
 
+    /// <summary>Loads a docker-archive or OCI-layout tar into the daemon; returns what to run (the loaded image's ID or name).</summary>
+    public async Task<string> LoadAsync(string archive, CancellationToken ct)
+    {
+        string? id = null, name = null, error = null;
+        var progress = new ImmediateProgress<JSONMessage>(m =>
+        {
+            const string idPrefix = "Loaded image ID: ", namePrefix = "Loaded image: ";
+            var line = m.Stream?.Trim() ?? "";
+            if (line.StartsWith(idPrefix, StringComparison.Ordinal)) id = line[idPrefix.Length..];
+            else if (line.StartsWith(namePrefix, StringComparison.Ordinal)) name = line[namePrefix.Length..];
+            if (m.Error is { } e) error = e.Message;
+        });
+        await using (var stream = File.OpenRead(archive))
+            await _docker.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, stream, progress, ct);
+        return id ?? name ?? throw new InvalidOperationException(error ?? $"The Docker daemon did not load an image from {archive}.");
+    }
+
     public async Task<CheckResult> RunAsync(string image, StructureTestFile file, CommandTest test, CancellationToken ct)
     {
         var setup = string.Join(" && ", test.Setup.Select(step => string.Join(' ', step.Select(Quote))));
@@ -92,4 +109,10 @@ public sealed class DockerCommandTestRunner : IDisposable
     private static string Trim(string text) => text.Length > 200 ? text[..200].Trim() + "…" : text.Trim();
 
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''") + "'";
+}
+
+/// <summary>Unlike Progress&lt;T&gt;, reports on the calling thread, so every message has arrived when the call returns.</summary>
+internal sealed class ImmediateProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

@@ -13,7 +13,7 @@ public sealed class ImageVerifier(IBakeLog log)
         return results;
     }
 
-    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct)
+    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct, string? archive = null)
     {
         var tests = plan.Files.SelectMany(f => f.Commands.Select(c => (File: f, Test: c))).ToList();
         CheckResult Skipped((StructureTestFile File, CommandTest Test) t, string why) =>
@@ -27,7 +27,8 @@ public sealed class ImageVerifier(IBakeLog log)
             log.Warning(new BakeryDiagnostic("BAKE307", false, $"{tests.Count} command test(s) skipped: no Docker daemon answers ({reason}). Set BakeryRunCommandTests=true to make this an error."));
             return tests.Select(t => Skipped(t, "no Docker daemon")).ToList();
         }
-        await runner.PullAsync(image, ct);
+        if (archive is null) await runner.PullAsync(image, ct);
+        else image = await runner.LoadAsync(archive, ct);
         var results = new List<CheckResult>();
         foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, file, test, ct));
         log.Info($"Ran {results.Count} command test(s): {results.Count(r => !r.Passed)} failed");

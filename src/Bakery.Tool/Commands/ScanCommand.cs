@@ -1,52 +1,47 @@
 using System.CommandLine;
+using Bakery.Core.Reports;
 using Bakery.Core.Security;
 using Bakery.Core.Verification;
-using Bakery.Oci.Model;
-using Bakery.Oci.Registry;
 
 namespace Bakery.Tool.Commands;
 
-/// <summary>bakery scan IMAGE: the SBOM and, with a database, the vulnerability assessment a bake runs, for any image in a registry.</summary>
+/// <summary>bakery scan IMAGE: the SBOM and, with a database, the vulnerability assessment a bake runs, for a registry image or an image archive.</summary>
 internal static class ScanCommand
 {
     public static Command Create()
     {
-        var image = new Argument<string>("image") { Description = "registry/repository@sha256:…, registry/repository:tag, or PackageId/Version." };
+        var image = new Argument<string>("image") { Description = ImageInput.ArgumentHelp };
         var database = new Option<string?>("--database") { Description = "Folder or zip of OSV JSON advisories (Debian:12, NuGet)." };
         var failOn = new Option<string>("--fail-on") { Description = "Severity that fails the scan: Low, Medium, High, Critical.", DefaultValueFactory = _ => "High" };
         var allowlist = new Option<string?>("--allowlist") { Description = "Accepted advisories: ADVISORY-ID package-or-* YYYY-MM-DD reason." };
         var sbomOut = new Option<string?>("--sbom") { Description = "Write the CycloneDX SBOM to this file." };
+        var reports = new Option<string?>("--report-directory") { Description = "Write bakery-scan.json, .md and JUnit XML here." };
         var json = ToolContext.JsonOption();
-        var command = new Command("scan", "Inventory an image (CycloneDX SBOM) and match it against an offline advisory database.") { image, database, failOn, allowlist, sbomOut, json };
+        var command = new Command("scan", "Inventory an image (CycloneDX SBOM) and match it against an offline advisory database.") { image, database, failOn, allowlist, sbomOut, reports, json };
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
-            var (reference, _) = await ToolContext.ResolveAsync(result.GetValue(image)!, ct);
             var threshold = VulnerabilityGate.ParseThreshold(result.GetValue(failOn));
             var accepted = VulnerabilityAllowlist.Load(result.GetValue(allowlist));
-            var cache = Path.Combine(Path.GetTempPath(), "bakery-verify-cache");
-            Directory.CreateDirectory(Path.Combine(cache, "blobs"));
-            using var client = new RegistryClient(reference.Registry, ToolContext.RegistryOptions());
-            var manifest = (await client.GetManifestAsync(reference.Repository, reference.Digest!.ToString()!, ct)).Parse();
-            var layers = new List<(string Digest, string Path)>();
-            foreach (var layer in manifest.Layers ?? [])
-            {
-                var path = Path.Combine(cache, "blobs", layer.ParsedDigest.Hex);
-                if (!File.Exists(path)) await client.DownloadBlobAsync(reference.Repository, layer.ParsedDigest, path, ct);
-                layers.Add((layer.Digest, path));
-            }
-            var components = Sbom.Inventory(ImageFilesystem.Load(layers, Path.Combine(cache, "fs-index")), layers.Select(l => l.Digest).ToList());
+            using var input = await ImageInput.LoadAsync(result.GetValue(image)!, ct);
+            var target = input.Image;
+            var components = Sbom.Inventory(ImageFilesystem.Load(target.Layers, ImageInput.IndexCache), target.Layers.Select(l => l.Digest).ToList());
             if (result.GetValue(sbomOut) is { } sbomPath)
-                await File.WriteAllTextAsync(sbomPath, Sbom.ToCycloneDx(components, $"{reference.Registry}/{reference.Repository}", reference.Digest.ToString()!, DateTimeOffset.UnixEpoch), ct);
+                await File.WriteAllTextAsync(sbomPath, Sbom.ToCycloneDx(components, target.Name, target.ManifestDigest?.ToString() ?? target.ConfigDigest.ToString(), DateTimeOffset.UnixEpoch), ct);
 
             GateResult? gate = null;
             if (result.GetValue(database) is { } databasePath)
-                gate = VulnerabilityGate.Evaluate(AdvisoryDatabase.Load(databasePath).Match(components), threshold, accepted, DateTimeOffset.UtcNow);
+            {
+                var advisories = AdvisoryDatabase.Load(databasePath);
+                gate = VulnerabilityGate.Evaluate(advisories.Match(components), threshold, accepted, DateTimeOffset.UtcNow);
+                foreach (var warning in gate.Warnings) Console.Error.WriteLine($"warning {warning.Code}: {warning.Message}");
+            }
+            if (result.GetValue(reports) is { } directory) BakeReportWriter.Write(input.Report([], gate, components.Count), directory, "bakery-scan");
 
             if (result.GetValue(json))
-                ToolContext.WriteJson(new { image = reference.ToString(), components, blocking = gate?.Blocking, below = gate?.Below, allowed = gate?.Allowed.Select(a => new { a.Finding, a.Reason }) });
+                ToolContext.WriteJson(new { image = target.Display, components, blocking = gate?.Blocking, below = gate?.Below, allowed = gate?.Allowed.Select(a => new { a.Finding, a.Reason }) });
             else
             {
-                Console.WriteLine($"{reference}: {components.Count(c => c.Ecosystem == "Debian")} Debian, {components.Count(c => c.Ecosystem == "NuGet")} NuGet package(s), " +
+                Console.WriteLine($"{target.Display}: {components.Count(c => c.Ecosystem == "Debian")} Debian, {components.Count(c => c.Ecosystem == "NuGet")} NuGet package(s), " +
                     string.Join(", ", components.Where(c => c.Ecosystem == "dotnet").Select(c => $"{c.Name} {c.Version}")));
                 if (gate is not null)
                 {

@@ -1,0 +1,109 @@
+using Bakery.Core;
+using Bakery.Core.Baking;
+using Bakery.Core.Security;
+using Bakery.Core.Verification;
+using Bakery.Core.Descriptors;
+using Bakery.Oci.Archives;
+using Bakery.Oci.Registry;
+
+namespace Bakery.Tool.Commands;
+
+/// <summary>
+/// The image a verify or scan command works on, as local files: a registry image (blobs cached
+/// under the user's cache folder) or a docker-archive / OCI-layout tar (unpacked to a temp folder
+/// that goes away with this object).
+/// </summary>
+internal sealed class ImageInput : IDisposable
+{
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromDays(14);
+    private readonly string? _unpacked;
+
+    private ImageInput(LocalImage image, BaseImageDescriptor? descriptor, string? unpacked)
+    {
+        Image = image;
+        Descriptor = descriptor;
+        _unpacked = unpacked;
+    }
+
+    public LocalImage Image { get; }
+    public BaseImageDescriptor? Descriptor { get; }
+
+    /// <summary>Where layer file indexes are kept between runs.</summary>
+    public static string IndexCache => Path.Combine(CacheRoot, "fs-index");
+
+    public const string ArgumentHelp =
+        "registry/repository@sha256:…, registry/repository:tag, PackageId/Version, or a docker-archive / OCI-layout tar (a file path).";
+
+    public static async Task<ImageInput> LoadAsync(string argument, CancellationToken ct)
+    {
+        if (ArchivePath(argument) is { } archive)
+        {
+            var unpacked = Path.Combine(Path.GetTempPath(), "bakery-archive-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                return new ImageInput(ImageArchive.Open(archive, unpacked), null, unpacked);
+            }
+            catch (ImageArchiveException e)
+            {
+                if (Directory.Exists(unpacked)) Directory.Delete(unpacked, recursive: true);
+                throw new BakeryException("BAKE310", BakeryMessages.Format("BAKE310", e.Archive, e.Problem), e);
+            }
+        }
+        var (reference, descriptor) = await ToolContext.ResolveAsync(argument, ct);
+        using var client = new RegistryClient(reference.Registry, ToolContext.RegistryOptions());
+        var blobs = Path.Combine(CacheRoot, "blobs");
+        PruneCache(blobs);
+        return new ImageInput(await ImageDownloader.DownloadAsync(client, reference, blobs, ct: ct), descriptor, null);
+    }
+
+    /// <summary>The report the tool writes: a bake report of an image that was only checked, not baked.</summary>
+    public BakeResult Report(IReadOnlyList<CheckResult> checks, GateResult? gate = null, int sbomComponents = 0) => new()
+    {
+        Outcome = checks.All(c => c.Passed) && gate is not { Blocking.Count: > 0 } ? BakeOutcome.Passed : BakeOutcome.Failed,
+        Image = Image.Name,
+        Digest = Image.ManifestDigest?.ToString() ?? "",
+        MediaType = Image.MediaType,
+        ConfigDigest = Image.ConfigDigest.ToString(),
+        Tags = [],
+        BaseImage = "",
+        BaseDigest = "",
+        BasePackage = Descriptor is null ? null : $"{Descriptor.Id} {Descriptor.Version}",
+        Lineage = Descriptor?.Lineage ?? [],
+        Layers = Image.Layers.Select((l, i) => new LayerReport($"layer {i + 1}", l.Digest, new FileInfo(l.Path).Length, "image")).ToList(),
+        Push = new PushStatistics(0, 0, 0, 0),
+        Platform = $"{Image.Config.Os}/{Image.Config.Architecture}",
+        Checks = checks,
+        SbomComponents = sbomComponents,
+        Vulnerabilities = gate is null ? [] : [.. gate.Below, .. gate.Allowed.Select(a => a.Finding)],
+        BlockingVulnerabilities = gate?.Blocking ?? [],
+    };
+
+    public void Dispose()
+    {
+        if (_unpacked is not null && Directory.Exists(_unpacked)) Directory.Delete(_unpacked, recursive: true);
+    }
+
+    /// <summary>An existing file, or something that names one (a tar suffix or a docker-archive:/oci-archive: prefix).</summary>
+    private static string? ArchivePath(string argument)
+    {
+        foreach (var prefix in new[] { "docker-archive:", "oci-archive:" })
+            if (argument.StartsWith(prefix, StringComparison.Ordinal)) return Path.GetFullPath(argument[prefix.Length..]);
+        if (File.Exists(argument) || argument.EndsWith(".tar", StringComparison.OrdinalIgnoreCase)
+            || argument.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || argument.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase))
+            return Path.GetFullPath(argument);
+        return null;
+    }
+
+    private static string CacheRoot =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "bakery");
+
+    /// <summary>Blobs are content-addressed and re-downloadable: drop those nobody used for two weeks.</summary>
+    private static void PruneCache(string blobs)
+    {
+        if (!Directory.Exists(blobs)) return;
+        foreach (var file in new DirectoryInfo(blobs).EnumerateFiles())
+            if (DateTime.UtcNow - file.LastAccessTimeUtc > CacheLifetime && DateTime.UtcNow - file.LastWriteTimeUtc > CacheLifetime)
+                file.Delete();
+    }
+}
