@@ -105,11 +105,12 @@ pack_sdk() {
   for project in sdk/Bakery.Sdk/Bakery.Sdk.csproj src/Bakery.Tool/Bakery.Tool.csproj; do
     local args=(pack "$ROOT/$project" -c Release -o "$FEED" -nr:false -v:q -nologo)
     [ -n "$version" ] && args+=("-p:PackageVersion=$version")
-    dotnet "${args[@]}" >&2
+    dotnet "${args[@]}" >&2 || die "could not pack $project (see the build errors above)"
   done
   if [ -z "$version" ]; then
-    version=$(ls -t "$FEED"/Bakery.Sdk.*.nupkg | head -1 | sed -E 's#.*/Bakery\.Sdk\.(.*)\.nupkg#\1#')
+    version=$(ls -t "$FEED"/Bakery.Sdk.*.nupkg 2>/dev/null | head -1 | sed -E 's#.*/Bakery\.Sdk\.(.*)\.nupkg#\1#')
   fi
+  [ -n "$version" ] || die "no Bakery.Sdk package in $FEED after packing"
   echo "$version"
 }
 

@@ -14,7 +14,8 @@ if start_dockerd; then
   # from debootstrap. With a daemon running, a sample that does not bake is a failure, not a skip.
   push_upstream || die "the upstream image could not be made (debootstrap or dockerd failed)"
   export BAKERY_TEST_UPSTREAM="$UPSTREAM_REF"
-  samples_workspace "$ARTIFACTS/test-bases" "$(pack_sdk)"
+  sdk_version=$(pack_sdk)
+  samples_workspace "$ARTIFACTS/test-bases" "$sdk_version"
   dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true \
     -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=test >&2 || die "the global runtime base sample did not bake"
   BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')

@@ -101,6 +101,12 @@ public sealed class BakeContainerImage : BakeryTask
 
         var descriptor = string.IsNullOrEmpty(DescriptorPath) ? null : DescriptorReader.Load(DescriptorPath, PackageId ?? DescriptorPath);
         var created = ParseSourceDateEpoch();
+        var security = Core.Security.EffectiveSecuritySettings.Apply(
+            string.IsNullOrWhiteSpace(AdvisoryDatabase) ? null : Path.GetFullPath(AdvisoryDatabase),
+            string.IsNullOrWhiteSpace(FailOnSeverity) ? null : Core.Security.VulnerabilityGate.ParseThreshold(FailOnSeverity),
+            string.IsNullOrWhiteSpace(AdvisoryMaxAgeDays) ? null : ParseInt("BakeryAdvisoryMaxAgeDays", AdvisoryMaxAgeDays, 0),
+            descriptor);
+        foreach (var diagnostic in security.Diagnostics) LogDiagnostic(diagnostic);
         var request = new BakeRequest
         {
             BaseImage = new BaseImageSelection(baseRef, descriptor, IsUpstream),
@@ -114,10 +120,10 @@ public sealed class BakeContainerImage : BakeryTask
             RunSteps = RunSteps.Select(ToRunStep).ToList(),
             SecretAllowlist = Core.Verification.SecretAllowlist.Load(SecretAllowlist),
             SbomPath = Path.Combine(ReportDirectory, "sbom.cdx.json"),
-            AdvisoryDatabase = string.IsNullOrWhiteSpace(AdvisoryDatabase) ? null : Path.GetFullPath(AdvisoryDatabase),
-            FailOnSeverity = Core.Security.VulnerabilityGate.ParseThreshold(FailOnSeverity),
+            AdvisoryDatabase = security.AdvisoryDatabase,
+            FailOnSeverity = security.FailOnSeverity,
             VulnerabilityAllowlist = Core.Security.VulnerabilityAllowlist.Load(VulnerabilityAllowlist),
-            AdvisoryMaxAgeDays = ParseInt("BakeryAdvisoryMaxAgeDays", AdvisoryMaxAgeDays, 7),
+            AdvisoryMaxAgeDays = security.AdvisoryMaxAgeDays,
             Now = Core.Lifecycle.LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow),
             AllowRootReason = string.IsNullOrWhiteSpace(AllowRootUser) || AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : AllowRootUser,
             Container = new ContainerSettings

@@ -2,6 +2,7 @@ using Bakery.Core;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Lifecycle;
 using Bakery.Core.Reports;
+using Bakery.Core.Security;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
 using Microsoft.Build.Framework;
@@ -33,6 +34,11 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
     public ITaskItem[] Labels { get; set; } = [];
     public string? InsecureRegistries { get; set; }
 
+    /// <summary>BakeryRequireVulnerabilityAssessment / BakeryRequireFailOnSeverity / BakeryRequireAdvisoryMaxAgeDays: demands on descendants.</summary>
+    public bool RequireAssessment { get; set; }
+    public string? RequireFailOnSeverity { get; set; }
+    public string? RequireAdvisoryMaxAgeDays { get; set; }
+
     [Output] public ITaskItem[] PackageFiles { get; private set; } = [];
 
     protected override void ExecuteCore()
@@ -45,6 +51,14 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
 
         var now = LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow);
         var verify = CollectVerifyFiles(package);
+        var own = new SecurityRequirements
+        {
+            RequireAssessment = RequireAssessment,
+            FailOnSeverity = string.IsNullOrWhiteSpace(RequireFailOnSeverity) ? null : VulnerabilityGate.ParseThreshold(RequireFailOnSeverity),
+            AdvisoryMaxAgeDays = string.IsNullOrWhiteSpace(RequireAdvisoryMaxAgeDays) ? null : ParseInt("BakeryRequireAdvisoryMaxAgeDays", RequireAdvisoryMaxAgeDays, 0),
+            SetBy = PackageId,
+        };
+        var parent = string.IsNullOrEmpty(ParentDescriptorPath) ? null : DescriptorReader.Load(ParentDescriptorPath, ParentDescriptorPath);
         var descriptor = BaseImagePackage.CreateDescriptor(new BaseImagePackageRequest
         {
             PackageId = PackageId,
@@ -61,6 +75,7 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
             Labels = Labels.ToDictionary(l => l.ItemSpec, l => l.GetMetadata("Value")),
             User = User,
             WorkDir = WorkingDirectory,
+            Security = SecurityRequirements.Strictest(own, parent?.Security),
         });
         var (descriptorPath, propsPath) = BaseImagePackage.Write(descriptor, OutputDirectory);
 

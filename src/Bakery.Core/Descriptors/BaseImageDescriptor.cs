@@ -18,6 +18,9 @@ public sealed record BaseImageDescriptor
     [JsonPropertyName("verify")] public IReadOnlyList<string> Verify { get; init; } = [];
     [JsonPropertyName("environment")] public DescriptorEnvironment Environment { get; init; } = new();
 
+    /// <summary>What every descendant's vulnerability gate must do (the strictest of this package's and its ancestors').</summary>
+    [JsonPropertyName("security")] public Security.SecurityRequirements? Security { get; init; }
+
     /// <summary>Digest of the image's CycloneDX SBOM, pushed as a referrer of the image.</summary>
     [JsonPropertyName("sbom")] public string? Sbom { get; init; }
 

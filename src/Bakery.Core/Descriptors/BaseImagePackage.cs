@@ -12,6 +12,7 @@ public sealed record BaseImagePackageRequest
     public required string PackageVersion { get; init; }
     public required BakeResult Bake { get; init; }
     public required DateTimeOffset Published { get; init; }
+    public Security.SecurityRequirements? Security { get; init; }
     public int? SupportDays { get; init; }
     public DateTimeOffset? DeprecatedOn { get; init; }
     public DateTimeOffset? ExpiresOn { get; init; }
@@ -64,6 +65,7 @@ public static class BaseImagePackage
             Verify = r.VerifyFiles,
             Environment = new DescriptorEnvironment { User = r.User, WorkDir = r.WorkDir },
             Sbom = r.Bake.SbomDigest,
+            Security = r.Security,
         };
         var problem = DescriptorReader.Validate(descriptor);
         if (problem is not null) throw BakeryException.Create("BAKE406", $"{r.PackageId} {r.PackageVersion}", $"the descriptor would be invalid: {problem}.");

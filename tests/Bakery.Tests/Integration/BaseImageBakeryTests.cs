@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bakery.Core.Descriptors;
+using Bakery.Core.Security;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
 using Bakery.Tests.Infrastructure;
@@ -79,7 +80,7 @@ public sealed class BaseImageBakeryTests
     {
         var global = BaseProject("global", "Tests.Chain.Global", "1.0.0", $"""<BakeryUpstream Include="{s_upstream.Reference}" />""");
         Succeeds(s_workspace.Bake(global, "BakeryBuildId=7"));
-        Succeeds(Pack(global, "BakeryBuildId=7"));
+        Succeeds(Pack(global, "BakeryBuildId=7", "BakeryRequireFailOnSeverity=High", "BakeryRequireAdvisoryMaxAgeDays=30"));
 
         var (files, descriptor, nuspec) = ReadPackage("Tests.Chain.Global", "1.0.0.7");
         CollectionAssert.AreEqual(new[] { "Tests.Chain.Global.nuspec", "bakery/image.json", "bakery/verify/Tests.Chain.Global/global.yaml", "build/Tests.Chain.Global.props" }, files,
@@ -93,6 +94,9 @@ public sealed class BaseImageBakeryTests
         Assert.AreEqual("linux/amd64", descriptor.Image.Platform);
         Assert.AreEqual("7", descriptor.Origin.BuildId);
         Assert.IsNotNull(descriptor.Sbom, "the package records the digest of the image's SBOM");
+        Assert.AreEqual(Severity.High, descriptor.Security!.FailOnSeverity);
+        Assert.AreEqual(30, descriptor.Security.AdvisoryMaxAgeDays);
+        Assert.IsFalse(descriptor.Security.RequireAssessment);
         Assert.AreEqual(100, (descriptor.Lifecycle.ExpiresOn!.Value - descriptor.Lifecycle.Published!.Value).TotalDays);
         Assert.AreEqual($"{s_upstream.Registry}/{s_upstream.Repository}", descriptor.Lineage.Single().Repository);
         Assert.AreEqual(s_upstream.Digest.ToString(), descriptor.Lineage.Single().Digest);
@@ -103,13 +107,16 @@ public sealed class BaseImageBakeryTests
 
         var local = BaseProject("local", "Tests.Chain.Local", "2.0.0", "", BakeryWorkspace.BaseReference("Tests.Chain.Global", "1.0.0.7"));
         Succeeds(s_workspace.Bake(local, "BakeryBuildId=8"));
-        Succeeds(Pack(local, "BakeryBuildId=8"));
+        Succeeds(Pack(local, "BakeryBuildId=8", "BakeryRequireAdvisoryMaxAgeDays=10", "BakeryRequireFailOnSeverity=Critical"));
         var (localFiles, localDescriptor, _) = ReadPackage("Tests.Chain.Local", "2.0.0.8");
         CollectionAssert.Contains(localFiles, "bakery/verify/Tests.Chain.Global/global.yaml", "the global policy is inherited and cannot be dropped");
         CollectionAssert.Contains(localFiles, "bakery/verify/Tests.Chain.Local/local.yaml");
         CollectionAssert.AreEqual(new[] { "Tests.Chain.Global", null }, localDescriptor.Lineage.Select(l => l.PackageId).ToArray());
         Assert.AreEqual(descriptor.Image.Digest, localDescriptor.Lineage[0].Digest);
         Assert.AreEqual("1.0.0.7", localDescriptor.Lineage[0].PackageVersion);
+        Assert.AreEqual(Severity.High, localDescriptor.Security!.FailOnSeverity, "a local bakery cannot loosen the global threshold");
+        Assert.AreEqual(10, localDescriptor.Security.AdvisoryMaxAgeDays, "but it can tighten the database age");
+        Assert.AreEqual("Tests.Chain.Local, Tests.Chain.Global", localDescriptor.Security.SetBy);
 
         var app = s_workspace.CreateProject("chainapp", BakeryWorkspace.BaseReference("Tests.Chain.Local", "2.0.0.8"));
         Succeeds(s_workspace.Bake(app, "BakeryBuildId=9"));

@@ -1,3 +1,6 @@
+using Bakery.Core.Security;
+using Bakery.Core.Reports;
+using Bakery.Core.Baking;
 using System.Text.Json;
 using Bakery.Oci.Registry;
 using Bakery.Tests.Infrastructure;
@@ -90,6 +93,12 @@ public sealed class SecurityBakeTests
         StringAssert.Contains(failing.Output, "DSA-9002");
         using (var client = new RegistryClient(s_registry.Address))
             Assert.IsEmpty(await client.ListTagsAsync("tests/vulnapp"));
+        var report = BakeReportWriter.Read(Path.Combine(dir, "obj", "Release", "net10.0", "bakery", "bakery-report.json"));
+        Assert.AreEqual(BakeOutcome.Failed, report.Outcome, "a failed bake still writes its report");
+        Assert.IsEmpty(report.Tags);
+        Assert.AreEqual("DSA-9001", report.BlockingVulnerabilities.Single().AdvisoryId);
+        StringAssert.StartsWith(report.Failure, "BAKE306");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(dir, "obj", "Release", "net10.0", "bakery", "bakery-junit.xml")), "<failure message=\"fixed in 3.0.13-1~deb12u1\"");
 
         var criticalOnly = s_workspace.Bake(dir, "BakeryBuildId=2", $"BakeryAdvisoryDatabase={s_database}", "BakeryFailOnSeverity=Critical");
         Assert.AreEqual(0, criticalOnly.ExitCode, criticalOnly.Output);
@@ -104,6 +113,28 @@ public sealed class SecurityBakeTests
         var expired = s_workspace.Bake(dir, "BakeryBuildId=4", $"BakeryAdvisoryDatabase={s_database}", $"BakeryVulnerabilityAllowlist={allowlist}");
         Assert.AreNotEqual(0, expired.ExitCode, expired.Output);
         StringAssert.Contains(expired.Output, "no longer applies");
+    }
+
+    [TestMethod]
+    public void A_base_image_that_requires_assessment_and_a_threshold_binds_every_descendant()
+    {
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor("Tests.Security.Strict", "1.0.0", s_image, expires: DateTimeOffset.UtcNow.AddYears(1)) with
+        {
+            Security = new SecurityRequirements { RequireAssessment = true, FailOnSeverity = Severity.Medium, AdvisoryMaxAgeDays = 3, SetBy = "Tests.Security.Global" },
+        });
+        var dir = s_workspace.CreateProject("strictapp", BakeryWorkspace.BaseReference("Tests.Security.Strict", "1.0.0"));
+
+        var noDatabase = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, noDatabase.ExitCode, noDatabase.Output);
+        StringAssert.Contains(noDatabase.Output, "error BAKE311");
+        StringAssert.Contains(noDatabase.Output, "Tests.Security.Global");
+
+        var looser = s_workspace.Bake(dir, "BakeryBuildId=2", $"BakeryAdvisoryDatabase={s_database}", "BakeryFailOnSeverity=Critical",
+            "BakeryAdvisoryMaxAgeDays=30", $"BakeryNow={DateTimeOffset.UtcNow.AddDays(5):yyyy-MM-dd}");
+        Assert.AreNotEqual(0, looser.ExitCode, looser.Output);
+        StringAssert.Contains(looser.Output, "warning BAKE312: BakeryFailOnSeverity=Critical is looser than the base image allows; Medium is used");
+        StringAssert.Contains(looser.Output, "warning BAKE309", "the inherited 3-day limit makes a 6-day-old database stale");
+        StringAssert.Contains(looser.Output, "error BAKE306", "the High finding fails under the inherited Medium threshold");
     }
 
     [TestMethod]
