@@ -9,5 +9,6 @@ var root = new RootCommand("bakery: manage and inspect Bakery base images.")
     OutdatedCommand.Create(),
     VerifyCommand.Create(),
     ScanCommand.Create(),
+    RemediateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -253,6 +253,26 @@ public sealed partial class RegistryClient : IDisposable
             : [];
     }
 
+    /// <summary>Every repository the registry lists in its catalog (following its pagination links).</summary>
+    public async Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct = default)
+    {
+        var repositories = new List<string>();
+        var next = Endpoint("_catalog?n=1000");
+        for (var page = 0; next is not null && page < 1000; page++)
+        {
+            var uri = next;
+            using var response = await SendAsync("", "registry:catalog:*", () => new HttpRequestMessage(HttpMethod.Get, uri), ct);
+            await EnsureSuccessAsync(response, "", "list repositories (catalog)");
+            using var doc = System.Text.Json.JsonDocument.Parse(await ReadLimitedAsync(response, "", ct));
+            if (doc.RootElement.TryGetProperty("repositories", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array)
+                repositories.AddRange(list.EnumerateArray().Select(r => r.GetString() ?? "").Where(r => r.Length > 0));
+            next = response.Headers.TryGetValues("Link", out var links) && links.FirstOrDefault() is { } link && link.IndexOf('<') is var open and >= 0
+                ? Resolve(new Uri(link[(open + 1)..link.IndexOf('>')], UriKind.RelativeOrAbsolute))
+                : null;
+        }
+        return repositories;
+    }
+
     private HttpRequestMessage ManifestRequest(HttpMethod method, string repository, string reference)
     {
         var request = new HttpRequestMessage(method, Endpoint($"{repository}/manifests/{reference}"));

@@ -33,12 +33,13 @@ internal static class ScanCommand
             {
                 var advisories = AdvisoryDatabase.Load(databasePath);
                 gate = VulnerabilityGate.Evaluate(advisories.Match(components), threshold, accepted, DateTimeOffset.UtcNow);
-                foreach (var warning in gate.Warnings) Console.Error.WriteLine($"warning {warning.Code}: {warning.Message}");
+                if (!result.GetValue(json)) foreach (var warning in gate.Warnings) Console.Error.WriteLine($"warning {warning.Code}: {warning.Message}");
             }
             if (result.GetValue(reports) is { } directory) BakeReportWriter.Write(input.Report([], gate, components.Count), directory, "bakery-scan");
 
             if (result.GetValue(json))
-                ToolContext.WriteJson(new { image = target.Display, components, blocking = gate?.Blocking, below = gate?.Below, allowed = gate?.Allowed.Select(a => new { a.Finding, a.Reason }) });
+                ToolContext.WriteJson(new { image = target.Display, components, blocking = gate?.Blocking, below = gate?.Below, allowed = gate?.Allowed.Select(a => new { a.Finding, a.Reason }),
+                    warnings = gate?.Warnings.Select(w => $"{w.Code}: {w.Message}") });
             else
             {
                 Console.WriteLine($"{target.Display}: {components.Count(c => c.Ecosystem == "Debian")} Debian, {components.Count(c => c.Ecosystem == "NuGet")} NuGet package(s), " +
