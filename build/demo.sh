@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The bakery model end to end on a fresh machine:
 #   upstream OS image (debootstrap) -> global runtime base (package) -> team base (package) -> app,
-# then the app runs in dockerd, and the same app on an expired team base fails with BAKE101.
+# then the app runs in dockerd; a planted secret (BAKE302) and an expired team base (BAKE101) fail;
+# the SBOM and an advisory fail the gate (BAKE306); the global bakery publishes a fixed base and
+# deprecates the old one (BAKE102 downstream); `bakery remediate` plans the rebuild, which is followed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 
@@ -62,8 +64,30 @@ log "Registry tags for samples/hello-web: $tags (no build.expired: nothing was p
 case ",$tags," in *build.expired*) die "an image was pushed for the failed bake" ;; esac
 install_tool "$SDK_VERSION"
 runtime_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
-log "The global bakery deprecates its runtime base with the bakery tool:"
-"$BAKERY" lifecycle deprecate "$runtime_ref" --reason "superseded by 10.0.4" --successor "Contoso.BaseImages.Runtime 10.0.4" --author platform-team
+
+log "The global image's SBOM (CycloneDX, also pushed to the registry as a referrer of the image):"
+"$BAKERY" scan "$runtime_ref"
+
+# The security team's offline advisory database, refreshed today (OSV JSON; see samples/advisories).
+db="$work/advisories"
+for f in "$db"/*.json; do jq --arg now "$(date -u +%FT%TZ)" '.modified = $now' "$f" > "$f.tmp" && mv "$f.tmp" "$f"; done
+log "With the advisory database, the app's bake runs the vulnerability gate on everything the image holds:"
+set +e
+dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId=vulnerable -p:ContainerRegistry="$REGISTRY" \
+  -p:BakeryAdvisoryDatabase="$db" > "$work/vulnerable.log" 2>&1
+status=$?
+set -e
+grep -E "error BAKE" "$work/vulnerable.log" | sed 's/^ *//' | sort -u >&2 || true
+[ $status -ne 0 ] && grep -q "BAKE306" "$work/vulnerable.log" || die "expected the tzdata advisory to fail the bake with BAKE306"
+
+log "The global bakery publishes the fixed runtime base 10.0.4 (tzdata dropped) and scans it:"
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id" -p:Version=10.0.4 -p:RemovePackages=tzdata
+fixed_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
+fixed_version=$(packed_version Contoso.BaseImages.Runtime 10.0.4)
+"$BAKERY" scan "$fixed_ref" --database "$db" || die "the fixed runtime base should pass the gate"
+
+log "...and deprecates 10.0.3 with the bakery tool:"
+"$BAKERY" lifecycle deprecate "$runtime_ref" --reason "DSA-DEMO-0042 (tzdata); fixed in 10.0.4" --successor "Contoso.BaseImages.Runtime $fixed_version" --author platform-team
 "$BAKERY" lifecycle show "$runtime_ref" || true
 log "bakery outdated over the samples: who is on an old or deprecated base image?"
 "$BAKERY" outdated "$work" || true
@@ -75,6 +99,18 @@ status=$?
 set -e
 grep -E "error BAKE" "$work/deprecated.log" | sed 's/^ *//' | sort -u >&2 || true
 [ $status -ne 0 ] && grep -q "BAKE102" "$work/deprecated.log" || die "expected the app bake to fail with BAKE102 through the chain"
-log "Inspecting the app image:"
+
+log "bakery remediate: what must be rebuilt on the fix, in which order (source tree and registry)?"
+"$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_version" "$work" --registry "$REGISTRY"
+next_id=$(( ${build_id//[^0-9]/0} + 1 ))
+log "Following the plan: the team base first (its 10.0.* range picks up $fixed_version)..."
+bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$next_id"
+log "...then the app, with the vulnerability gate:"
+dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId="$next_id" -p:ContainerRegistry="$REGISTRY" \
+  -p:BakeryAdvisoryDatabase="$db"
+image="$REGISTRY/samples/hello-web:1.2.0-build.$next_id"
+docker pull -q "$image" >/dev/null
+docker run --rm --network none "$image" --self-test
+log "Inspecting the remediated app image:"
 "$BAKERY" inspect "$image"
 log "Demo complete. Report: $(find "$app/obj" -name bakery-report.md -print -quit)"

@@ -40,3 +40,9 @@ bake_and_pack() {
 report_field() {
   jq -r "$2" "$(find "$1/obj" -name bakery-report.json -print -quit)"
 }
+
+# packed_version ID VERSION_PREFIX : the newest version of a package in the feed that starts with the prefix (10.0.4 -> 10.0.4.1).
+packed_version() {
+  ls "$FEED" | sed -nE "s/^$1\.($2(\.[0-9]+)?)\.nupkg$/\1/p" | sort -V | tail -1
+}
+
