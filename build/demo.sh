@@ -104,8 +104,10 @@ log "bakery remediate: what must be rebuilt on the fix, in which order (source t
 "$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_version" "$work" --registry "$REGISTRY"
 next_id=$(( ${build_id//[^0-9]/0} + 1 ))
 log "Following the plan: the team base first (its 10.0.* range picks up $fixed_version)..."
+dotnet restore "$work/local/team-base" --force-evaluate -nr:false -v:q
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$next_id"
-log "...then the app, with the vulnerability gate:"
+log "...then the app (a floating range is only re-resolved by a forced restore), with the vulnerability gate:"
+dotnet restore "$app" --force-evaluate -nr:false -v:q
 dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId="$next_id" -p:ContainerRegistry="$REGISTRY" \
   -p:BakeryAdvisoryDatabase="$db"
 image="$REGISTRY/samples/hello-web:1.2.0-build.$next_id"

@@ -61,6 +61,9 @@ public sealed class BakeContainerImage : BakeryTask
     public string? Now { get; set; }
     public string? AllowRootUser { get; set; }
 
+    /// <summary>BakeryRequiredLabel items: labels this image must carry (base images also require them of descendants).</summary>
+    public ITaskItem[] RequiredLabels { get; set; } = [];
+
     [Required] public string Version { get; set; } = "";
     public string? BuildId { get; set; }
     public string? ExtraTags { get; set; }
@@ -125,6 +128,7 @@ public sealed class BakeContainerImage : BakeryTask
             VulnerabilityAllowlist = Core.Security.VulnerabilityAllowlist.Load(VulnerabilityAllowlist),
             AdvisoryMaxAgeDays = security.AdvisoryMaxAgeDays,
             Now = Core.Lifecycle.LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow),
+            RequiredLabels = [.. RequiredLabels.Select(l => new Core.Verification.RequiredLabel(l.ItemSpec)), .. descriptor?.RequiredLabels ?? []],
             AllowRootReason = string.IsNullOrWhiteSpace(AllowRootUser) || AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : AllowRootUser,
             Container = new ContainerSettings
             {

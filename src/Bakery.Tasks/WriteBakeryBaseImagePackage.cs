@@ -36,6 +36,7 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
 
     /// <summary>BakeryRequireVulnerabilityAssessment / BakeryRequireFailOnSeverity / BakeryRequireAdvisoryMaxAgeDays: demands on descendants.</summary>
     public bool RequireAssessment { get; set; }
+    public ITaskItem[] RequiredLabels { get; set; } = [];
     public string? RequireFailOnSeverity { get; set; }
     public string? RequireAdvisoryMaxAgeDays { get; set; }
 
@@ -76,6 +77,7 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
             User = User,
             WorkDir = WorkingDirectory,
             Security = SecurityRequirements.Strictest(own, parent?.Security),
+            RequiredLabels = Core.Verification.BuiltInPolicies.Merge(RequiredLabels.Select(l => l.ItemSpec), PackageId, parent?.RequiredLabels ?? []),
         });
         var (descriptorPath, propsPath) = BaseImagePackage.Write(descriptor, OutputDirectory);
 

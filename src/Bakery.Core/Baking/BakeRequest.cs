@@ -60,6 +60,9 @@ public sealed record BakeRequest
     /// <summary>BakeryAllowRootUser: why this image may run as root; null means it may not.</summary>
     public string? AllowRootReason { get; init; }
 
+    /// <summary>Labels the image must carry: the project's own (SetBy null) and its base images'.</summary>
+    public IReadOnlyList<Verification.RequiredLabel> RequiredLabels { get; init; } = [];
+
     /// <summary>Project version, revision and source for the OCI labels.</summary>
     public string? Version { get; init; }
     public string? Revision { get; init; }

@@ -126,6 +126,8 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         try
         {
             CheckUser(ImageConfig.Parse(final.ConfigBytes), request, $"{image}@{digest}");
+            checks.AddRange(Verification.BuiltInPolicies.Evaluate(ImageConfig.Parse(final.ConfigBytes), baseRef, request.RequiredLabels));
+            Verification.ImageVerifier.ThrowOnFailures(checks, $"{image}@{digest}");
             if (outcome is null)
             {
                 var allowedSecrets = ScanSecrets(request, added, $"{image}@{digest}");

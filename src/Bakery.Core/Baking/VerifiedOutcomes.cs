@@ -29,6 +29,7 @@ internal sealed class VerifiedOutcomes(string directory)
             .Append(Hash(request.SecretAllowlist.Fingerprint)).Append('\n')
             .Append(Hash(request.VulnerabilityAllowlist.Fingerprint)).Append('\n')
             .Append(request.FailOnSeverity).Append('|').Append(request.AdvisoryMaxAgeDays).Append('|').Append(request.AllowRootReason).Append('\n')
+            .Append(string.Join(',', request.RequiredLabels.Select(l => $"{l.Name}@{l.SetBy}"))).Append('\n')
             .Append(request.Now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Append('\n')
             .Append(DatabaseFingerprint(request.AdvisoryDatabase));
         return Hash(text.ToString());

@@ -18,6 +18,9 @@ public sealed record BaseImageDescriptor
     [JsonPropertyName("verify")] public IReadOnlyList<string> Verify { get; init; } = [];
     [JsonPropertyName("environment")] public DescriptorEnvironment Environment { get; init; } = new();
 
+    /// <summary>Labels every descendant must carry (this package's and its ancestors').</summary>
+    [JsonPropertyName("requiredLabels")] public IReadOnlyList<Verification.RequiredLabel> RequiredLabels { get; init; } = [];
+
     /// <summary>What every descendant's vulnerability gate must do (the strictest of this package's and its ancestors').</summary>
     [JsonPropertyName("security")] public Security.SecurityRequirements? Security { get; init; }
 

@@ -13,6 +13,7 @@ public sealed record BaseImagePackageRequest
     public required BakeResult Bake { get; init; }
     public required DateTimeOffset Published { get; init; }
     public Security.SecurityRequirements? Security { get; init; }
+    public IReadOnlyList<Verification.RequiredLabel> RequiredLabels { get; init; } = [];
     public int? SupportDays { get; init; }
     public DateTimeOffset? DeprecatedOn { get; init; }
     public DateTimeOffset? ExpiresOn { get; init; }
@@ -66,6 +67,7 @@ public static class BaseImagePackage
             Environment = new DescriptorEnvironment { User = r.User, WorkDir = r.WorkDir },
             Sbom = r.Bake.SbomDigest,
             Security = r.Security,
+            RequiredLabels = r.RequiredLabels,
         };
         var problem = DescriptorReader.Validate(descriptor);
         if (problem is not null) throw BakeryException.Create("BAKE406", $"{r.PackageId} {r.PackageVersion}", $"the descriptor would be invalid: {problem}.");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Security;
+using Bakery.Core.Verification;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
 using Bakery.Tests.Infrastructure;
@@ -78,7 +79,8 @@ public sealed class BaseImageBakeryTests
     [TestMethod]
     public async Task Global_then_local_then_app_chain_with_lineage_packages_and_inherited_policies()
     {
-        var global = BaseProject("global", "Tests.Chain.Global", "1.0.0", $"""<BakeryUpstream Include="{s_upstream.Reference}" />""");
+        var global = BaseProject("global", "Tests.Chain.Global", "1.0.0", $"""<BakeryUpstream Include="{s_upstream.Reference}" />""",
+            """<ItemGroup><BakeryRequiredLabel Include="dev.bakery.owner" /></ItemGroup>""");
         Succeeds(s_workspace.Bake(global, "BakeryBuildId=7"));
         Succeeds(Pack(global, "BakeryBuildId=7", "BakeryRequireFailOnSeverity=High", "BakeryRequireAdvisoryMaxAgeDays=30"));
 
@@ -94,6 +96,7 @@ public sealed class BaseImageBakeryTests
         Assert.AreEqual("linux/amd64", descriptor.Image.Platform);
         Assert.AreEqual("7", descriptor.Origin.BuildId);
         Assert.IsNotNull(descriptor.Sbom, "the package records the digest of the image's SBOM");
+        Assert.AreEqual(new RequiredLabel("dev.bakery.owner", "Tests.Chain.Global"), descriptor.RequiredLabels.Single());
         Assert.AreEqual(Severity.High, descriptor.Security!.FailOnSeverity);
         Assert.AreEqual(30, descriptor.Security.AdvisoryMaxAgeDays);
         Assert.IsFalse(descriptor.Security.RequireAssessment);
@@ -116,6 +119,7 @@ public sealed class BaseImageBakeryTests
         Assert.AreEqual("1.0.0.7", localDescriptor.Lineage[0].PackageVersion);
         Assert.AreEqual(Severity.High, localDescriptor.Security!.FailOnSeverity, "a local bakery cannot loosen the global threshold");
         Assert.AreEqual(10, localDescriptor.Security.AdvisoryMaxAgeDays, "but it can tighten the database age");
+        Assert.AreEqual("Tests.Chain.Global", localDescriptor.RequiredLabels.Single().SetBy, "required labels are inherited too");
         Assert.AreEqual("Tests.Chain.Local, Tests.Chain.Global", localDescriptor.Security.SetBy);
 
         var app = s_workspace.CreateProject("chainapp", BakeryWorkspace.BaseReference("Tests.Chain.Local", "2.0.0.8"));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bakery.Core.Descriptors;
+using Bakery.Core.Verification;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
 using Bakery.Tests.Infrastructure;
@@ -35,7 +36,13 @@ public sealed class VerificationBakeTests
         {
             Verify = [$"bakery/verify/{PolicyBase}/support.yaml"],
         }, new Dictionary<string, string> { [$"bakery/verify/{PolicyBase}/support.yaml"] = BasePolicy });
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(LabelBase, "1.0.0", image, expires: DateTimeOffset.UtcNow.AddYears(1)) with
+        {
+            RequiredLabels = [new RequiredLabel("org.example.cost-centre", "Tests.Global.Bakery")],
+        });
     }
+
+    private const string LabelBase = "Tests.Policy.Labels";
 
     [ClassCleanup]
     public static void Cleanup()
@@ -82,12 +89,13 @@ public sealed class VerificationBakeTests
         var dir = App("verified", AppPolicy.Replace("{0}", "verified"));
         var result = s_workspace.Bake(dir, "BakeryBuildId=1");
         Assert.AreEqual(0, result.ExitCode, result.Output);
-        StringAssert.Contains(result.Output, "verified 4 passed, 0 skipped (2 inherited)");
+        StringAssert.Contains(result.Output, "verified 5 passed, 0 skipped (2 inherited)", "own 2, inherited 2, and the built-in base-pin policy");
         CollectionAssert.Contains((await Tags("tests/verified")).ToList(), "1.0.0-build.1");
 
         var reports = Path.Combine(dir, "obj", "Release", "net10.0", "bakery");
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(reports, "bakery-report.json")));
-        Assert.AreEqual(4, json.RootElement.GetProperty("checks").GetArrayLength());
+        Assert.AreEqual(5, json.RootElement.GetProperty("checks").GetArrayLength());
+        StringAssert.Contains(File.ReadAllText(Path.Combine(reports, "bakery-junit.xml")), "name=\"base image pinned by digest\"");
         var junit = File.ReadAllText(Path.Combine(reports, "bakery-junit.xml"));
         StringAssert.Contains(junit, $"<testsuite name=\"{PolicyBase}/support.yaml\" tests=\"2\" failures=\"0\"");
         StringAssert.Contains(junit, "name=\"app assembly\"");
@@ -218,5 +226,36 @@ public sealed class VerificationBakeTests
         StringAssert.Contains(allowed.Output, "warning BAKE304");
         var asUser = s_workspace.Bake(dir, "BakeryBuildId=3", "ContainerUser=1000");
         Assert.AreEqual(0, asUser.ExitCode, asUser.Output);
+    }
+
+    [TestMethod]
+    public void Required_labels_are_built_in_policies_own_ones_BAKE301_inherited_ones_BAKE305()
+    {
+        var inherited = s_workspace.CreateProject("nolabel", BakeryWorkspace.BaseReference(LabelBase, "1.0.0"));
+        var failing = s_workspace.Bake(inherited, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, failing.ExitCode, failing.Output);
+        StringAssert.Contains(failing.Output, "error BAKE305");
+        StringAssert.Contains(failing.Output, "Tests.Global.Bakery/built-in policies › label org.example.cost-centre: label org.example.cost-centre is missing or empty");
+
+        var labelled = s_workspace.CreateProject("labelled", BakeryWorkspace.BaseReference(LabelBase, "1.0.0") + """
+              <ItemGroup>
+                <ContainerLabel Include="org.example.cost-centre" Value="cc-42" />
+                <BakeryRequiredLabel Include="org.example.service" />
+              </ItemGroup>
+            """);
+        var own = s_workspace.Bake(labelled, "BakeryBuildId=2");
+        Assert.AreNotEqual(0, own.ExitCode, own.Output);
+        StringAssert.Contains(own.Output, "error BAKE301");
+        StringAssert.Contains(own.Output, "label org.example.service is missing");
+
+        File.WriteAllText(Path.Combine(labelled, "labelled.csproj"), File.ReadAllText(Path.Combine(labelled, "labelled.csproj"))
+            .Replace("<BakeryRequiredLabel Include=\"org.example.service\" />", "<BakeryRequiredLabel Include=\"org.example.service\" /><ContainerLabel Include=\"org.example.service\" Value=\"web\" />"));
+        var passing = s_workspace.Bake(labelled, "BakeryBuildId=3");
+        Assert.AreEqual(0, passing.ExitCode, passing.Output);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(labelled, "obj", "Release", "net10.0", "bakery", "bakery-report.json")));
+        var policies = report.RootElement.GetProperty("checks").EnumerateArray().Where(c => c.GetProperty("suite").GetString() == "policy").ToList();
+        CollectionAssert.AreEquivalent(new[] { "base image pinned by digest", "label org.example.service", "label org.example.cost-centre" },
+            policies.Select(c => c.GetProperty("name").GetString()).ToArray());
+        Assert.IsTrue(policies.All(c => c.GetProperty("passed").GetBoolean()));
     }
 }
