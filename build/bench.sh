@@ -4,6 +4,10 @@
 #     warm (nothing changed) and with a changed source file;
 #  2. base image: a no-change rebake of the global runtime base vs `docker build` + `docker push` of an
 #     equivalent Dockerfile;
+#  3. the registry lifecycle check: a warm app bake vs the same bake with BakeryOffline=true;
+#  4. SBOM + vulnerability assessment of the global image (`bakery scan --database`, warm) vs
+#     `bakery inspect` of the same image (tool start and registry round trips only);
+#  5. the secret scan of a mixed 200 MB layer vs reading the same layer (gunzip + safe tar walk);
 #  plus blob bytes uploaded by no-change rebakes and whether two bakes of one commit give one digest.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
@@ -59,6 +63,7 @@ measure() { # name command... ; CHANGE=dir appends to dir/Program.cs before each
 
 sdk_app()     { dotnet publish "$work/sdk-app" -nr:false -v:q -nologo -t:PublishContainer; }
 bakery_app()  { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="a$1"; }
+bakery_app_offline() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="o$1" -p:BakeryOffline=true; }
 bakery_base() { dotnet publish "$global" -nr:false -v:q -nologo -p:BakeImage=true -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="b$1"; }
 
 # The Dockerfile equivalent of samples/global/runtime-base.
@@ -97,9 +102,25 @@ app_digest1=$(jq -r .digest "$app_report"); app_uploaded=$(jq -r .push.bytesUplo
 bakery_app again >/dev/null; app_digest2=$(jq -r .digest "$app_report")
 CHANGE="$work/sdk-app" measure "sdk-app:changed" sdk_app
 CHANGE="$work/bakery-app" measure "bakery-app:changed" bakery_app
+measure "bakery-app:offline" bakery_app_offline
 measure "docker-base:warm" docker_base
 measure "bakery-base:warm" bakery_base
 base_uploaded=$(report_field "$global" .push.bytesUploaded)
+
+install_tool "$SDK_VERSION"
+db="$work/advisories"
+for f in "$db"/*.json; do jq --arg now "$(date -u +%FT%TZ)" '.modified = $now' "$f" > "$f.tmp" && mv "$f.tmp" "$f"; done
+tool_inspect() { "$BAKERY" inspect "$RUNTIME_REF" --json; }
+tool_scan()    { "$BAKERY" scan "$RUNTIME_REF" --database "$db" --fail-on Critical --json; }
+tool_scan >/dev/null
+measure "tool:inspect" tool_inspect
+measure "tool:scan" tool_scan
+
+log "Secret scan of a mixed 200 MB layer (builds build/bench/Bakery.Bench)"
+dotnet build "$ROOT/build/bench/Bakery.Bench" -c Release -nr:false -v:q -nologo >&2
+secret_json=$(dotnet "$ROOT/build/bench/Bakery.Bench/bin/Release/net10.0/Bakery.Bench.dll" secret-scan "$work/secret-bench" 200 3)
+log "secret scan: $secret_json"
+secret_field() { jq -r ".$1" <<<"$secret_json"; }
 
 warm_ratio=$(ratio "${results[bakery-app:warm]}" "${results[sdk-app:warm]}")
 changed_ratio=$(ratio "${results[bakery-app:changed]}" "${results[sdk-app:changed]}")
@@ -112,7 +133,16 @@ echo "|---|---|---|---|---|"
 echo "| app, warm, nothing changed (baseline: SDK PublishContainer) | ${results[sdk-app:warm]} | ${results[bakery-app:warm]} | ${warm_ratio}x | <= 1.1x: $(verdict "$warm_ratio" 1.1) |"
 echo "| app, changed source (baseline: SDK PublishContainer) | ${results[sdk-app:changed]} | ${results[bakery-app:changed]} | ${changed_ratio}x | (reported) |"
 echo "| base image, no-change rebake (baseline: docker build + push) | ${results[docker-base:warm]} | ${results[bakery-base:warm]} | ${base_ratio}x | <= 0.5x: $(verdict "$base_ratio" 0.5) |"
+lifecycle_ms=$(( ${results[bakery-app:warm]} - ${results[bakery-app:offline]} ))
+lifecycle_ratio=$(ratio "${results[bakery-app:warm]}" "${results[bakery-app:offline]}")
+scan_ratio=$(ratio "${results[tool:scan]}" "${results[tool:inspect]}")
+scan_seconds=$(awk -v ms="${results[tool:scan]}" 'BEGIN { printf "%.2f", ms / 1000 }')
+secret_ratio=$(ratio "$(secret_field scanMs)" "$(secret_field readMs)")
+echo "| app, warm, lifecycle check of base + ancestors (baseline: same bake with BakeryOffline=true) | ${results[bakery-app:offline]} | ${results[bakery-app:warm]} | ${lifecycle_ratio}x | adds ${lifecycle_ms} ms, < 1000 ms: $(verdict "$lifecycle_ms" 1000) |"
+echo "| SBOM + assessment of the global image, warm (baseline: bakery inspect) | ${results[tool:inspect]} | ${results[tool:scan]} | ${scan_ratio}x | ${scan_seconds} s, < 2 s: $(verdict "$scan_seconds" 2) |"
+echo "| secret scan, mixed $(secret_field layerMiB) MiB layer (baseline: gunzip + tar walk) | $(secret_field readMs) | $(secret_field scanMs) | ${secret_ratio}x | $(secret_field mibPerSecondPerCore) MiB/s per core, >= 50: $(awk -v v="$(secret_field mibPerSecondPerCore)" 'BEGIN { print (v >= 50 ? "met" : "MISSED") }') |"
 echo
+echo "secret scan: found $(secret_field findings) of $(secret_field planted) planted secrets; peak working set $(secret_field peakWorkingSetMiB) MiB for a $(secret_field layerMiB) MiB layer (bounded: files are read one at a time, at most 16 MiB each)"
 echo "app no-change rebake uploaded: $app_uploaded blob bytes (target 0: $([ "$app_uploaded" = 0 ] && echo met || echo MISSED))"
 echo "base no-change rebake uploaded: $base_uploaded blob bytes in ${base_seconds} s (target 0 bytes and < 3 s: $([ "$base_uploaded" = 0 ] && [ "$(verdict "$base_seconds" 3)" = met ] && echo met || echo MISSED))"
 echo "two bakes of one commit: $app_digest1 / $app_digest2 ($([ "$app_digest1" = "$app_digest2" ] && echo "one digest: met" || echo "different: MISSED"))"
