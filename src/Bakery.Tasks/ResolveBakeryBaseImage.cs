@@ -38,6 +38,10 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
     public string? InsecureRegistries { get; set; }
 
+    /// <summary>The project's PackageReference and PackageVersion items: the range BAKE110 stays within.</summary>
+    public ITaskItem[] PackageReferences { get; set; } = [];
+    public ITaskItem[] PackageVersions { get; set; } = [];
+
     /// <summary>Where the project's nuget.config files are looked for (BAKE110).</summary>
     public string? ProjectDirectory { get; set; }
 
@@ -97,9 +101,27 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
     {
         var projectDirectory = ProjectDirectory;
         if (string.IsNullOrEmpty(projectDirectory) || !NuGet.Versioning.NuGetVersion.TryParse(descriptor.Version, out var current)) return;
-        var newest = PackageFeeds.NewestVersion(PackageFeeds.FolderSources(projectDirectory), descriptor.Id);
-        if (newest is not null && newest > current)
-            LogDiagnostic(BakeryDiagnostic.Warning("BAKE110", descriptor.Id, newest.ToNormalizedString(), current.ToNormalizedString()));
+        var spec = RequestedRange(descriptor.Id);
+        var found = NewerVersions.Find(PackageFeeds.Versions(PackageFeeds.FolderSources(projectDirectory), descriptor.Id), current, spec);
+        if (found.NewestAllowed is { } newest)
+        {
+            var how = found.Range is { IsFloating: true }
+                ? $"The range floats, but restore kept {current.ToNormalizedString()}: run 'dotnet restore --force-evaluate' (lock files pin it until then)."
+                : "Update the version, or run 'bakery outdated' / 'bakery remediate' to see every project on an old base image.";
+            LogDiagnostic(BakeryDiagnostic.Warning("BAKE110", descriptor.Id, spec ?? "any", newest.ToNormalizedString(), current.ToNormalizedString(), how));
+        }
+        else if (found.Newest is { } outside)
+            Log.LogMessage(MessageImportance.High, $"Bakery: {descriptor.Id} {outside.ToNormalizedString()} is available, outside this project's range '{spec}'.");
+    }
+
+    /// <summary>The version the project asks for: VersionOverride, Version, or the central PackageVersion.</summary>
+    private string? RequestedRange(string packageId)
+    {
+        static bool Is(ITaskItem item, string id) => item.ItemSpec.Equals(id, StringComparison.OrdinalIgnoreCase);
+        var reference = PackageReferences.FirstOrDefault(r => Is(r, packageId));
+        var spec = reference?.GetMetadata("VersionOverride") is { Length: > 0 } over ? over : reference?.GetMetadata("Version");
+        if (string.IsNullOrWhiteSpace(spec)) spec = PackageVersions.FirstOrDefault(v => Is(v, packageId))?.GetMetadata("Version");
+        return string.IsNullOrWhiteSpace(spec) ? null : spec.Trim();
     }
 
     private LifecycleResult CheckRegistryRecords(BaseImageSelection selection, DateTimeOffset now, LifecyclePolicy policy)

@@ -33,10 +33,13 @@ public static class PackageFeeds
         return sources;
     }
 
-    public static NuGetVersion? NewestVersion(IEnumerable<string> folders, string packageId)
+    public static NuGetVersion? NewestVersion(IEnumerable<string> folders, string packageId) => Versions(folders, packageId).DefaultIfEmpty().Max();
+
+    /// <summary>Every version of the package in the folders (flat feeds and id/version/ layouts).</summary>
+    public static IReadOnlyList<NuGetVersion> Versions(IEnumerable<string> folders, string packageId)
     {
         var prefix = packageId + ".";
-        NuGetVersion? newest = null;
+        var versions = new List<NuGetVersion>();
         foreach (var folder in folders)
         {
             var files = Directory.EnumerateFiles(folder, "*.nupkg")
@@ -46,10 +49,10 @@ public static class PackageFeeds
             foreach (var file in files)
             {
                 var name = Path.GetFileNameWithoutExtension(file);
-                if (!name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) continue;
-                if (NuGetVersion.TryParse(name[prefix.Length..], out var version) && (newest is null || version > newest)) newest = version;
+                if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && NuGetVersion.TryParse(name[prefix.Length..], out var version))
+                    versions.Add(version);
             }
         }
-        return newest;
+        return versions.Distinct().ToList();
     }
 }

@@ -193,7 +193,13 @@ public sealed class LifecycleRegistryTests
         var bake = s_workspace.Bake(onOld, "BakeryBuildId=1");
         Assert.AreEqual(0, bake.ExitCode, bake.Output);
         StringAssert.Contains(bake.Output, "warning BAKE110");
-        StringAssert.Contains(bake.Output, "1.1.0");
+        StringAssert.Contains(bake.Output, "within the allowed range '1.0.0' is available: 1.1.0");
+
+        var pinned = s_workspace.CreateProject("outpinned", BakeryWorkspace.BaseReference(teamId, "[1.0.0, 1.1.0)"));
+        var quiet = s_workspace.Bake(pinned, "BakeryBuildId=1");
+        Assert.AreEqual(0, quiet.ExitCode, quiet.Output);
+        Assert.DoesNotContain("BAKE110", quiet.Output, "1.1.0 is outside the project's range");
+        StringAssert.Contains(quiet.Output, "1.1.0 is available, outside this project's range '[1.0.0, 1.1.0)'");
 
         await new RegistryLifecycle(new RegistryClientOptions()).WriteAsync(ImageReference.Parse(global.Reference),
             new LifecycleRecord { State = LifecycleRecord.Deprecated, Reason = "old openssl", Created = DateTimeOffset.UtcNow });
