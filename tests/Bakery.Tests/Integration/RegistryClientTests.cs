@@ -176,4 +176,48 @@ public sealed class RegistryClientTests
         Assert.AreEqual(RegistryFailure.Unauthorized, error.Failure);
         StringAssert.Contains(error.Message, "no credentials were found");
     }
+
+    /// <summary>A credential helper speaking docker's protocol: `get`, the server on stdin, JSON out; it logs what it was asked.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private string WriteHelper(string name, string body)
+    {
+        var bin = Path.Combine(_work, "helpers");
+        Directory.CreateDirectory(bin);
+        var path = Path.Combine(bin, "docker-credential-" + name);
+        File.WriteAllText(path, "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread server\necho \"$server\" >> \"$0.log\"\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return bin;
+    }
+
+    [TestMethod]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Credential_helpers_from_config_json_are_asked_per_registry_and_as_the_store()
+    {
+        using var secured = RegistryProcess.Start(("bob", "builder"));
+        var bin = WriteHelper("vault", "echo '{\"ServerURL\":\"'$server'\",\"Username\":\"bob\",\"Secret\":\"builder\"}'");
+        WriteHelper("empty", "echo 'credentials not found in native keychain' >&2; exit 1");
+        WriteHelper("broken", "echo 'keychain locked' >&2; exit 1");
+        var dockerConfig = Path.Combine(_work, "helper-config");
+        Directory.CreateDirectory(dockerConfig);
+        RegistryCredentials With(string json)
+        {
+            File.WriteAllText(Path.Combine(dockerConfig, "config.json"), json);
+            return new RegistryCredentials(new Dictionary<string, string?> { ["DOCKER_CONFIG"] = dockerConfig, ["PATH"] = bin });
+        }
+
+        using (var client = new RegistryClient(secured.Address, Fast() with { Credentials = With("{\"credHelpers\":{\"" + secured.Address + "\":\"vault\"},\"credsStore\":\"broken\"}") }))
+        {
+            var path = RandomBlob(256, out var digest);
+            await client.UploadBlobAsync("client/helper", digest, path);
+            Assert.IsTrue(await client.BlobExistsAsync("client/helper", digest));
+        }
+        StringAssert.Contains(File.ReadAllText(Path.Combine(bin, "docker-credential-vault.log")), secured.Address, "the helper was asked for this registry");
+
+        Assert.AreEqual(new RegistryCredential("bob", "builder"), With("{\"credsStore\":\"vault\"}").Find("other.example"), "the store answers for every registry");
+        Assert.IsNull(With("{\"credsStore\":\"empty\"}").Find("other.example"), "'not found' is no credential");
+        var broken = Assert.ThrowsExactly<RegistryException>(() => With("{\"credsStore\":\"broken\"}").Find("other.example"));
+        StringAssert.Contains(broken.Message, "keychain locked");
+        var missing = Assert.ThrowsExactly<RegistryException>(() => With("{\"credsStore\":\"nowhere\"}").Find("other.example"));
+        StringAssert.Contains(missing.Message, "docker-credential-nowhere is not on the PATH");
+    }
 }
