@@ -118,9 +118,8 @@ public sealed class BakeContainerImage : BakeryTask
             Tags = tags.Tags,
             AppDirectory = string.IsNullOrWhiteSpace(PublishDirectory) ? null : PublishDirectory,
             AppDestination = string.IsNullOrWhiteSpace(WorkingDirectory) ? "/app" : WorkingDirectory,
-            LocalLayers = LocalLayers(),
+            Steps = BakeStepOrder.Arrange(LocalLayers(), RunSteps.Select(ToRunStep).ToList()),
             Verification = Core.Verification.VerificationPlan.Create(VerifyFiles.Select(f => f.GetMetadata("FullPath")), descriptor, DescriptorPath, RunCommandTests),
-            RunSteps = RunSteps.Select(ToRunStep).ToList(),
             SecretAllowlist = Core.Verification.SecretAllowlist.Load(SecretAllowlist),
             SbomPath = Path.Combine(ReportDirectory, "sbom.cdx.json"),
             AdvisoryDatabase = security.AdvisoryDatabase,
@@ -192,7 +191,7 @@ public sealed class BakeContainerImage : BakeryTask
     /// <summary>BakeryLayer items grouped by their Layer metadata, in first-seen order.</summary>
     private List<LocalLayer> LocalLayers()
     {
-        var groups = new List<(string Name, List<LayerSource> Sources)>();
+        var groups = new List<(string Name, List<LocalLayerSource> Sources, string? After)>();
         foreach (var item in Layers)
         {
             var destination = item.GetMetadata("Destination");
@@ -206,20 +205,38 @@ public sealed class BakeContainerImage : BakeryTask
                 destination += Path.GetFileName(source);
             var name = item.GetMetadata("Layer");
             if (string.IsNullOrWhiteSpace(name)) name = "local";
-            var group = groups.FirstOrDefault(g => g.Name == name);
-            if (group.Sources is null) { group = (name, new List<LayerSource>()); groups.Add(group); }
-            group.Sources.Add(new LayerSource(source, destination, ParseMode(item)));
+            var after = NullIfEmpty(item.GetMetadata("After"));
+            var index = groups.FindIndex(g => g.Name == name);
+            if (index < 0) { groups.Add((name, [], after)); index = groups.Count - 1; }
+            else if (after is not null && groups[index].After is { } other && !other.Equals(after, StringComparison.OrdinalIgnoreCase))
+                throw BakeryException.Create("BAKE501", item.ItemSpec, $"layer '{name}' is After '{other}' in one item and After '{after}' in another.");
+            else if (after is not null) groups[index] = groups[index] with { After = after };
+            groups[index].Sources.Add(ToSource(item, source, destination));
         }
-        return groups.Select(g => new LocalLayer(g.Name, g.Sources)).ToList();
+        return groups.Select(g => new LocalLayer(g.Name, g.Sources, g.After)).ToList();
+    }
+
+    /// <summary>Owner="1654" or "1654:1654" is used as is; names ("app", "app:app") are looked up in the image while baking.</summary>
+    private static LocalLayerSource ToSource(ITaskItem item, string source, string destination)
+    {
+        var owner = NullIfEmpty(item.GetMetadata("Owner"))?.Trim();
+        if (owner is null) return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)));
+        if (ImageAccounts.TryParseNumeric(owner, out var uid, out var gid))
+            return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item), uid, gid ?? uid));
+        if (owner.Split(':') is not { Length: 1 or 2 } parts || parts.Any(p => p.Length == 0))
+            throw BakeryException.Create("BAKE501", item.ItemSpec, $"Owner '{owner}' is not user[:group] (names or numeric ids).");
+        return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)), owner);
     }
 
     private static Core.Running.RunStep ToRunStep(ITaskItem item)
     {
         var command = item.GetMetadata("Command");
-        if (string.IsNullOrWhiteSpace(command)) command = item.ItemSpec;
+        var named = !string.IsNullOrWhiteSpace(command);
+        if (!named) command = item.ItemSpec;
         var timeout = item.GetMetadata("Timeout");
         var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : ParseInt("BakeryRun Timeout", timeout, 600);
-        return new Core.Running.RunStep(command, NullIfEmpty(item.GetMetadata("User")), TimeSpan.FromSeconds(seconds));
+        return new Core.Running.RunStep(command, NullIfEmpty(item.GetMetadata("User")), TimeSpan.FromSeconds(seconds),
+            named ? item.ItemSpec : null, NullIfEmpty(item.GetMetadata("After")));
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;

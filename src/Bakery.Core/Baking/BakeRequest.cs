@@ -5,7 +5,6 @@ using Bakery.Oci.Model;
 namespace Bakery.Core.Baking;
 
 /// <summary>A group of files that becomes one local layer, below the app layer.</summary>
-public sealed record LocalLayer(string Name, IReadOnlyList<LayerSource> Sources);
 
 /// <summary>What the SDK container targets inferred, plus the project's Container* settings.</summary>
 public sealed record ContainerSettings
@@ -36,10 +35,8 @@ public sealed record BakeRequest
     /// <summary>The published app; becomes the top layer at <see cref="AppDestination"/>. Null for base images.</summary>
     public string? AppDirectory { get; init; }
     public string AppDestination { get; init; } = "/app";
-    public IReadOnlyList<LocalLayer> LocalLayers { get; init; } = [];
-
-    /// <summary>BakeryRun steps, run after the local layers and before the app layer.</summary>
-    public IReadOnlyList<Running.RunStep> RunSteps { get; init; } = [];
+    /// <summary>Local layers and BakeryRun steps in the order they apply (<see cref="BakeStepOrder"/>), below the app layer.</summary>
+    public IReadOnlyList<IBakeStep> Steps { get; init; } = [];
     public ContainerSettings Container { get; init; } = new();
 
     /// <summary>Structure tests to pass before anything is tagged (own and inherited).</summary>

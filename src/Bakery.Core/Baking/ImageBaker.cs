@@ -41,26 +41,28 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         var writer = new DeterministicLayerWriter(blobDirectory, layerOptions);
         var index = new LayerIndex(Path.Combine(request.WorkDirectory, "layer-index"), blobDirectory);
         var added = new List<(string Name, LayerBlob Blob)>();
-        foreach (var layer in request.LocalLayers)
-        {
-            var blob = WriteLayer(writer, index, layerOptions, layer.Name, layer.Sources);
-            added.Add(($"layer {layer.Name}", blob));
-        }
-
         var push = new PushStatistics(0, 0, 0, 0);
         Composed Compose() => ComposeImage(baseConfigBytes, baseManifest, added, request, flavour, baseDigest);
         async Task PushBlobs(Composed composed) =>
             push = push.Add(await PushAsync(request, baseClient, target, sameRegistry, baseManifest, added, blobDirectory, composed.ConfigBytes, composed.ConfigDigest, image, ct));
 
-        if (request.RunSteps.Count > 0)
+        Running.DockerRunStepExecutor? runner = null;
+        try
         {
-            using var runner = new Running.DockerRunStepExecutor(log);
-            foreach (var step in request.RunSteps)
+            foreach (var step in request.Steps)
             {
-                var key = Running.RunStepCache.Key(baseDigest, added.Select(a => a.Blob.DiffId), step);
+                if (step is LocalLayer layer)
+                {
+                    var sources = await ResolveOwnersAsync(layer, baseClient, baseRef.Repository, baseManifest, added, blobDirectory, request.WorkDirectory, ct);
+                    added.Add(($"layer {layer.Name}", WriteLayer(writer, index, layerOptions, layer.Name, sources)));
+                    continue;
+                }
+                var run = (Running.RunStep)step;
+                var key = Running.RunStepCache.Key(baseDigest, added.Select(a => a.Blob.DiffId), run);
                 var blob = index.TryGet(key);
                 if (blob is null)
                 {
+                    runner ??= new Running.DockerRunStepExecutor(log);
                     await runner.EnsureAvailableAsync(ct);
                     var soFar = Compose();
                     await PushBlobs(soFar);
@@ -68,7 +70,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                     var staging = Path.Combine(request.WorkDirectory, "run-staging", key[..16]);
                     try
                     {
-                        var entries = await runner.RunAsync($"{request.TargetRegistry}/{request.TargetRepository}@{soFar.Digest}", step, staging, ct);
+                        var entries = await runner.RunAsync($"{request.TargetRegistry}/{request.TargetRepository}@{soFar.Digest}", run, staging, ct);
                         blob = writer.Write(entries);
                     }
                     finally
@@ -77,9 +79,13 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                     }
                     index.Save(key, blob);
                 }
-                else log.Info($"RUN {step.Display} (cached: {blob.Digest.Hex[..12]})");
-                added.Add(($"run {step.Display}", blob));
+                else log.Info($"RUN {run.Display} (cached: {blob.Digest.Hex[..12]})");
+                added.Add(($"run {run.Display}", blob));
             }
+        }
+        finally
+        {
+            runner?.Dispose();
         }
 
         if (request.AppDirectory is { } appDirectory)
@@ -309,6 +315,27 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
     }
 
     /// <summary>Writes a layer, or reuses the blob written last time for exactly these inputs.</summary>
+    /// <summary>
+    /// Numeric owners are already in the sources; names are looked up in the image so far (base layers
+    /// and the layers added before this one), as COPY --chown does.
+    /// </summary>
+    private static async Task<IReadOnlyList<LayerSource>> ResolveOwnersAsync(LocalLayer layer, RegistryClient baseClient, string baseRepository,
+        ImageManifest baseManifest, List<(string Name, LayerBlob Blob)> added, string blobDirectory, string workDirectory, CancellationToken ct)
+    {
+        if (layer.Sources.All(s => s.OwnerName is null)) return layer.Sources.Select(s => s.Source).ToList();
+        var files = await LayerFilesAsync(baseClient, baseRepository, baseManifest, added, blobDirectory, ct);
+        var fs = Verification.ImageFilesystem.Load(files, Path.Combine(workDirectory, "fs-index"));
+        string? Read(string path) => fs.Resolve(path) is { } node && fs.ReadFile(node) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+        var accounts = ImageAccounts.Parse(Read("/etc/passwd"), Read("/etc/group"));
+        return layer.Sources.Select(s =>
+        {
+            if (s.OwnerName is null) return s.Source;
+            var owner = accounts.Resolve(s.OwnerName, out var problem)
+                ?? throw BakeryException.Create("BAKE501", s.Source.SourcePath, $"Owner '{s.OwnerName}': {problem}.");
+            return s.Source with { Uid = owner.Uid, Gid = owner.Gid };
+        }).ToList();
+    }
+
     private LayerBlob WriteLayer(DeterministicLayerWriter writer, LayerIndex index, LayerOptions options, string name, IReadOnlyList<LayerSource> sources)
     {
         try

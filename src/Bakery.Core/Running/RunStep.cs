@@ -1,7 +1,10 @@
 namespace Bakery.Core.Running;
 
 /// <summary>A BakeryRun step: a shell command run as <see cref="User"/> in a container of the image so far.</summary>
-public sealed record RunStep(string Command, string? User, TimeSpan Timeout)
+/// <param name="Name">The BakeryRun item's name when its command is in <c>Command</c> metadata.</param>
+public sealed record RunStep(string Command, string? User, TimeSpan Timeout, string? Name = null, string? After = null) : Baking.IBakeStep
 {
+    public string StepName => Name ?? Command;
+
     public string Display => Command.Length <= 60 ? Command : Command[..57] + "...";
 }

@@ -22,12 +22,22 @@ public static class LayerPlan
         foreach (var source in sources)
         {
             var destination = NormalizeImagePath(source.Destination);
+            var own = new SortedDictionary<string, Entry>(StringComparer.Ordinal);
             if (Directory.Exists(source.SourcePath))
-                AddDirectory(entries, source.SourcePath, destination, source.Mode);
+                AddDirectory(own, source.SourcePath, destination, source.Mode);
             else if (File.Exists(source.SourcePath))
-                AddFile(entries, new FileInfo(source.SourcePath), destination, source.Mode);
+                AddFile(own, new FileInfo(source.SourcePath), destination, source.Mode);
             else
                 throw new FileNotFoundException($"The layer source '{source.SourcePath}' does not exist.", source.SourcePath);
+            foreach (var entry in own.Values)
+            {
+                // The owner applies to what the source copies, not to the folders above its destination.
+                var copied = entry.Path == destination || destination.Length == 0 || entry.Path.StartsWith(destination + "/", StringComparison.Ordinal);
+                var placed = copied && source.Uid is not null ? entry with { Uid = source.Uid, Gid = source.Gid ?? source.Uid } : entry;
+                if (entries.TryGetValue(placed.Path, out var existing) && (existing.Kind == EntryKind.Directory) != (placed.Kind == EntryKind.Directory))
+                    throw new ArgumentException($"'{placed.Path}' is both a file and a folder in this layer.");
+                if (existing is null || placed.Kind != EntryKind.Directory || placed.Uid is not null) entries[placed.Path] = placed;
+            }
         }
         return entries.Values.ToList();
     }

@@ -2,9 +2,10 @@ namespace Bakery.Oci.Layers;
 
 /// <summary>
 /// A file or folder on disk and where it goes in the image. A folder is copied with its contents.
-/// <paramref name="Mode"/> overrides the normalised permission bits of every file it adds.
+/// <paramref name="Mode"/> overrides the normalised permission bits of every file it adds;
+/// <paramref name="Uid"/>/<paramref name="Gid"/> own everything it copies (else the layer's owner, root).
 /// </summary>
-public sealed record LayerSource(string SourcePath, string Destination, UnixFileMode? Mode = null);
+public sealed record LayerSource(string SourcePath, string Destination, UnixFileMode? Mode = null, int? Uid = null, int? Gid = null);
 
 /// <summary>Ownership and time stamped on every entry so the same input gives the same bytes.</summary>
 public sealed record LayerOptions

@@ -37,6 +37,12 @@ public sealed class ImageConfig
             ? history.Select(h => h is JsonObject o && o["empty_layer"] is JsonValue v && v.TryGetValue<bool>(out var empty) && empty).ToList()
             : null;
 
+    /// <summary>What made each history entry (created_by), in order.</summary>
+    public IReadOnlyList<string> HistoryCreatedBy =>
+        _root["history"] is JsonArray history
+            ? history.Select(h => h is JsonObject o && o["created_by"] is JsonValue v && v.TryGetValue<string>(out var by) ? by : "").ToList()
+            : [];
+
     public IReadOnlyList<string> DiffIds =>
         Strings((_root["rootfs"] as JsonObject)?["diff_ids"]);
 

@@ -1,3 +1,4 @@
+using Bakery.Oci.Model;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Registry;
 using Bakery.Tests.Infrastructure;
@@ -71,6 +72,47 @@ public sealed class BakeryRunTests
         StringAssert.Contains(second.Output, "(cached:");
         var again = await client.GetManifestAsync("tests/runner", "1.0.0-build.2");
         Assert.AreEqual((await client.GetManifestAsync("tests/runner", "1.0.0-build.1")).Digest, again.Digest);
+    }
+
+    [TestMethod]
+    [RequiresDockerImage(RequiresDockerImageAttribute.Upstream)]
+    public async Task A_layer_After_a_run_step_is_owned_by_the_user_that_step_created()
+    {
+        var dir = s_workspace.CreateProject("ordered", $"""
+              <PropertyGroup>
+                <BakeryImageKind>BaseImage</BakeryImageKind>
+                <BakeryUser>svc</BakeryUser>
+                <ContainerRegistry>{s_registry.Address}</ContainerRegistry>
+              </PropertyGroup>
+              <ItemGroup>
+                <BakeryUpstream Include="{RequiresDockerImageAttribute.Image(RequiresDockerImageAttribute.Upstream)}" />
+                <BakeryLayer Include="data/" Destination="/srv/data/" Layer="data" Owner="svc" After="create-svc" />
+                <BakeryLayer Include="tool.sh" Destination="/usr/local/bin/" Layer="tools" Mode="0755" />
+                <BakeryRun Include="create-svc" Command="useradd --uid 2345 --user-group svc" />
+                <BakeryRun Include="use-tool" Command="/usr/local/bin/tool.sh" After="tools" />
+              </ItemGroup>
+            """);
+        Directory.CreateDirectory(Path.Combine(dir, "data"));
+        File.WriteAllText(Path.Combine(dir, "data", "state.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "tool.sh"), "#!/bin/sh\necho tool ran > /etc/tool-ran\n");
+
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        using var client = new RegistryClient(s_registry.Address);
+        var manifest = (await client.GetManifestAsync("tests/ordered", "1.0.0-build.1")).Parse();
+        var config = ImageConfig.Parse(await client.GetBlobAsync("tests/ordered", manifest.Config!.ParsedDigest));
+        var history = config.HistoryCreatedBy.Where(h => h.StartsWith("bakery:", StringComparison.Ordinal)).ToList();
+        CollectionAssert.AreEqual(new[] { "tools", "use-tool", "create-svc", "data" },
+            history.Select(h => h.Contains("layer tools") ? "tools" : h.Contains("tool.sh") ? "use-tool" : h.Contains("useradd") ? "create-svc" : h.Contains("layer data") ? "data" : h).ToArray(),
+            "layers and runs in the order After gives: " + string.Join(" | ", history));
+        var path = Path.Combine(s_workspace.Root, "data-layer.tar.gz");
+        await client.DownloadBlobAsync("tests/ordered", manifest.Layers![^1].ParsedDigest, path);
+        var owners = new Dictionary<string, (int Uid, int Gid)>();
+        await using (var stream = File.OpenRead(path))
+            SafeLayerReader.Read(stream, new LayerReadLimits(), (e, _) => owners[e.Path] = (e.Uid, e.Gid));
+        Assert.AreEqual((2345, 2345), owners["srv/data/state.json"], "the name was looked up in the image the run step changed");
+        Assert.AreEqual((0, 0), owners["srv"]);
     }
 
     [TestMethod]
