@@ -44,7 +44,9 @@ internal static class ScanCommand
             {
                 Console.WriteLine($"{target.Display}: {components.Count(c => c.Ecosystem == "Debian")} Debian, {components.Count(c => c.Ecosystem == "NuGet")} NuGet package(s), " +
                     string.Join(", ", components.Where(c => c.Ecosystem == "dotnet").Select(c => $"{c.Name} {c.Version}")));
-                if (gate is not null)
+                if (gate is { Blocking.Count: 0, Below.Count: 0, Allowed.Count: 0 })
+                    Console.WriteLine($"No advisory in {result.GetValue(database)} matches this image.");
+                else if (gate is not null)
                 {
                     Console.WriteLine();
                     var rows = gate.Blocking.Select(f => (f, "FAIL")).Concat(gate.Below.Select(f => (f, "warn"))).Concat(gate.Allowed.Select(a => (a.Finding, "allowed")));
