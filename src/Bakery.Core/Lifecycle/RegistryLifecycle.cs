@@ -35,12 +35,13 @@ public sealed class RegistryLifecycle(RegistryClientOptions options)
     /// </summary>
     public async Task<LifecycleResult> EvaluateAsync(IReadOnlyList<LifecycleSubject> subjects, DateTimeOffset now, LifecyclePolicy policy, CancellationToken ct = default)
     {
+        // The ancestors' records are independent reads: fetch them together, judge them nearest first.
+        var histories = await Task.WhenAll(subjects.Select(s => HistoryAsync(s.Image, ct)));
         var worst = new LifecycleResult(LifecycleState.Supported, []);
-        foreach (var subject in subjects)
+        for (var i = 0; i < subjects.Count; i++)
         {
-            var newest = (await HistoryAsync(subject.Image, ct)).LastOrDefault();
-            if (newest is null) continue;
-            var result = Judge(subject, newest, now, policy);
+            if (histories[i].LastOrDefault() is not { } newest) continue;
+            var result = Judge(subjects[i], newest, now, policy);
             if (result.State > worst.State) worst = result;
         }
         return worst;
