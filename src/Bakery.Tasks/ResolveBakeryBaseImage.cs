@@ -102,16 +102,36 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         var projectDirectory = ProjectDirectory;
         if (string.IsNullOrEmpty(projectDirectory) || !NuGet.Versioning.NuGetVersion.TryParse(descriptor.Version, out var current)) return;
         var spec = RequestedRange(descriptor.Id);
-        var found = NewerVersions.Find(PackageFeeds.Versions(PackageFeeds.FolderSources(projectDirectory), descriptor.Id), current, spec);
+        var versions = PackageFeeds.Versions(PackageFeeds.FolderSources(projectDirectory), descriptor.Id);
+        var fromRegistry = versions.Count == 0 && !Offline;
+        if (fromRegistry) versions = RegistryVersions(descriptor);
+        var found = NewerVersions.Find(versions, current, spec);
         if (found.NewestAllowed is { } newest)
         {
-            var how = found.Range is { IsFloating: true }
+            var how = fromRegistry
+                ? $"(Seen in the registry's tags of {descriptor.Image.Repository}; the package comes from your feed.) Update the version, or run 'bakery outdated'."
+                : found.Range is { IsFloating: true }
                 ? $"The range floats, but restore kept {current.ToNormalizedString()}: run 'dotnet restore --force-evaluate' (lock files pin it until then)."
                 : "Update the version, or run 'bakery outdated' / 'bakery remediate' to see every project on an old base image.";
             LogDiagnostic(BakeryDiagnostic.Warning("BAKE110", descriptor.Id, spec ?? "any", newest.ToNormalizedString(), current.ToNormalizedString(), how));
         }
         else if (found.Newest is { } outside)
             Log.LogMessage(MessageImportance.High, $"Bakery: {descriptor.Id} {outside.ToNormalizedString()} is available, outside this project's range '{spec}'.");
+    }
+
+    /// <summary>Without a folder feed to look in, the versions the base image's repository is tagged with (10.0.4-build.2 is 10.0.4.2).</summary>
+    private IReadOnlyList<NuGet.Versioning.NuGetVersion> RegistryVersions(BaseImageDescriptor descriptor)
+    {
+        try
+        {
+            using var client = new RegistryClient(descriptor.Image.Registry, Options());
+            return NewerVersions.FromTags(client.ListTagsAsync(descriptor.Image.Repository, CancellationToken).GetAwaiter().GetResult());
+        }
+        catch (RegistryException e)
+        {
+            Log.LogMessage(MessageImportance.Normal, $"Bakery: could not list the tags of {descriptor.Image.Repository} to look for newer versions: {e.Message}");
+            return [];
+        }
     }
 
     /// <summary>The version the project asks for: VersionOverride, Version, or the central PackageVersion.</summary>
@@ -124,20 +144,22 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         return string.IsNullOrWhiteSpace(spec) ? null : spec.Trim();
     }
 
+    /// <summary>Short timeouts and few retries: this runs on every bake.</summary>
+    private RegistryClientOptions Options() => new()
+    {
+        InsecureRegistries = (InsecureRegistries ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        Retry = new RetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200) },
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+        RequestTimeout = TimeSpan.FromSeconds(20),
+    };
+
     private LifecycleResult CheckRegistryRecords(BaseImageSelection selection, DateTimeOffset now, LifecyclePolicy policy)
     {
         if (Offline)
             return new LifecycleResult(Core.Lifecycle.LifecycleState.Supported, [BakeryDiagnostic.Warning("BAKE121", selection.Reference)]);
-        var options = new RegistryClientOptions
-        {
-            InsecureRegistries = (InsecureRegistries ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Retry = new RetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200) },
-            ConnectTimeout = TimeSpan.FromSeconds(3),
-            RequestTimeout = TimeSpan.FromSeconds(20),
-        };
         try
         {
-            return new RegistryLifecycle(options).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, policy, CancellationToken).GetAwaiter().GetResult();
+            return new RegistryLifecycle(Options()).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, policy, CancellationToken).GetAwaiter().GetResult();
         }
         catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
         {

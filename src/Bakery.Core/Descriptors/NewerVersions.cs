@@ -18,4 +18,18 @@ public sealed record NewerVersions(NuGetVersion? NewestAllowed, NuGetVersion? Ne
         var allowed = newer.Where(v => range is null || (range.Satisfies(v) && (!range.IsFloating || range.Float.Satisfies(v))));
         return new NewerVersions(allowed.DefaultIfEmpty().Max(), newer.DefaultIfEmpty().Max(), range);
     }
+
+    /// <summary>Versions from a base image's tags as Bakery writes them: 10.0.4, and 10.0.4-build.2 as 10.0.4.2; other tags are ignored.</summary>
+    public static IReadOnlyList<NuGetVersion> FromTags(IEnumerable<string> tags)
+    {
+        var versions = new List<NuGetVersion>();
+        foreach (var tag in tags)
+        {
+            var build = tag.IndexOf("-build.", StringComparison.Ordinal);
+            var text = build < 0 ? tag : $"{tag[..build]}.{tag[(build + 7)..]}";
+            if (NuGetVersion.TryParse(text, out var version) && !version.IsPrerelease && (build < 0 || int.TryParse(tag[(build + 7)..], out _)))
+                versions.Add(version);
+        }
+        return versions.Distinct().ToList();
+    }
 }

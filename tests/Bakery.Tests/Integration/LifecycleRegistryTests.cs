@@ -285,4 +285,26 @@ public sealed class LifecycleRegistryTests
         Assert.AreEqual("1.0.0", row.GetProperty("version").GetString(), "the centrally managed, locked version");
         Assert.AreEqual("1.2.0", row.GetProperty("newest").GetString());
     }
+
+    [TestMethod]
+    public async Task Without_a_folder_feed_holding_the_package_BAKE110_reads_the_registrys_tags()
+    {
+        var (_, team, teamId) = await Chain("Tags");
+        var app = s_workspace.CreateProject("tagsapp", BakeryWorkspace.BaseReference(teamId, "1.0.0"));
+        Assert.AreEqual(0, s_workspace.Dotnet("restore", app, []).ExitCode);
+        File.Delete(Path.Combine(s_workspace.Feed, $"{teamId}.1.0.0.nupkg")); // as with an HTTP feed: nothing to list in a folder
+        using (var client = new RegistryClient(s_registry.Address))
+        {
+            var manifest = await client.GetManifestAsync(team.Repository, team.Digest.ToString());
+            foreach (var tag in new[] { "1.0.0", "1.0.0-build.3", "1.1.0-build.9", "1.1.0-rc.1", "nightly" })
+                await client.PutManifestAsync(team.Repository, tag, manifest.Bytes, manifest.MediaType);
+        }
+
+        var bake = s_workspace.Bake(app, "BakeryBuildId=1");
+
+        Assert.AreEqual(0, bake.ExitCode, bake.Output);
+        StringAssert.Contains(bake.Output, "warning BAKE110");
+        StringAssert.Contains(bake.Output, "is available: 1.1.0.9 (this project uses 1.0.0)");
+        StringAssert.Contains(bake.Output, "Seen in the registry's tags of tags/team");
+    }
 }

@@ -31,4 +31,9 @@ public sealed class NewerVersionsTests
         Assert.IsNull(found.NewestAllowed);
         Assert.IsNull(found.Newest);
     }
+
+    [TestMethod]
+    public void Bakery_tags_become_versions_and_other_tags_are_ignored() =>
+        CollectionAssert.AreEquivalent(new[] { "10.0.3", "10.0.3.42", "10.0.4" },
+            NewerVersions.FromTags(["10.0.3", "10.0.3-build.42", "10.0.4", "10.0.4-build.x", "latest", "10.0.5-rc.1", "sha256-abc"]).Select(v => v.ToNormalizedString()).ToArray());
 }
