@@ -16,8 +16,9 @@ namespace Bakery.Tool.Commands;
 /// </summary>
 internal static class OutdatedCommand
 {
+    /// <param name="NewestInRange">The newest version the project's own version range allows (what BAKE110 warns about).</param>
     public sealed record Row(string Project, string? Package, string? Version, string? Digest, LifecycleState State, string? Newest,
-        int? DaysToExpiry, string? Message)
+        int? DaysToExpiry, string? Message, string? NewestInRange = null)
     {
         public bool IsOutdated => Newest is not null && Version is not null && NuGet.Versioning.NuGetVersion.Parse(Newest) > NuGet.Versioning.NuGetVersion.Parse(Version);
     }
@@ -42,7 +43,7 @@ internal static class OutdatedCommand
 
             if (result.GetValue(json)) ToolContext.WriteJson(rows);
             else if (result.GetValue(markdown)) Console.Write(ToMarkdown(rows));
-            else Table.Write(["project", "base image package", "version", "digest", "state", "newest", "expires in"], rows.Select(Cells));
+            else Table.Write(["project", "base image package", "version", "digest", "state", "newest", "in range", "expires in"], rows.Select(Cells));
 
             var failing = rows.Where(r => Fails(r, conditions)).ToList();
             return failing.Count > 0 ? ExitCodes.NotInGoodStanding : ExitCodes.Ok;
@@ -62,16 +63,17 @@ internal static class OutdatedCommand
     private static IReadOnlyList<string> Cells(Row r) =>
     [
         r.Project, r.Package ?? "(none)", r.Version ?? "", r.Digest is null ? "" : r.Digest[..Math.Min(19, r.Digest.Length)], r.State.ToString(),
-        r.IsOutdated ? r.Newest! : r.Newest is null ? "" : "(current)", r.DaysToExpiry?.ToString(CultureInfo.InvariantCulture) + (r.DaysToExpiry is null ? "" : " days"),
+        r.IsOutdated ? r.Newest! : r.Newest is null ? "" : "(current)", r.NewestInRange ?? "",
+        r.DaysToExpiry?.ToString(CultureInfo.InvariantCulture) + (r.DaysToExpiry is null ? "" : " days"),
     ];
 
     private static string ToMarkdown(List<Row> rows)
     {
-        var md = new StringBuilder("| Project | Base image package | Version | State | Newest | Expires in |\n|---|---|---|---|---|---|\n");
+        var md = new StringBuilder("| Project | Base image package | Version | State | Newest | In range | Expires in |\n|---|---|---|---|---|---|---|\n");
         foreach (var r in rows)
         {
             var c = Cells(r);
-            md.Append($"| {c[0]} | {c[1]} | {c[2]} | {c[4]}{(r.Message is null ? "" : $": {r.Message}")} | {c[5]} | {c[6]} |\n");
+            md.Append($"| {c[0]} | {c[1]} | {c[2]} | {c[4]}{(r.Message is null ? "" : $": {r.Message}")} | {c[5]} | {c[6]} | {c[7]} |\n");
         }
         return md.ToString();
     }
@@ -107,21 +109,29 @@ internal static class OutdatedCommand
             var recorded = await new RegistryLifecycle(ToolContext.RegistryOptions()).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, new LifecyclePolicy(), ct);
             if (recorded.State > verdict.State) verdict = recorded;
         }
-        var newest = PackageFeeds.NewestVersion(PackageFeeds.FolderSources(Path.GetDirectoryName(project)!), descriptor.Id);
+        var versions = PackageFeeds.Versions(PackageFeeds.FolderSources(Path.GetDirectoryName(project)!), descriptor.Id);
+        var newest = versions.DefaultIfEmpty().Max();
+        var inRange = NuGet.Versioning.NuGetVersion.TryParse(descriptor.Version, out var current)
+            ? NewerVersions.Find(versions, current, item.Value.Range).NewestAllowed : null;
         var days = descriptor.Lifecycle.ExpiresOn is { } e ? (int?)Math.Floor((e - now).TotalDays) : null;
         return new Row(name, descriptor.Id, descriptor.Version, descriptor.Image.Digest, verdict.State, newest?.ToNormalizedString(), days,
-            verdict.Diagnostics.FirstOrDefault()?.Message);
+            verdict.Diagnostics.FirstOrDefault()?.Message, inRange?.ToNormalizedString());
     }
 
     // Kept out of line: Microsoft.Build types load only after the locator has registered the SDK's MSBuild.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (string Id, string Descriptor)? BaseImageItemOf(string project)
+    private static (string Id, string Descriptor, string? Range)? BaseImageItemOf(string project)
     {
         using var collection = new Microsoft.Build.Evaluation.ProjectCollection();
         var evaluated = collection.LoadProject(project);
         var item = evaluated.GetItems("BakeryBaseImage").FirstOrDefault();
         if (item is null) return null;
         var descriptor = Path.GetFullPath(Path.Combine(evaluated.DirectoryPath, item.GetMetadataValue("Descriptor")));
-        return (item.EvaluatedInclude, descriptor);
+        static bool Is(Microsoft.Build.Evaluation.ProjectItem i, string id) => i.EvaluatedInclude.Equals(id, StringComparison.OrdinalIgnoreCase);
+        var reference = evaluated.GetItems("PackageReference").FirstOrDefault(r => Is(r, item.EvaluatedInclude));
+        var range = reference?.GetMetadataValue("VersionOverride") is { Length: > 0 } over ? over : reference?.GetMetadataValue("Version");
+        if (string.IsNullOrWhiteSpace(range))
+            range = evaluated.GetItems("PackageVersion").FirstOrDefault(v => Is(v, item.EvaluatedInclude))?.GetMetadataValue("Version");
+        return (item.EvaluatedInclude, descriptor, string.IsNullOrWhiteSpace(range) ? null : range);
     }
 }

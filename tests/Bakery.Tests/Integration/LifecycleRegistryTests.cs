@@ -210,6 +210,7 @@ public sealed class LifecycleRegistryTests
         Assert.AreEqual(teamId, rows["outold"].GetProperty("package").GetString());
         Assert.AreEqual("deprecated", rows["outold"].GetProperty("state").GetString(), "the deprecated ancestor shows through");
         Assert.AreEqual("1.1.0", rows["outold"].GetProperty("newest").GetString());
+        Assert.AreEqual("1.1.0", rows["outold"].GetProperty("newestInRange").GetString(), "'1.0.0' means 1.0.0 or later");
         Assert.IsTrue(rows["outold"].GetProperty("isOutdated").GetBoolean());
         Assert.IsGreaterThan(300, rows["outold"].GetProperty("daysToExpiry").GetInt32());
         Assert.IsFalse(rows["outnone"].TryGetProperty("package", out _), "a project without a base-image package has none");
@@ -284,6 +285,7 @@ public sealed class LifecycleRegistryTests
         Assert.AreEqual("cpmapp", row.GetProperty("project").GetString());
         Assert.AreEqual("1.0.0", row.GetProperty("version").GetString(), "the centrally managed, locked version");
         Assert.AreEqual("1.2.0", row.GetProperty("newest").GetString());
+        Assert.AreEqual("1.2.0", row.GetProperty("newestInRange").GetString(), "the range comes from the central PackageVersion");
     }
 
     [TestMethod]
