@@ -22,8 +22,9 @@ public sealed record LocalLayer(string Name, IReadOnlyList<LocalLayerSource> Sou
 
 /// <summary>
 /// Puts the steps in the order they run: local layers (in the order their groups first appear), then
-/// BakeryRun steps (in declaration order), each step with <c>After</c> moved to just behind the step
-/// it names (behind earlier steps already placed there). An unknown name or a cycle is BAKE505.
+/// BakeryRun steps (in declaration order); a step with <c>After</c> goes just behind the step it names
+/// (behind earlier steps already placed there) and the rest keep that default order. An unknown name
+/// or a cycle is BAKE505.
 /// </summary>
 public static class BakeStepOrder
 {
@@ -35,23 +36,20 @@ public static class BakeStepOrder
             if (step.After is { } after && !names.Contains(after))
                 throw BakeryException.Create("BAKE505", step.StepName, after, $"no step has that name (the steps are {string.Join(", ", names.Order(StringComparer.Ordinal))})");
 
-        var ordered = new List<IBakeStep>();
-        var placed = new HashSet<IBakeStep>(ReferenceEqualityComparer.Instance);
+        // Steps without After keep the default order; each step with After goes behind the step it
+        // names (and behind steps already placed there), anchors first.
+        var ordered = declared.Where(s => s.After is null).ToList();
+        var placed = new HashSet<IBakeStep>(ordered, ReferenceEqualityComparer.Instance);
         void Place(IBakeStep step, HashSet<IBakeStep> visiting)
         {
             if (placed.Contains(step)) return;
             if (!visiting.Add(step))
                 throw BakeryException.Create("BAKE505", step.StepName, step.After, "the After chain comes back to this step");
-            if (step.After is { } after)
-            {
-                var anchor = declared.First(s => s.StepName.Equals(after, StringComparison.OrdinalIgnoreCase));
-                Place(anchor, visiting);
-                // Behind the anchor and behind whatever was already placed after it.
-                var position = ordered.IndexOf(anchor) + 1;
-                while (position < ordered.Count && Follows(ordered[position], anchor)) position++;
-                ordered.Insert(position, step);
-            }
-            else ordered.Add(step);
+            var anchor = declared.First(s => s.StepName.Equals(step.After, StringComparison.OrdinalIgnoreCase));
+            Place(anchor, visiting);
+            var position = ordered.IndexOf(anchor) + 1;
+            while (position < ordered.Count && Follows(ordered[position], anchor)) position++;
+            ordered.Insert(position, step);
             placed.Add(step);
         }
         bool Follows(IBakeStep candidate, IBakeStep anchor)
@@ -60,7 +58,7 @@ public static class BakeStepOrder
                 if (a.Equals(anchor.StepName, StringComparison.OrdinalIgnoreCase)) return true;
             return false;
         }
-        foreach (var step in declared) Place(step, new HashSet<IBakeStep>(ReferenceEqualityComparer.Instance));
+        foreach (var step in declared.Where(s => s.After is not null)) Place(step, new HashSet<IBakeStep>(ReferenceEqualityComparer.Instance));
         return ordered;
     }
 }

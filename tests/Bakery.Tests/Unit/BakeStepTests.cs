@@ -29,6 +29,13 @@ public sealed class BakeStepTests
     }
 
     [TestMethod]
+    public void Steps_without_After_keep_the_default_order_around_the_ones_that_have_it()
+    {
+        var steps = BakeStepOrder.Arrange([Layer("data", after: "create-svc"), Layer("tools")], [Run("create-svc"), Run("use-tool", after: "tools")]);
+        Assert.AreEqual("tools use-tool create-svc data", Order(steps));
+    }
+
+    [TestMethod]
     public void A_chain_of_After_is_followed()
     {
         var steps = BakeStepOrder.Arrange([Layer("a", after: "r2"), Layer("b")], [Run("r1", after: "b"), Run("r2", after: "r1")]);
