@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Bakery.Tool.Commands;
 
-var root = new RootCommand("bakery: manage and inspect Bakery base images.")
+var root = new RootCommand("bakery: manage, inspect, verify and scan Bakery base images, and plan the rebuilds a fixed one calls for.")
 {
     LifecycleCommands.Create(),
     InspectCommand.Create(),
