@@ -11,29 +11,34 @@ push_upstream() {
   log "Upstream: $UPSTREAM_REF"
 }
 
-# samples_workspace DIR SDK_VERSION : a copy of samples/ that restores Bakery.Sdk and base-image packages from the feed.
+# samples_workspace DIR SDK_VERSION : a copy of samples/ that restores Bakery.Sdk from the feed and
+# base-image packages from DIR/base-feed. The base-image packages live with the workspace, not in
+# the shared feed: they pin images in this run's registry, which the next run starts empty.
 samples_workspace() {
   local work="$1" version="$2"
   rm -rf "$work"; mkdir -p "$work"
   cp -r "$ROOT/samples/." "$work/"
+  BASE_FEED="$work/base-feed"
+  mkdir -p "$BASE_FEED"
   echo "{ \"msbuild-sdks\": { \"Bakery.Sdk\": \"$version\" } }" > "$work/global.json"
   cat > "$work/nuget.config" <<XML
 <configuration>
   <packageSources>
     <clear />
     <add key="bakery-local" value="$FEED" />
+    <add key="bakery-base-images" value="$BASE_FEED" />
   </packageSources>
 </configuration>
 XML
   export NUGET_PACKAGES="$work/.packages"
 }
 
-# bake_and_pack PROJECT_DIR ARGS... : bakes and pushes a base image, then packs its base-image package into the feed.
+# bake_and_pack PROJECT_DIR ARGS... : bakes and pushes a base image, then packs its base-image package into the workspace's feed.
 bake_and_pack() {
   local project="$1"; shift
   log "Baking $(basename "$project") and packing its base-image package"
   dotnet publish "$project" -nr:false -nologo -v:m -p:BakeImage=true "$@"
-  dotnet pack "$project" -nr:false -nologo -v:m -o "$FEED" "$@"
+  dotnet pack "$project" -nr:false -nologo -v:m -o "$BASE_FEED" "$@"
 }
 
 # report_field PROJECT_DIR JQ : a field of the project's last bake report.
@@ -41,8 +46,8 @@ report_field() {
   jq -r "$2" "$(find "$1/obj" -name bakery-report.json -print -quit)"
 }
 
-# packed_version ID VERSION_PREFIX : the newest version of a package in the feed that starts with the prefix (10.0.4 -> 10.0.4.1).
+# packed_version ID VERSION_PREFIX : the newest version of a base-image package in the workspace's feed that starts with the prefix (10.0.4 -> 10.0.4.1).
 packed_version() {
-  ls "$FEED" | sed -nE "s/^$1\.($2(\.[0-9]+)?)\.nupkg$/\1/p" | sort -V | tail -1
+  ls "$BASE_FEED" | sed -nE "s/^$1\.($2(\.[0-9]+)?)\.nupkg$/\1/p" | sort -V | tail -1
 }
 
