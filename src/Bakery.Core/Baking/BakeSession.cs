@@ -1,0 +1,209 @@
+using Bakery.Oci.Layers;
+using Bakery.Oci.Model;
+using Bakery.Oci.Registry;
+
+namespace Bakery.Core.Baking;
+
+/// <summary>
+/// One bake in progress: the pinned base it starts from, the layers added so far (local layers, RUN
+/// steps, the app) and what has been pushed. <see cref="ImageBaker"/> drives it step by step.
+/// </summary>
+internal sealed class BakeSession : IDisposable
+{
+    private readonly BakeRequest _request;
+    private readonly IBakeLog _log;
+    private readonly CancellationToken _ct;
+    private readonly RegistryClient _baseClient;
+    private readonly RegistryClient? _ownTarget;
+    private readonly bool _sameRegistry;
+    private readonly BlobPusher _pusher;
+    private readonly LayerOptions _layerOptions;
+    private readonly DeterministicLayerWriter _writer;
+    private readonly LayerIndex _index;
+    private readonly List<(string Name, LayerBlob Blob)> _added = [];
+    private Running.DockerRunStepExecutor? _runner;
+
+    private BakeSession(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
+    {
+        _request = request;
+        _log = log;
+        _ct = ct;
+        Image = $"{request.TargetRegistry}/{request.TargetRepository}";
+        BlobDirectory = Path.Combine(request.WorkDirectory, "blobs", "sha256");
+        _baseClient = new RegistryClient(request.BaseImage.Reference.Registry, options);
+        _sameRegistry = string.Equals(request.BaseImage.Reference.Registry, request.TargetRegistry, StringComparison.OrdinalIgnoreCase);
+        _ownTarget = _sameRegistry ? null : new RegistryClient(request.TargetRegistry, options);
+        _pusher = new BlobPusher(log);
+        _layerOptions = new LayerOptions { ModificationTime = request.Created };
+        _writer = new DeterministicLayerWriter(BlobDirectory, _layerOptions);
+        _index = new LayerIndex(Path.Combine(request.WorkDirectory, "layer-index"), BlobDirectory);
+    }
+
+    /// <summary>registry/repository the image is pushed to.</summary>
+    public string Image { get; }
+    public string BlobDirectory { get; }
+    public ImageManifest BaseManifest { get; private set; } = new();
+    public Digest BaseDigest { get; private set; }
+    public byte[] BaseConfig { get; private set; } = [];
+    public Platform Platform { get; private set; } = new();
+
+    /// <summary>The manifest flavour the image keeps: Docker v2 on a Docker base, OCI otherwise.</summary>
+    public string Flavour { get; private set; } = MediaTypes.OciManifest;
+
+    public IReadOnlyList<(string Name, LayerBlob Blob)> Added => _added;
+    public PushStatistics Pushed { get; private set; } = new(0, 0, 0, 0);
+    private RegistryClient Target => _ownTarget ?? _baseClient;
+
+    /// <summary>Fetches the pinned base (an upstream is validated first: BAKE210).</summary>
+    public static async Task<BakeSession> OpenAsync(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
+    {
+        var session = new BakeSession(request, options, log, ct);
+        try
+        {
+            await session.FetchAsync();
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private async Task FetchAsync()
+    {
+        var baseRef = _request.BaseImage.Reference;
+        _log.Info($"Base image {baseRef}");
+        (BaseManifest, BaseDigest, BaseConfig) = await FetchBaseAsync(_baseClient, _request, _ct);
+        Flavour = BaseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
+        var config = ImageConfig.Parse(BaseConfig);
+        if (_request.BaseImage.IsUpstream)
+        {
+            var facts = UpstreamValidator.Inspect(baseRef.ToString(), BaseManifest, config);
+            if (!facts.IsValid) throw BakeryException.Create("BAKE210", baseRef, string.Join("; ", facts.Problems));
+            _log.Info($"Upstream {facts.Platform}, created {facts.Created}, {facts.LayerCount} layer(s), {facts.CompressedSize:N0} bytes compressed, history of {facts.HistoryLength}");
+        }
+        Platform = new Platform { Os = config.Os ?? _request.Platform.Os, Architecture = config.Architecture ?? _request.Platform.Architecture };
+    }
+
+    public async Task AddLayerAsync(LocalLayer layer)
+    {
+        var sources = await ImageLayers.ResolveOwnersAsync(layer, _baseClient, _request.BaseImage.Reference.Repository, BaseManifest, _added, BlobDirectory, _request.WorkDirectory, _ct);
+        _added.Add(($"layer {layer.Name}", ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, layer.Name, sources)));
+    }
+
+    /// <summary>
+    /// A RUN step's layer: reused when the same command ran on the same layers before; otherwise the
+    /// image so far is pushed by digest, the command runs in a container of it, and its changes become the layer.
+    /// </summary>
+    public async Task AddRunAsync(Running.RunStep run)
+    {
+        var key = Running.RunStepCache.Key(BaseDigest, _added.Select(a => a.Blob.DiffId), run);
+        var blob = _index.TryGet(key);
+        if (blob is null)
+        {
+            _runner ??= new Running.DockerRunStepExecutor(_log);
+            await _runner.EnsureAvailableAsync(_ct);
+            var soFar = Compose();
+            await PushByDigestAsync(soFar);
+            var staging = Path.Combine(_request.WorkDirectory, "run-staging", key[..16]);
+            try
+            {
+                var entries = await _runner.RunAsync($"{Image}@{soFar.Digest}", run, staging, _ct);
+                blob = _writer.Write(entries);
+            }
+            finally
+            {
+                if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            }
+            _index.Save(key, blob);
+        }
+        else _log.Info($"RUN {run.Display} (cached: {blob.Digest.Hex[..12]})");
+        _added.Add(($"run {run.Display}", blob));
+    }
+
+    public void AddApp(string directory, string destination) =>
+        _added.Add(("app", ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, "app", [new LayerSource(directory, destination)])));
+
+    /// <summary>The config and manifest of the base plus the layers added so far.</summary>
+    public ImageComposer.Composed Compose() => ImageComposer.Compose(BaseConfig, BaseManifest, [.. _added], _request, Flavour, BaseDigest);
+
+    /// <summary>Every layer of the image as a local file, bottom first.</summary>
+    public Task<List<(string Digest, string Path)>> LayerFilesAsync() =>
+        ImageLayers.LayerFilesAsync(_baseClient, _request.BaseImage.Reference.Repository, BaseManifest, [.. _added], BlobDirectory, _ct);
+
+    /// <summary>Pushes the missing blobs and the manifest by digest: reachable, but not tagged.</summary>
+    public async Task PushByDigestAsync(ImageComposer.Composed image)
+    {
+        Pushed = Pushed.Add(await _pusher.PushAsync(_request, _baseClient, Target, _sameRegistry, BaseManifest, [.. _added], BlobDirectory,
+            image.ConfigBytes, image.ConfigDigest, Image, _ct));
+        await PutManifestAsync(image.Digest.ToString(), image.Bytes);
+    }
+
+    /// <summary>The SBOM travels with the image: an artifact that refers to it (referrers API or tag fallback). Returns its digest.</summary>
+    public async Task<string> PushSbomAsync(ImageComposer.Composed image, string sbomFile)
+    {
+        var subject = new OciDescriptor { MediaType = Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length };
+        var created = _request.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            await Target.PushReferrerAsync(_request.TargetRepository, subject, Security.Sbom.ArtifactType,
+                new SortedDictionary<string, string>(StringComparer.Ordinal) { ["org.opencontainers.image.created"] = created },
+                _ct, (sbomFile, Security.Sbom.ArtifactType));
+            return Digest.Compute(File.ReadAllBytes(sbomFile)).ToString();
+        }
+        catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, Image); }
+    }
+
+    public async Task TagAsync(ImageComposer.Composed image, IEnumerable<string> tags)
+    {
+        foreach (var tag in tags)
+        {
+            await PutManifestAsync(tag, image.Bytes);
+            _log.Info($"Tagged {Image}:{tag}");
+        }
+    }
+
+    private async Task PutManifestAsync(string reference, byte[] bytes)
+    {
+        try { await Target.PutManifestAsync(_request.TargetRepository, reference, bytes, Flavour, _ct); }
+        catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, Image); }
+    }
+
+    public void Dispose()
+    {
+        _runner?.Dispose();
+        _ownTarget?.Dispose();
+        _baseClient.Dispose();
+    }
+
+    private static async Task<(ImageManifest Manifest, Digest Digest, byte[] Config)> FetchBaseAsync(RegistryClient client, BakeRequest request, CancellationToken ct)
+    {
+        var baseRef = request.BaseImage.Reference;
+        var pinned = baseRef.Digest?.ToString() ?? baseRef.Reference;
+        try
+        {
+            var fetched = await client.GetManifestAsync(baseRef.Repository, baseRef.Reference, ct);
+            var manifest = fetched.Parse();
+            var digest = fetched.Digest;
+            if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
+            {
+                var wanted = request.Platform;
+                var match = manifest.Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Os == wanted.Os && p.Architecture == wanted.Architecture)
+                    ?? throw BakeryException.Create("BAKE206", baseRef, wanted,
+                        string.Join(", ", manifest.Manifests?.Select(m => m.Platform?.ToString() ?? "unknown") ?? []));
+                var child = await client.GetManifestAsync(baseRef.Repository, match.Digest, ct);
+                manifest = child.Parse();
+                digest = child.Digest;
+            }
+            if (manifest.Config is null || !MediaTypes.IsManifest(manifest.MediaType ?? fetched.MediaType))
+                throw BakeryException.Create("BAKE208", baseRef, $"its manifest has media type '{manifest.MediaType ?? fetched.MediaType}', which is not an image manifest");
+            var config = await client.GetBlobAsync(baseRef.Repository, manifest.Config.ParsedDigest, ct);
+            return (manifest with { MediaType = manifest.MediaType ?? fetched.MediaType }, digest, config);
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhileResolvingBase(e, baseRef.ToString(), pinned);
+        }
+    }
+}
