@@ -25,7 +25,7 @@ internal static class OutdatedCommand
 
     public static Command Create()
     {
-        var path = new Argument<string>("path") { Description = "A folder (searched for projects) or a .sln file.", DefaultValueFactory = _ => "." };
+        var path = new Argument<string>("path") { Description = "A folder (searched for projects), or a .sln or .slnx file.", DefaultValueFactory = _ => "." };
         var json = ToolContext.JsonOption();
         var markdown = new Option<bool>("--markdown") { Description = "Write a Markdown table (for a CI job that notifies teams)." };
         var failOn = new Option<string[]>("--fail-on") { Description = "Exit with 3 when any project is: deprecated, expired, revoked, outdated.", AllowMultipleArgumentsPerToken = true };
@@ -87,6 +87,15 @@ internal static class OutdatedCommand
                 .Where(l => l.StartsWith("Project(", StringComparison.Ordinal))
                 .Select(l => l.Split('"')).Where(p => p.Length > 5 && p[5].EndsWith("proj", StringComparison.OrdinalIgnoreCase))
                 .Select(p => Path.GetFullPath(Path.Combine(dir, p[5].Replace('\\', '/')))).ToList();
+        }
+        if (File.Exists(path) && path.EndsWith(".slnx", StringComparison.OrdinalIgnoreCase))
+        {
+            // The XML solution format (the default of `dotnet new sln` since .NET 10): <Project Path="…" /> anywhere under <Solution>.
+            var dir = Path.GetDirectoryName(path)!;
+            return System.Xml.Linq.XDocument.Load(path).Descendants("Project")
+                .Select(p => (string?)p.Attribute("Path")).OfType<string>()
+                .Where(p => p.EndsWith("proj", StringComparison.OrdinalIgnoreCase))
+                .Select(p => Path.GetFullPath(Path.Combine(dir, p.Replace('\\', '/')))).ToList();
         }
         if (File.Exists(path)) return [path];
         if (!Directory.Exists(path)) throw new ToolException(ExitCodes.BadInput, $"'{path}' is neither a folder nor a solution.");

@@ -20,7 +20,7 @@ internal static class RemediateCommand
     public static Command Create()
     {
         var fixedOption = new Option<string>("--fixed") { Description = "The base-image package version with the fix: Id/Version (from a folder feed or the package folder).", Required = true };
-        var path = new Argument<string>("path") { Description = "A folder (searched for projects) or a .sln file.", DefaultValueFactory = _ => "." };
+        var path = new Argument<string>("path") { Description = "A folder (searched for projects), or a .sln or .slnx file.", DefaultValueFactory = _ => "." };
         var registries = new Option<string[]>("--registry") { Description = "Registries whose images to check by their lineage labels (host:port).", AllowMultipleArgumentsPerToken = true };
         var apply = new Option<bool>("--apply") { Description = "Edit the versions in the projects (Directory.Packages.props, the csproj or the property they use). Without it, only the plan is printed." };
         var json = ToolContext.JsonOption();
