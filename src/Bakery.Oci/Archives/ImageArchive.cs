@@ -41,7 +41,7 @@ public static class ImageArchive
             using var input = File.OpenRead(archivePath);
             SafeLayerReader.Read(input, new LayerReadLimits(), (entry, content) =>
             {
-                var path = entry.Path.TrimStart('.', '/');
+                var path = LayerPlan.NormalizeImagePath(entry.Path); // "./index.json" and "index.json" are one file
                 if (entry.Type == LayerEntryType.SymbolicLink) links.Add((path, entry.LinkTarget!));
                 if (entry.Type != LayerEntryType.File || content is null) return;
                 var target = Path.Combine(root, path);
@@ -52,7 +52,7 @@ public static class ImageArchive
                 files[path] = hashing.GetDigest();
             });
         }
-        catch (UnsafeLayerException e)
+        catch (Exception e) when (e is UnsafeLayerException or ArgumentException)
         {
             throw new ImageArchiveException(archivePath, e.Message, e);
         }

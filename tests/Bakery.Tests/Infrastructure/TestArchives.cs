@@ -13,7 +13,7 @@ internal static class TestArchives
     // tamper (entry name, content) returns the bytes to write instead, or null to leave the entry out.
 
     /// <summary>An OCI image layout tar: oci-layout, index.json, blobs/sha256/… (gzip layers as in the registry).</summary>
-    public static string WriteOciLayout(LocalImage image, string path, Func<string, byte[], byte[]?>? tamper = null)
+    public static string WriteOciLayout(LocalImage image, string path, Func<string, byte[], byte[]?>? tamper = null, string prefix = "")
     {
         var manifest = new ImageManifest
         {
@@ -41,7 +41,7 @@ internal static class TestArchives
             ($"blobs/sha256/{image.ConfigDigest.Hex}", image.ConfigBytes),
         };
         entries.AddRange(image.Layers.Select(l => ($"blobs/sha256/{Digest.Parse(l.Digest).Hex}", File.ReadAllBytes(l.Path))));
-        Write(path, entries, gzip: false, tamper);
+        Write(path, entries.Select(e => (prefix + e.Item1, e.Item2)).ToList(), gzip: false, tamper);
         return path;
     }
 

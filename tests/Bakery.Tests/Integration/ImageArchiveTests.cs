@@ -85,6 +85,14 @@ public sealed class ImageArchiveTests
     }
 
     [TestMethod]
+    public void Entries_written_as_dot_slash_paths_are_the_same_files()
+    {
+        var archive = TestArchives.WriteOciLayout(s_image, ArchivePath("dotslash.tar"), prefix: "./");
+        var opened = ImageArchive.Open(archive, Path.Combine(s_root, "open-dotslash"));
+        Assert.AreEqual(s_image.ConfigDigest, opened.ConfigDigest);
+    }
+
+    [TestMethod]
     public void A_docker_archive_opens_with_layers_checked_against_the_configs_diff_ids()
     {
         var archive = TestArchives.WriteDockerArchive(s_image, ArchivePath("docker.tar.gz"), gzip: true);
