@@ -112,7 +112,7 @@ base_uploaded=$(report_field "$global" .push.bytesUploaded)
 
 install_tool "$SDK_VERSION"
 db="$work/advisories"
-for f in "$db"/*.json; do jq --arg now "$(date -u +%FT%TZ)" '.modified = $now' "$f" > "$f.tmp" && mv "$f.tmp" "$f"; done
+refresh_advisories "$db"
 tool_inspect() { "$BAKERY" inspect "$RUNTIME_REF" --json; }
 tool_scan()    { "$BAKERY" scan "$RUNTIME_REF" --database "$db" --fail-on Critical --json; }
 tool_scan >/dev/null

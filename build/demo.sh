@@ -70,7 +70,7 @@ log "The global image's SBOM (CycloneDX, also pushed to the registry as a referr
 
 # The security team's offline advisory database, refreshed today (OSV JSON; see samples/advisories).
 db="$work/advisories"
-for f in "$db"/*.json; do jq --arg now "$(date -u +%FT%TZ)" '.modified = $now' "$f" > "$f.tmp" && mv "$f.tmp" "$f"; done
+refresh_advisories "$db"
 log "With the advisory database, the app's bake runs the vulnerability gate on everything the image holds:"
 bake_must_fail vulnerable BAKE306 "$app" -p:BakeryAdvisoryDatabase="$db"
 

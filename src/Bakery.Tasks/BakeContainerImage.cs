@@ -96,7 +96,7 @@ public sealed class BakeContainerImage : BakeryTask
             ImageName = image,
             Version = Version,
             BuildId = buildId,
-            ExtraTags = Split(ExtraTags),
+            ExtraTags = RegistryClientOptions.ParseList(ExtraTags),
             AllowLatest = AllowLatestTag,
         });
         foreach (var diagnostic in tags.Diagnostics) LogDiagnostic(diagnostic);
@@ -157,7 +157,7 @@ public sealed class BakeContainerImage : BakeryTask
         var log = new MSBuildBakeLog(Log);
         var options = new RegistryClientOptions
         {
-            InsecureRegistries = Split(InsecureRegistries),
+            InsecureRegistries = RegistryClientOptions.ParseList(InsecureRegistries),
             Log = log.Info,
         };
         var lifecycle = Enum.TryParse<LifecycleState>(LifecycleState, out var state) ? state : Core.Lifecycle.LifecycleState.Supported;
@@ -265,6 +265,4 @@ public sealed class BakeContainerImage : BakeryTask
 
     private static IReadOnlyList<string> Values(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
 
-    private static IReadOnlyList<string> Split(string? list) =>
-        (list ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -147,7 +147,7 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
     /// <summary>Short timeouts and few retries: this runs on every bake.</summary>
     private RegistryClientOptions Options() => new()
     {
-        InsecureRegistries = (InsecureRegistries ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        InsecureRegistries = RegistryClientOptions.ParseList(InsecureRegistries),
         Retry = new RetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200) },
         ConnectTimeout = TimeSpan.FromSeconds(3),
         RequestTimeout = TimeSpan.FromSeconds(20),

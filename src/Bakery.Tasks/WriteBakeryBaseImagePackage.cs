@@ -97,7 +97,7 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
         var reference = ImageReference.Parse($"{bake.Image}@{bake.Digest}");
         var options = new RegistryClientOptions
         {
-            InsecureRegistries = (InsecureRegistries ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            InsecureRegistries = RegistryClientOptions.ParseList(InsecureRegistries),
             Retry = new RetryPolicy { MaxAttempts = 2 },
         };
         using var client = new RegistryClient(reference.Registry, options);

@@ -189,7 +189,7 @@ internal sealed class BakeSession : IDisposable
             if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
             {
                 var wanted = request.Platform;
-                var match = manifest.Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Os == wanted.Os && p.Architecture == wanted.Architecture)
+                var match = manifest.ManifestFor(wanted)
                     ?? throw BakeryException.Create("BAKE206", baseRef, wanted,
                         string.Join(", ", manifest.Manifests?.Select(m => m.Platform?.ToString() ?? "unknown") ?? []));
                 var child = await client.GetManifestAsync(baseRef.Repository, match.Digest, ct);

@@ -15,9 +15,13 @@ public sealed record NewerVersions(NuGetVersion? NewestAllowed, NuGetVersion? Ne
         VersionRange? range = null;
         if (!string.IsNullOrWhiteSpace(rangeSpec) && VersionRange.TryParse(rangeSpec, out var parsed)) range = parsed;
         var newer = available.Where(v => v > current).ToList();
-        var allowed = newer.Where(v => range is null || (range.Satisfies(v) && (!range.IsFloating || range.Float.Satisfies(v))));
+        var allowed = newer.Where(v => range is null || Allows(range, v));
         return new NewerVersions(allowed.DefaultIfEmpty().Max(), newer.DefaultIfEmpty().Max(), range);
     }
+
+    /// <summary>What restore could pick: inside the range, and for a floating range (10.0.*) within what it floats over.</summary>
+    public static bool Allows(VersionRange range, NuGetVersion version) =>
+        range.Satisfies(version) && (!range.IsFloating || range.Float.Satisfies(version));
 
     /// <summary>Versions from a base image's tags as Bakery writes them: 10.0.4, and 10.0.4-build.2 as 10.0.4.2; other tags are ignored.</summary>
     public static IReadOnlyList<NuGetVersion> FromTags(IEnumerable<string> tags)

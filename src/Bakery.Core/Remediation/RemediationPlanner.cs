@@ -46,7 +46,7 @@ public static class RemediationPlanner
             return ($"set {fixedBase.PackageId} to {target} by hand: '{reference.VersionSpec}' is not a NuGet version", null);
         if (range.MinVersion is { } min && min >= fixedBase.Version && !range.IsFloating)
             return (null, null); // already on the fix or later
-        if (range.IsFloating && range.Float.Satisfies(fixedBase.Version) && range.Satisfies(fixedBase.Version))
+        if (range.IsFloating && Descriptors.NewerVersions.Allows(range, fixedBase.Version))
             return ($"restore picks {target} ('{reference.VersionSpec}' floats to it; use --force-evaluate with a lock file), then rebuild", null);
         if (reference.Location is not { } location)
             return ($"set {fixedBase.PackageId} to {target} (the version '{reference.VersionSpec}' is not written where bakery can edit it), then rebuild", null);

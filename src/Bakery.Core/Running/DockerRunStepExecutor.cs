@@ -21,23 +21,13 @@ public sealed class DockerRunStepExecutor(IBakeLog log) : IDisposable
 
     public async Task EnsureAvailableAsync(CancellationToken ct)
     {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            await _docker.System.PingAsync(timeout.Token);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            throw BakeryException.Create("BAKE504", Endpoint, e.GetBaseException().Message);
-        }
+        if (await DockerDaemon.UnavailableReasonAsync(_docker, ct) is { } reason) throw BakeryException.Create("BAKE504", Endpoint, reason);
     }
 
     /// <param name="image">The image so far, pullable by digest (registry/repository@sha256:…).</param>
     public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct)
     {
-        var at = image.IndexOf('@');
-        await _docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, null, new Progress<JSONMessage>(), ct);
+        await DockerDaemon.PullByDigestAsync(_docker, image, ct);
         var container = await _docker.Containers.CreateContainerAsync(new CreateContainerParameters
         {
             Image = image,

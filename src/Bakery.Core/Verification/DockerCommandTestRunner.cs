@@ -16,26 +16,9 @@ public sealed class DockerCommandTestRunner : IDisposable
     public void Dispose() => _docker.Dispose();
 
     /// <summary>Null when a daemon answers, else why not.</summary>
-    public async Task<string?> UnavailableReasonAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(TimeSpan.FromSeconds(10));
-            await _docker.System.PingAsync(limit.Token);
-            return null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            return e.GetBaseException().Message;
-        }
-    }
+    public Task<string?> UnavailableReasonAsync(CancellationToken ct) => Running.DockerDaemon.UnavailableReasonAsync(_docker, ct);
 
-    public async Task PullAsync(string image, CancellationToken ct)
-    {
-        var at = image.IndexOf('@');
-        await _docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image[..at], Tag = image[(at + 1)..] }, null, new Progress<JSONMessage>(), ct);
-    }
+    public Task PullAsync(string image, CancellationToken ct) => Running.DockerDaemon.PullByDigestAsync(_docker, image, ct);
 
     /// <summary>Loads a docker-archive or OCI-layout tar into the daemon; returns what to run (the loaded image's ID or name).</summary>
     public async Task<string> LoadAsync(string archive, CancellationToken ct)

@@ -78,7 +78,7 @@ public static class ImageArchive
         while (true)
         {
             var chosen = candidates.Count == 1 ? candidates[0]
-                : candidates.FirstOrDefault(d => d.Platform is { } p && p.Os == platform.Os && p.Architecture == platform.Architecture)
+                : new ImageManifest { Manifests = candidates }.ManifestFor(platform)
                 ?? throw new ImageArchiveException(archive, candidates.Count == 0
                     ? "index.json lists no manifest"
                     : $"index.json lists {candidates.Count} manifests and none is for {platform}");

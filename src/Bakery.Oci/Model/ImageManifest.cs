@@ -33,6 +33,10 @@ public sealed record ImageManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SortedDictionary<string, string>? Annotations { get; init; }
 
+    /// <summary>For an index: the entry for <paramref name="platform"/> (same OS and architecture), or null.</summary>
+    public OciDescriptor? ManifestFor(Platform platform) =>
+        Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Os == platform.Os && p.Architecture == platform.Architecture);
+
     private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = false };
     private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = false };
 

@@ -17,7 +17,7 @@ public static class ImageDownloader
         if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
         {
             var wanted = platform ?? new Platform { Os = "linux", Architecture = "amd64" };
-            var match = manifest.Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Os == wanted.Os && p.Architecture == wanted.Architecture)
+            var match = manifest.ManifestFor(wanted)
                 ?? throw new RegistryException(RegistryFailure.NotFound, reference.Registry, reference.Repository,
                     $"{reference} is an index with no image for {wanted}.");
             fetched = await client.GetManifestAsync(reference.Repository, match.Digest, ct);

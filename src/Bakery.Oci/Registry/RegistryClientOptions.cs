@@ -8,6 +8,10 @@ public sealed record RegistryClientOptions
     /// <summary>Registries spoken to over plain HTTP besides loopback ones (which always are).</summary>
     public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
 
+    /// <summary>A list as MSBuild properties and environment variables write it: separated by ';' or ','.</summary>
+    public static IReadOnlyList<string> ParseList(string? list) =>
+        (list ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Blobs larger than this are uploaded in PATCH chunks of this size.</summary>
     public long ChunkSize { get; init; } = 32L * 1024 * 1024;
 

@@ -33,8 +33,7 @@ internal static class ToolContext
 
     public static RegistryClientOptions RegistryOptions() => new()
     {
-        InsecureRegistries = (Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES") ?? "")
-            .Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        InsecureRegistries = RegistryClientOptions.ParseList(Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES")),
     };
 
     /// <summary>
