@@ -136,11 +136,7 @@ internal static class OutdatedCommand
         var item = evaluated.GetItems("BakeryBaseImage").FirstOrDefault();
         if (item is null) return null;
         var descriptor = Path.GetFullPath(Path.Combine(evaluated.DirectoryPath, item.GetMetadataValue("Descriptor")));
-        static bool Is(Microsoft.Build.Evaluation.ProjectItem i, string id) => i.EvaluatedInclude.Equals(id, StringComparison.OrdinalIgnoreCase);
-        var reference = evaluated.GetItems("PackageReference").FirstOrDefault(r => Is(r, item.EvaluatedInclude));
-        var range = reference?.GetMetadataValue("VersionOverride") is { Length: > 0 } over ? over : reference?.GetMetadataValue("Version");
-        if (string.IsNullOrWhiteSpace(range))
-            range = evaluated.GetItems("PackageVersion").FirstOrDefault(v => Is(v, item.EvaluatedInclude))?.GetMetadataValue("Version");
+        var range = ProjectReader.References(evaluated).FirstOrDefault(r => r.PackageId.Equals(item.EvaluatedInclude, StringComparison.OrdinalIgnoreCase))?.VersionSpec;
         return (item.EvaluatedInclude, descriptor, string.IsNullOrWhiteSpace(range) ? null : range);
     }
 }

@@ -141,6 +141,13 @@ internal static class ProjectReader
         using var collection = new Microsoft.Build.Evaluation.ProjectCollection();
         var project = collection.LoadProject(path);
         var isBase = string.Equals(project.GetPropertyValue("BakeryImageKind"), "BaseImage", StringComparison.OrdinalIgnoreCase);
+        return new SourceProject(Path.GetFileNameWithoutExtension(path), path, isBase ? project.GetPropertyValue("PackageId") : null, References(project));
+    }
+
+    /// <summary>Each PackageReference with its version: VersionOverride, Version, or the central PackageVersion.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static List<PackageVersionReference> References(Microsoft.Build.Evaluation.Project project)
+    {
         var references = new List<PackageVersionReference>();
         foreach (var item in project.GetItems("PackageReference"))
         {
@@ -149,7 +156,7 @@ internal static class ProjectReader
             if (metadata is null) continue;
             references.Add(new PackageVersionReference(item.EvaluatedInclude, metadata.EvaluatedValue, Locate(project, metadata)));
         }
-        return new SourceProject(Path.GetFileNameWithoutExtension(path), path, isBase ? project.GetPropertyValue("PackageId") : null, references);
+        return references;
     }
 
     /// <summary>The literal version text: the metadata itself, or the one property it consists of.</summary>
