@@ -1,11 +1,6 @@
-using Bakery.Core;
 using Bakery.Core.Baking;
-using Bakery.Core.Descriptors;
 using Bakery.Core.Lifecycle;
 using Bakery.Core.Reports;
-using Bakery.Core.Tags;
-using Bakery.Oci.Layers;
-using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
 using Microsoft.Build.Framework;
 
@@ -73,6 +68,15 @@ public sealed class BakeContainerImage : BakeryTask
     public string? SourceDateEpoch { get; set; }
     public string? InsecureRegistries { get; set; }
 
+    /// <summary>How the base's lifecycle was judged (ResolveBakeryBaseImage's settings), recorded in the bake plan for `bakery bake`.</summary>
+    public string? DeprecatedBaseImage { get; set; }
+    public string? ExpiryWarningDays { get; set; }
+    public bool CheckRegistryLifecycle { get; set; }
+    public bool Offline { get; set; }
+
+    /// <summary>The files the evaluation read (project, imports, restore output): a base image's bake plan is stale once one changes.</summary>
+    public ITaskItem[] PlanInputs { get; set; } = [];
+
     [Required] public string IntermediateDirectory { get; set; } = "";
     [Required] public string ReportDirectory { get; set; } = "";
 
@@ -83,76 +87,14 @@ public sealed class BakeContainerImage : BakeryTask
 
     protected override void ExecuteCore()
     {
-        var baseRef = ImageReference.Parse(BaseImageReference);
-        var registry = string.IsNullOrWhiteSpace(TargetRegistry) ? baseRef.Registry : TargetRegistry.Trim();
-        var repository = Repository.Trim();
-        if (!ImageReference.IsValidRepository(repository))
-            throw BakeryException.Create("BAKE405", repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.");
-        var image = $"{registry}/{repository}";
-
-        var (buildId, buildIdSource) = BuildIdResolver.Resolve(BuildId, Environment.GetEnvironmentVariable);
-        var tags = TagPolicy.Decide(new TagRequest
-        {
-            ImageName = image,
-            Version = Version,
-            BuildId = buildId,
-            ExtraTags = RegistryClientOptions.ParseList(ExtraTags),
-            AllowLatest = AllowLatestTag,
-        });
-        foreach (var diagnostic in tags.Diagnostics) LogDiagnostic(diagnostic);
-        if (buildId is not null) Log.LogMessage(MessageImportance.Normal, $"Bakery: build id {buildId} from {buildIdSource}.");
-
-        var descriptor = string.IsNullOrEmpty(DescriptorPath) ? null : DescriptorReader.Load(DescriptorPath, PackageId ?? DescriptorPath);
-        var created = ParseSourceDateEpoch();
-        var security = Core.Security.EffectiveSecuritySettings.Apply(
-            string.IsNullOrWhiteSpace(AdvisoryDatabase) ? null : Path.GetFullPath(AdvisoryDatabase),
-            string.IsNullOrWhiteSpace(FailOnSeverity) ? null : Core.Security.VulnerabilityGate.ParseThreshold(FailOnSeverity),
-            string.IsNullOrWhiteSpace(AdvisoryMaxAgeDays) ? null : ParseInt("BakeryAdvisoryMaxAgeDays", AdvisoryMaxAgeDays, 0),
-            descriptor);
-        foreach (var diagnostic in security.Diagnostics) LogDiagnostic(diagnostic);
-        var request = new BakeRequest
-        {
-            BaseImage = new BaseImageSelection(baseRef, descriptor, IsUpstream),
-            TargetRegistry = registry,
-            TargetRepository = repository,
-            Tags = tags.Tags,
-            AppDirectory = string.IsNullOrWhiteSpace(PublishDirectory) ? null : PublishDirectory,
-            AppDestination = string.IsNullOrWhiteSpace(WorkingDirectory) ? "/app" : WorkingDirectory,
-            Steps = BakeStepOrder.Arrange(LocalLayers(), RunSteps.Select(ToRunStep).ToList()),
-            Verification = Core.Verification.VerificationPlan.Create(VerifyFiles.Select(f => f.GetMetadata("FullPath")), descriptor, DescriptorPath, RunCommandTests),
-            SecretAllowlist = Core.Verification.SecretAllowlist.Load(SecretAllowlist),
-            SbomPath = Path.Combine(ReportDirectory, "sbom.cdx.json"),
-            AdvisoryDatabase = security.AdvisoryDatabase,
-            FailOnSeverity = security.FailOnSeverity,
-            VulnerabilityAllowlist = Core.Security.VulnerabilityAllowlist.Load(VulnerabilityAllowlist),
-            AdvisoryMaxAgeDays = security.AdvisoryMaxAgeDays,
-            Now = Core.Lifecycle.LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow),
-            RequiredLabels = [.. RequiredLabels.Select(l => new Core.Verification.RequiredLabel(l.ItemSpec)), .. descriptor?.RequiredLabels ?? []],
-            AllowRootReason = string.IsNullOrWhiteSpace(AllowRootUser) || AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : AllowRootUser,
-            Container = new ContainerSettings
-            {
-                Entrypoint = Values(Entrypoint),
-                EntrypointArgs = Values(EntrypointArgs),
-                AppCommand = Values(AppCommand),
-                AppCommandArgs = Values(AppCommandArgs),
-                DefaultArgs = Values(DefaultArgs),
-                AppCommandInstruction = AppCommandInstruction,
-                User = User,
-                WorkingDirectory = WorkingDirectory,
-                Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
-                Ports = Ports.Select(p => $"{p.ItemSpec}/{(string.IsNullOrEmpty(p.GetMetadata("Type")) ? "tcp" : p.GetMetadata("Type").ToLowerInvariant())}").ToList(),
-                Labels = Labels.Where(l => l.ItemSpec != "org.opencontainers.image.created" && l.ItemSpec != "org.opencontainers.artifact.created")
-                    .Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
-            },
-            Version = Version,
-            Revision = Revision,
-            Source = SourceUrl,
-            Created = created,
-            Platform = PlatformFor(RuntimeIdentifier),
-            WorkDirectory = IntermediateDirectory,
-            ProjectName = Path.GetFileNameWithoutExtension(BuildEngine?.ProjectFileOfTaskNode),
-            BuildId = buildId,
-        };
+        var inputs = Inputs();
+        // A base image's bake can be run again by `bakery bake` without MSBuild; an app's needs its build.
+        if (string.IsNullOrWhiteSpace(PublishDirectory))
+            BakePlan.Create(inputs, PlanInputs.Select(i => i.GetMetadata("FullPath"))).Save(Path.Combine(IntermediateDirectory, BakePlan.FileName));
+        var prepared = BakeRequestFactory.Create(inputs, Environment.GetEnvironmentVariable);
+        foreach (var diagnostic in prepared.Diagnostics) LogDiagnostic(diagnostic);
+        if (prepared.BuildIdSource is { } source) Log.LogMessage(MessageImportance.Normal, $"Bakery: build id {prepared.Request.BuildId} from {source}.");
+        var request = prepared.Request;
 
         var log = new MSBuildBakeLog(Log);
         var options = new RegistryClientOptions
@@ -161,20 +103,7 @@ public sealed class BakeContainerImage : BakeryTask
             Log = log.Info,
         };
         var lifecycle = Enum.TryParse<LifecycleState>(LifecycleState, out var state) ? state : Core.Lifecycle.LifecycleState.Supported;
-        BakeResult result;
-        try
-        {
-            result = new ImageBaker(options, log).BakeAsync(request, lifecycle, CancellationToken).GetAwaiter().GetResult();
-        }
-        catch (BakeryException e) when (e.FailedBake is { } failed)
-        {
-            var (failedReport, _) = BakeReportWriter.Write(failed, ReportDirectory);
-            Log.LogMessage(MessageImportance.High, $"Bakery: nothing was tagged; report of the failed bake: {failedReport}");
-            throw;
-        }
-
-        var (jsonPath, _) = BakeReportWriter.Write(result, ReportDirectory);
-        foreach (var skipped in result.Checks.Where(c => c.Skipped)) Log.LogMessage(MessageImportance.Normal, $"Bakery: skipped {skipped.File} › {skipped.Name}: {skipped.Failure}");
+        var (result, jsonPath) = new ImageBaker(options, log).BakeAndReportAsync(request, lifecycle, ReportDirectory, CancellationToken).GetAwaiter().GetResult();
         foreach (var line in BakeReportWriter.Summary(result, jsonPath)) Log.LogMessage(MessageImportance.High, line);
         ImageDigest = result.Digest;
         ImageName = result.Image;
@@ -182,87 +111,62 @@ public sealed class BakeContainerImage : BakeryTask
         ReportPath = jsonPath;
     }
 
-    private DateTimeOffset ParseSourceDateEpoch()
+    private BakeInputs Inputs() => new()
     {
-        try { return LayerOptions.TimestampFromSourceDateEpoch(SourceDateEpoch); }
-        catch (FormatException e) { throw BakeryException.Create("BAKE502", "SOURCE_DATE_EPOCH", SourceDateEpoch, e.Message); }
-    }
+        ProjectFile = string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode ?? "" : ProjectFile,
+        BaseImageReference = BaseImageReference,
+        DescriptorPath = DescriptorPath,
+        PackageId = PackageId,
+        IsUpstream = IsUpstream,
+        TargetRegistry = TargetRegistry,
+        Repository = Repository,
+        PublishDirectory = PublishDirectory,
+        WorkingDirectory = WorkingDirectory,
+        Entrypoint = Items(Entrypoint),
+        EntrypointArgs = Items(EntrypointArgs),
+        AppCommand = Items(AppCommand),
+        AppCommandArgs = Items(AppCommandArgs),
+        DefaultArgs = Items(DefaultArgs),
+        AppCommandInstruction = AppCommandInstruction,
+        User = User,
+        EnvironmentVariables = Items(EnvironmentVariables),
+        Ports = Items(Ports),
+        Labels = Items(Labels),
+        Layers = Items(Layers, withFullPath: true),
+        RunSteps = Items(RunSteps),
+        RuntimeIdentifier = RuntimeIdentifier,
+        VerifyFiles = Items(VerifyFiles, withFullPath: true),
+        RunCommandTests = RunCommandTests,
+        SecretAllowlist = SecretAllowlist,
+        AdvisoryDatabase = AdvisoryDatabase,
+        FailOnSeverity = FailOnSeverity,
+        VulnerabilityAllowlist = VulnerabilityAllowlist,
+        AdvisoryMaxAgeDays = AdvisoryMaxAgeDays,
+        Now = Now,
+        AllowRootUser = AllowRootUser,
+        RequiredLabels = Items(RequiredLabels),
+        Version = Version,
+        BuildId = BuildId,
+        ExtraTags = ExtraTags,
+        AllowLatestTag = AllowLatestTag,
+        Revision = Revision,
+        SourceUrl = SourceUrl,
+        SourceDateEpoch = SourceDateEpoch,
+        InsecureRegistries = InsecureRegistries,
+        DeprecatedBaseImage = DeprecatedBaseImage,
+        ExpiryWarningDays = ExpiryWarningDays,
+        CheckRegistryLifecycle = CheckRegistryLifecycle,
+        Offline = Offline,
+        IntermediateDirectory = IntermediateDirectory,
+        ReportDirectory = ReportDirectory,
+    };
 
-    /// <summary>BakeryLayer items grouped by their Layer metadata, in first-seen order.</summary>
-    private List<LocalLayer> LocalLayers()
+    /// <summary>The items' specs and custom metadata; FullPath too for items that name files.</summary>
+    private static IReadOnlyList<BakeItem> Items(ITaskItem[] items, bool withFullPath = false) => items.Select(item =>
     {
-        var groups = new List<(string Name, List<LocalLayerSource> Sources, string? After)>();
-        foreach (var item in Layers)
-        {
-            var destination = item.GetMetadata("Destination");
-            if (string.IsNullOrWhiteSpace(destination))
-                throw BakeryException.Create("BAKE501", item.ItemSpec, "it has no Destination metadata: say where in the image it goes, e.g. Destination=\"/etc/myapp/\".");
-            var source = item.GetMetadata("FullPath");
-            if (!File.Exists(source) && !Directory.Exists(source))
-                throw BakeryException.Create("BAKE501", item.ItemSpec, $"'{source}' does not exist.");
-            // A file copied into a folder destination keeps its own name.
-            if (File.Exists(source) && (destination.EndsWith('/') || destination.EndsWith('\\')))
-                destination += Path.GetFileName(source);
-            var name = item.GetMetadata("Layer");
-            if (string.IsNullOrWhiteSpace(name)) name = "local";
-            var after = NullIfEmpty(item.GetMetadata("After"));
-            var index = groups.FindIndex(g => g.Name == name);
-            if (index < 0) { groups.Add((name, [], after)); index = groups.Count - 1; }
-            else if (after is not null && groups[index].After is { } other && !other.Equals(after, StringComparison.OrdinalIgnoreCase))
-                throw BakeryException.Create("BAKE501", item.ItemSpec, $"layer '{name}' is After '{other}' in one item and After '{after}' in another.");
-            else if (after is not null) groups[index] = groups[index] with { After = after };
-            groups[index].Sources.Add(ToSource(item, source, destination));
-        }
-        return groups.Select(g => new LocalLayer(g.Name, g.Sources, g.After)).ToList();
-    }
-
-    /// <summary>Owner="1654" or "1654:1654" is used as is; names ("app", "app:app") are looked up in the image while baking.</summary>
-    private static LocalLayerSource ToSource(ITaskItem item, string source, string destination)
-    {
-        var owner = NullIfEmpty(item.GetMetadata("Owner"))?.Trim();
-        if (owner is null) return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)));
-        if (ImageAccounts.TryParseNumeric(owner, out var uid, out var gid))
-            return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item), uid, gid ?? uid));
-        if (owner.Split(':') is not { Length: 1 or 2 } parts || parts.Any(p => p.Length == 0))
-            throw BakeryException.Create("BAKE501", item.ItemSpec, $"Owner '{owner}' is not user[:group] (names or numeric ids).");
-        return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)), owner);
-    }
-
-    private static Core.Running.RunStep ToRunStep(ITaskItem item)
-    {
-        var command = item.GetMetadata("Command");
-        var named = !string.IsNullOrWhiteSpace(command);
-        if (!named) command = item.ItemSpec;
-        var timeout = item.GetMetadata("Timeout");
-        var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : ParseInt("BakeryRun Timeout", timeout, 600);
-        return new Core.Running.RunStep(command, NullIfEmpty(item.GetMetadata("User")), TimeSpan.FromSeconds(seconds),
-            named ? item.ItemSpec : null, NullIfEmpty(item.GetMetadata("After")));
-    }
-
-    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    private static UnixFileMode? ParseMode(ITaskItem item)
-    {
-        var mode = item.GetMetadata("Mode");
-        if (string.IsNullOrWhiteSpace(mode)) return null;
-        try { return (UnixFileMode)Convert.ToInt32(mode.Trim(), 8); }
-        catch (FormatException) { throw BakeryException.Create("BAKE501", item.ItemSpec, $"Mode '{mode}' is not an octal permission such as 0644."); }
-    }
-
-    internal static Platform PlatformFor(string? rid)
-    {
-        var arch = rid?.Split('-').LastOrDefault()?.ToLowerInvariant() switch
-        {
-            "arm64" => "arm64",
-            "arm" => "arm",
-            "x86" => "386",
-            "s390x" => "s390x",
-            "ppc64le" => "ppc64le",
-            _ => "amd64",
-        };
-        return new Platform { Os = "linux", Architecture = arch };
-    }
-
-    private static IReadOnlyList<string> Values(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
-
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in item.CloneCustomMetadata()) metadata[(string)entry.Key] = (string?)entry.Value ?? "";
+        if (withFullPath) metadata["FullPath"] = item.GetMetadata("FullPath");
+        return new BakeItem(item.ItemSpec, metadata.Count == 0 ? null : metadata);
+    }).ToList();
 }

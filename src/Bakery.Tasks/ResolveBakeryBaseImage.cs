@@ -78,20 +78,10 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         PackageVersion = descriptor.Version;
 
         var now = LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow);
-        var policy = new LifecyclePolicy
-        {
-            DeprecatedIsWarning = string.Equals(DeprecatedBaseImage?.Trim(), "Warning", StringComparison.OrdinalIgnoreCase),
-            ExpiryWarningDays = ParseInt("BakeryExpiryWarningDays", ExpiryWarningDays, 30),
-        };
-        var result = LifecycleEvaluator.Evaluate(descriptor, now, policy);
+        var check = BaseImageLifecycleCheck.FromProperties(DeprecatedBaseImage, ExpiryWarningDays, CheckRegistry, Offline);
+        var result = check.JudgeAsync(selection, now, Options(), CancellationToken).GetAwaiter().GetResult();
         foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);
         var state = result.State;
-        if (CheckRegistry && !result.HasErrors)
-        {
-            var recorded = CheckRegistryRecords(selection, now, policy);
-            foreach (var diagnostic in recorded.Diagnostics) LogDiagnostic(diagnostic);
-            if (recorded.State > state) state = recorded.State;
-        }
         LifecycleState = state.ToString();
         Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {state}.");
         if (CheckRegistry) WarnIfNewerVersion(descriptor);
@@ -144,30 +134,5 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         return string.IsNullOrWhiteSpace(spec) ? null : spec.Trim();
     }
 
-    /// <summary>Short timeouts and few retries: this runs on every bake.</summary>
-    private RegistryClientOptions Options() => new()
-    {
-        InsecureRegistries = RegistryClientOptions.ParseList(InsecureRegistries),
-        Retry = new RetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200) },
-        ConnectTimeout = TimeSpan.FromSeconds(3),
-        RequestTimeout = TimeSpan.FromSeconds(20),
-    };
-
-    private LifecycleResult CheckRegistryRecords(BaseImageSelection selection, DateTimeOffset now, LifecyclePolicy policy)
-    {
-        if (Offline)
-            return new LifecycleResult(Core.Lifecycle.LifecycleState.Supported, [BakeryDiagnostic.Warning("BAKE121", selection.Reference)]);
-        try
-        {
-            return new RegistryLifecycle(Options()).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, policy, CancellationToken).GetAwaiter().GetResult();
-        }
-        catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
-        {
-            throw BakeryException.Create("BAKE403", e.Registry, e.Repository, e.Message);
-        }
-        catch (RegistryException e)
-        {
-            throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message);
-        }
-    }
+    private RegistryClientOptions Options() => BaseImageLifecycleCheck.RegistryOptions(InsecureRegistries);
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Bakery.Tool.Commands;
 
-var root = new RootCommand("bakery: manage, inspect, verify and scan Bakery base images, and plan the rebuilds a fixed one calls for.")
+var root = new RootCommand("bakery: manage, inspect, verify, scan and rebake Bakery base images, and plan the rebuilds a fixed one calls for.")
 {
     LifecycleCommands.Create(),
     InspectCommand.Create(),
@@ -10,5 +10,6 @@ var root = new RootCommand("bakery: manage, inspect, verify and scan Bakery base
     VerifyCommand.Create(),
     ScanCommand.Create(),
     RemediateCommand.Create(),
+    BakeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

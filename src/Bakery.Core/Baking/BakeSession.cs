@@ -74,7 +74,7 @@ internal sealed class BakeSession : IDisposable
     {
         var baseRef = _request.BaseImage.Reference;
         _log.Info($"Base image {baseRef}");
-        (BaseManifest, BaseDigest, BaseConfig) = await FetchBaseAsync(_baseClient, _request, _ct);
+        (BaseManifest, BaseDigest, BaseConfig) = await FetchBaseAsync(_baseClient, _request, BlobDirectory, _ct);
         Flavour = BaseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
         var config = ImageConfig.Parse(BaseConfig);
         if (_request.BaseImage.IsUpstream)
@@ -177,13 +177,16 @@ internal sealed class BakeSession : IDisposable
         _baseClient.Dispose();
     }
 
-    private static async Task<(ImageManifest Manifest, Digest Digest, byte[] Config)> FetchBaseAsync(RegistryClient client, BakeRequest request, CancellationToken ct)
+    private static async Task<(ImageManifest Manifest, Digest Digest, byte[] Config)> FetchBaseAsync(RegistryClient client, BakeRequest request, string blobDirectory, CancellationToken ct)
     {
         var baseRef = request.BaseImage.Reference;
         var pinned = baseRef.Digest?.ToString() ?? baseRef.Reference;
         try
         {
-            var fetched = await client.GetManifestAsync(baseRef.Repository, baseRef.Reference, ct);
+            var pinnedContent = new PinnedContent(client, baseRef.Repository, blobDirectory);
+            var fetched = baseRef.Digest is { } byDigest
+                ? await pinnedContent.ManifestAsync(byDigest, ct)
+                : await client.GetManifestAsync(baseRef.Repository, baseRef.Reference, ct);
             var manifest = fetched.Parse();
             var digest = fetched.Digest;
             if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
@@ -192,13 +195,13 @@ internal sealed class BakeSession : IDisposable
                 var match = manifest.ManifestFor(wanted)
                     ?? throw BakeryException.Create("BAKE206", baseRef, wanted,
                         string.Join(", ", manifest.Manifests?.Select(m => m.Platform?.ToString() ?? "unknown") ?? []));
-                var child = await client.GetManifestAsync(baseRef.Repository, match.Digest, ct);
+                var child = await pinnedContent.ManifestAsync(Digest.Parse(match.Digest), ct);
                 manifest = child.Parse();
                 digest = child.Digest;
             }
             if (manifest.Config is null || !MediaTypes.IsManifest(manifest.MediaType ?? fetched.MediaType))
                 throw BakeryException.Create("BAKE208", baseRef, $"its manifest has media type '{manifest.MediaType ?? fetched.MediaType}', which is not an image manifest");
-            var config = await client.GetBlobAsync(baseRef.Repository, manifest.Config.ParsedDigest, ct);
+            var config = await pinnedContent.BlobAsync(manifest.Config.ParsedDigest, ct);
             return (manifest with { MediaType = manifest.MediaType ?? fetched.MediaType }, digest, config);
         }
         catch (RegistryException e)

@@ -31,6 +31,25 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         return Report(session, final, request, lifecycle, request.Tags, outcome, [], sbomDigest);
     }
 
+    /// <summary>Bakes and writes the report (JSON, Markdown, JUnit) to <paramref name="reportDirectory"/>; a failed bake writes its report too.</summary>
+    public async Task<(BakeResult Result, string ReportPath)> BakeAndReportAsync(BakeRequest request, LifecycleState lifecycle, string reportDirectory, CancellationToken ct = default)
+    {
+        BakeResult result;
+        try
+        {
+            result = await BakeAsync(request, lifecycle, ct);
+        }
+        catch (BakeryException e) when (e.FailedBake is { } failed)
+        {
+            var (failedReport, _) = Reports.BakeReportWriter.Write(failed, reportDirectory);
+            log.Info($"nothing was tagged; report of the failed bake: {failedReport}");
+            throw;
+        }
+        var (jsonPath, _) = Reports.BakeReportWriter.Write(result, reportDirectory);
+        foreach (var skipped in result.Checks.Where(c => c.Skipped)) log.Detail($"skipped {skipped.File} › {skipped.Name}: {skipped.Failure}");
+        return (result, jsonPath);
+    }
+
     /// <summary>
     /// Verifies before anything is tagged: user, built-in policies, secrets, file checks and the
     /// vulnerability gate before any push; command tests on the image pushed by digest. The outcome is

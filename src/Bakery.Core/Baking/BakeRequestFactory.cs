@@ -1,0 +1,180 @@
+using Bakery.Core.Descriptors;
+using Bakery.Core.Tags;
+using Bakery.Oci.Layers;
+using Bakery.Oci.Model;
+using Bakery.Oci.Registry;
+
+namespace Bakery.Core.Baking;
+
+/// <summary>A bake request, and what was noticed while making it (tag and security diagnostics, where the build id came from).</summary>
+public sealed record PreparedBake(BakeRequest Request, IReadOnlyList<BakeryDiagnostic> Diagnostics, string? BuildIdSource);
+
+/// <summary>
+/// Turns a project's bake inputs into a <see cref="BakeRequest"/>: tags, descriptor, security settings,
+/// local layers and RUN steps in order, verification. Shared by the MSBuild task and `bakery bake`.
+/// </summary>
+public static class BakeRequestFactory
+{
+    public static PreparedBake Create(BakeInputs inputs, Func<string, string?> environment)
+    {
+        var diagnostics = new List<BakeryDiagnostic>();
+        var baseRef = ImageReference.Parse(inputs.BaseImageReference);
+        var registry = string.IsNullOrWhiteSpace(inputs.TargetRegistry) ? baseRef.Registry : inputs.TargetRegistry.Trim();
+        var repository = inputs.Repository.Trim();
+        if (!ImageReference.IsValidRepository(repository))
+            throw BakeryException.Create("BAKE405", repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.");
+        var image = $"{registry}/{repository}";
+
+        var (buildId, buildIdSource) = BuildIdResolver.Resolve(inputs.BuildId, environment);
+        var tags = TagPolicy.Decide(new TagRequest
+        {
+            ImageName = image,
+            Version = inputs.Version,
+            BuildId = buildId,
+            ExtraTags = RegistryClientOptions.ParseList(inputs.ExtraTags),
+            AllowLatest = inputs.AllowLatestTag,
+        });
+        diagnostics.AddRange(tags.Diagnostics);
+
+        var descriptor = string.IsNullOrEmpty(inputs.DescriptorPath) ? null : DescriptorReader.Load(inputs.DescriptorPath, inputs.PackageId ?? inputs.DescriptorPath);
+        var security = Security.EffectiveSecuritySettings.Apply(
+            string.IsNullOrWhiteSpace(inputs.AdvisoryDatabase) ? null : Path.GetFullPath(inputs.AdvisoryDatabase),
+            string.IsNullOrWhiteSpace(inputs.FailOnSeverity) ? null : Security.VulnerabilityGate.ParseThreshold(inputs.FailOnSeverity),
+            string.IsNullOrWhiteSpace(inputs.AdvisoryMaxAgeDays) ? null : ParseWhole("BakeryAdvisoryMaxAgeDays", inputs.AdvisoryMaxAgeDays, "days"),
+            descriptor);
+        diagnostics.AddRange(security.Diagnostics);
+
+        var request = new BakeRequest
+        {
+            BaseImage = new BaseImageSelection(baseRef, descriptor, inputs.IsUpstream),
+            TargetRegistry = registry,
+            TargetRepository = repository,
+            Tags = tags.Tags,
+            AppDirectory = string.IsNullOrWhiteSpace(inputs.PublishDirectory) ? null : inputs.PublishDirectory,
+            AppDestination = string.IsNullOrWhiteSpace(inputs.WorkingDirectory) ? "/app" : inputs.WorkingDirectory,
+            Steps = BakeStepOrder.Arrange(LocalLayers(inputs.Layers), inputs.RunSteps.Select(ToRunStep).ToList()),
+            Verification = Verification.VerificationPlan.Create(inputs.VerifyFiles.Select(f => f.Get("FullPath")), descriptor, inputs.DescriptorPath, inputs.RunCommandTests),
+            SecretAllowlist = Verification.SecretAllowlist.Load(inputs.SecretAllowlist),
+            SbomPath = Path.Combine(inputs.ReportDirectory, "sbom.cdx.json"),
+            AdvisoryDatabase = security.AdvisoryDatabase,
+            FailOnSeverity = security.FailOnSeverity,
+            VulnerabilityAllowlist = Security.VulnerabilityAllowlist.Load(inputs.VulnerabilityAllowlist),
+            AdvisoryMaxAgeDays = security.AdvisoryMaxAgeDays,
+            Now = Lifecycle.LifecycleEvaluator.ParseNow(inputs.Now, DateTimeOffset.UtcNow),
+            RequiredLabels = [.. inputs.RequiredLabels.Select(l => new Verification.RequiredLabel(l.Spec)), .. descriptor?.RequiredLabels ?? []],
+            AllowRootReason = string.IsNullOrWhiteSpace(inputs.AllowRootUser) || inputs.AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : inputs.AllowRootUser,
+            Container = new ContainerSettings
+            {
+                Entrypoint = Values(inputs.Entrypoint),
+                EntrypointArgs = Values(inputs.EntrypointArgs),
+                AppCommand = Values(inputs.AppCommand),
+                AppCommandArgs = Values(inputs.AppCommandArgs),
+                DefaultArgs = Values(inputs.DefaultArgs),
+                AppCommandInstruction = inputs.AppCommandInstruction,
+                User = inputs.User,
+                WorkingDirectory = inputs.WorkingDirectory,
+                Environment = inputs.EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.Spec, i.Get("Value"))).ToList(),
+                Ports = inputs.Ports.Select(p => $"{p.Spec}/{(string.IsNullOrEmpty(p.Get("Type")) ? "tcp" : p.Get("Type").ToLowerInvariant())}").ToList(),
+                Labels = inputs.Labels.Where(l => l.Spec != "org.opencontainers.image.created" && l.Spec != "org.opencontainers.artifact.created")
+                    .Select(i => new KeyValuePair<string, string>(i.Spec, i.Get("Value"))).ToList(),
+            },
+            Version = inputs.Version,
+            Revision = inputs.Revision,
+            Source = inputs.SourceUrl,
+            Created = ParseSourceDateEpoch(inputs.SourceDateEpoch),
+            Platform = PlatformFor(inputs.RuntimeIdentifier),
+            WorkDirectory = inputs.IntermediateDirectory,
+            ProjectName = Path.GetFileNameWithoutExtension(inputs.ProjectFile),
+            BuildId = buildId,
+        };
+        return new PreparedBake(request, diagnostics, buildId is null ? null : buildIdSource);
+    }
+
+    public static Platform PlatformFor(string? rid)
+    {
+        var arch = rid?.Split('-').LastOrDefault()?.ToLowerInvariant() switch
+        {
+            "arm64" => "arm64",
+            "arm" => "arm",
+            "x86" => "386",
+            "s390x" => "s390x",
+            "ppc64le" => "ppc64le",
+            _ => "amd64",
+        };
+        return new Platform { Os = "linux", Architecture = arch };
+    }
+
+    private static DateTimeOffset ParseSourceDateEpoch(string? value)
+    {
+        try { return LayerOptions.TimestampFromSourceDateEpoch(value); }
+        catch (FormatException e) { throw BakeryException.Create("BAKE502", "SOURCE_DATE_EPOCH", value, e.Message); }
+    }
+
+    private static int ParseWhole(string property, string value, string unit) =>
+        int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed >= 0
+            ? parsed
+            : throw BakeryException.Create("BAKE502", property, value, $"expected a whole number of {unit}, 0 or more");
+
+    /// <summary>BakeryLayer items grouped by their Layer metadata, in first-seen order.</summary>
+    private static List<LocalLayer> LocalLayers(IReadOnlyList<BakeItem> items)
+    {
+        var groups = new List<(string Name, List<LocalLayerSource> Sources, string? After)>();
+        foreach (var item in items)
+        {
+            var destination = item.Get("Destination");
+            if (string.IsNullOrWhiteSpace(destination))
+                throw BakeryException.Create("BAKE501", item.Spec, "it has no Destination metadata: say where in the image it goes, e.g. Destination=\"/etc/myapp/\".");
+            var source = item.Get("FullPath");
+            if (!File.Exists(source) && !Directory.Exists(source))
+                throw BakeryException.Create("BAKE501", item.Spec, $"'{source}' does not exist.");
+            // A file copied into a folder destination keeps its own name.
+            if (File.Exists(source) && (destination.EndsWith('/') || destination.EndsWith('\\')))
+                destination += Path.GetFileName(source);
+            var name = item.Get("Layer");
+            if (string.IsNullOrWhiteSpace(name)) name = "local";
+            var after = NullIfEmpty(item.Get("After"));
+            var index = groups.FindIndex(g => g.Name == name);
+            if (index < 0) { groups.Add((name, [], after)); index = groups.Count - 1; }
+            else if (after is not null && groups[index].After is { } other && !other.Equals(after, StringComparison.OrdinalIgnoreCase))
+                throw BakeryException.Create("BAKE501", item.Spec, $"layer '{name}' is After '{other}' in one item and After '{after}' in another.");
+            else if (after is not null) groups[index] = groups[index] with { After = after };
+            groups[index].Sources.Add(ToSource(item, source, destination));
+        }
+        return groups.Select(g => new LocalLayer(g.Name, g.Sources, g.After)).ToList();
+    }
+
+    /// <summary>Owner="1654" or "1654:1654" is used as is; names ("app", "app:app") are looked up in the image while baking.</summary>
+    private static LocalLayerSource ToSource(BakeItem item, string source, string destination)
+    {
+        var owner = NullIfEmpty(item.Get("Owner"))?.Trim();
+        if (owner is null) return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)));
+        if (ImageAccounts.TryParseNumeric(owner, out var uid, out var gid))
+            return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item), uid, gid ?? uid));
+        if (owner.Split(':') is not { Length: 1 or 2 } parts || parts.Any(p => p.Length == 0))
+            throw BakeryException.Create("BAKE501", item.Spec, $"Owner '{owner}' is not user[:group] (names or numeric ids).");
+        return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)), owner);
+    }
+
+    private static Running.RunStep ToRunStep(BakeItem item)
+    {
+        var command = item.Get("Command");
+        var named = !string.IsNullOrWhiteSpace(command);
+        if (!named) command = item.Spec;
+        var timeout = item.Get("Timeout");
+        var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : ParseWhole("BakeryRun Timeout", timeout, "seconds");
+        return new Running.RunStep(command, NullIfEmpty(item.Get("User")), TimeSpan.FromSeconds(seconds),
+            named ? item.Spec : null, NullIfEmpty(item.Get("After")));
+    }
+
+    private static UnixFileMode? ParseMode(BakeItem item)
+    {
+        var mode = item.Get("Mode");
+        if (string.IsNullOrWhiteSpace(mode)) return null;
+        try { return (UnixFileMode)Convert.ToInt32(mode.Trim(), 8); }
+        catch (FormatException) { throw BakeryException.Create("BAKE501", item.Spec, $"Mode '{mode}' is not an octal permission such as 0644."); }
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static IReadOnlyList<string> Values(IReadOnlyList<BakeItem> items) => items.Select(i => i.Spec).ToList();
+}

@@ -1,0 +1,72 @@
+using Bakery.Core.Descriptors;
+using Bakery.Oci.Registry;
+
+namespace Bakery.Core.Lifecycle;
+
+/// <summary>How a bake judges its base image's lifecycle: the package's dates, then (when asked) the registry's records.</summary>
+public sealed record BaseImageLifecycleCheck
+{
+    public LifecyclePolicy Policy { get; init; } = new();
+
+    /// <summary>Also judge the base and its ancestors by the registry's lifecycle records (bakes and packs do).</summary>
+    public bool CheckRegistry { get; init; }
+
+    /// <summary>BakeryOffline: the package's dates only, with warning BAKE121.</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>From the project's properties: BakeryDeprecatedBaseImage (Error or Warning) and BakeryExpiryWarningDays.</summary>
+    public static BaseImageLifecycleCheck FromProperties(string? deprecatedBaseImage, string? expiryWarningDays, bool checkRegistry, bool offline)
+    {
+        var days = 30;
+        if (!string.IsNullOrWhiteSpace(expiryWarningDays)
+            && (!int.TryParse(expiryWarningDays.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days < 0))
+            throw BakeryException.Create("BAKE502", "BakeryExpiryWarningDays", expiryWarningDays, "expected a whole number of days, 0 or more");
+        return new BaseImageLifecycleCheck
+        {
+            Policy = new LifecyclePolicy
+            {
+                DeprecatedIsWarning = string.Equals(deprecatedBaseImage?.Trim(), "Warning", StringComparison.OrdinalIgnoreCase),
+                ExpiryWarningDays = days,
+            },
+            CheckRegistry = checkRegistry,
+            Offline = offline,
+        };
+    }
+
+    /// <summary>
+    /// The state a bake on this base goes ahead with, and every diagnostic to show. Upstreams and
+    /// untrusted bases have no lifecycle; an unreachable registry is BAKE120, a refused one BAKE403.
+    /// </summary>
+    public async Task<LifecycleResult> JudgeAsync(BaseImageSelection selection, DateTimeOffset now, RegistryClientOptions options, CancellationToken ct)
+    {
+        if (selection.IsUpstream || selection.Descriptor is not { } descriptor) return new LifecycleResult(LifecycleState.Supported, []);
+        var dated = LifecycleEvaluator.Evaluate(descriptor, now, Policy);
+        if (!CheckRegistry || dated.HasErrors) return dated;
+        if (Offline)
+            return Worse(dated, new LifecycleResult(LifecycleState.Supported, [BakeryDiagnostic.Warning("BAKE121", selection.Reference)]));
+        try
+        {
+            return Worse(dated, await new RegistryLifecycle(options).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, Policy, ct));
+        }
+        catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
+        {
+            throw BakeryException.Create("BAKE403", e.Registry, e.Repository, e.Message);
+        }
+        catch (RegistryException e)
+        {
+            throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message);
+        }
+    }
+
+    /// <summary>Short timeouts and few retries: this runs on every bake.</summary>
+    public static RegistryClientOptions RegistryOptions(string? insecureRegistries) => new()
+    {
+        InsecureRegistries = RegistryClientOptions.ParseList(insecureRegistries),
+        Retry = new RetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(200) },
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+        RequestTimeout = TimeSpan.FromSeconds(20),
+    };
+
+    private static LifecycleResult Worse(LifecycleResult dated, LifecycleResult recorded) =>
+        new(recorded.State > dated.State ? recorded.State : dated.State, [.. dated.Diagnostics, .. recorded.Diagnostics]);
+}
