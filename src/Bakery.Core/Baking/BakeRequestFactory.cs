@@ -6,7 +6,7 @@ using Bakery.Oci.Registry;
 
 namespace Bakery.Core.Baking;
 
-/// <summary>A bake request, and what was noticed while making it (tag and security diagnostics, where the build id came from).</summary>
+/// <summary>A bake request, and the warnings noticed while making it (tags, security settings) and where the build id came from.</summary>
 public sealed record PreparedBake(BakeRequest Request, IReadOnlyList<BakeryDiagnostic> Diagnostics, string? BuildIdSource);
 
 /// <summary>

@@ -46,23 +46,9 @@ public sealed partial class RegistryClient
         SortedDictionary<string, string> annotations, CancellationToken ct = default, (string Path, string MediaType)? content = null)
     {
         var empty = EmptyDescriptor;
-        var layer = empty;
-        if (content is { } blob)
-        {
-            var blobDigest = Model.Digest.Compute(await File.ReadAllBytesAsync(blob.Path, ct));
-            if (!await BlobExistsAsync(repository, blobDigest, ct)) await UploadBlobAsync(repository, blobDigest, blob.Path, ct);
-            layer = new OciDescriptor { MediaType = blob.MediaType, Digest = blobDigest.ToString(), Size = new FileInfo(blob.Path).Length };
-        }
-        if (!await BlobExistsAsync(repository, empty.ParsedDigest, ct))
-        {
-            var temp = Path.GetTempFileName();
-            try
-            {
-                await File.WriteAllBytesAsync(temp, EmptyJson, ct);
-                await UploadBlobAsync(repository, empty.ParsedDigest, temp, ct);
-            }
-            finally { File.Delete(temp); }
-        }
+        var layer = content is { } blob
+            ? new OciDescriptor { MediaType = blob.MediaType, Digest = Model.Digest.Compute(await File.ReadAllBytesAsync(blob.Path, ct)).ToString(), Size = new FileInfo(blob.Path).Length }
+            : empty;
         var manifest = new ImageManifest
         {
             MediaType = MediaTypes.OciManifest,
@@ -73,7 +59,24 @@ public sealed partial class RegistryClient
             Annotations = annotations,
         };
         var bytes = manifest.ToBytes();
-        var digest = await PutManifestAsync(repository, Model.Digest.Compute(bytes).ToString(), bytes, MediaTypes.OciManifest, ct);
+        var digest = Model.Digest.Compute(bytes);
+        // A rebake of the same image refers to it with the same artifact: pushed before, nothing to upload.
+        var pushedBefore = await ManifestExistsAsync(repository, digest.ToString(), ct);
+        if (!pushedBefore)
+        {
+            if (content is { } upload && !await BlobExistsAsync(repository, layer.ParsedDigest, ct)) await UploadBlobAsync(repository, layer.ParsedDigest, upload.Path, ct);
+            if (!await BlobExistsAsync(repository, empty.ParsedDigest, ct))
+            {
+                var temp = Path.GetTempFileName();
+                try
+                {
+                    await File.WriteAllBytesAsync(temp, EmptyJson, ct);
+                    await UploadBlobAsync(repository, empty.ParsedDigest, temp, ct);
+                }
+                finally { File.Delete(temp); }
+            }
+            digest = await PutManifestAsync(repository, digest.ToString(), bytes, MediaTypes.OciManifest, ct);
+        }
         var descriptor = new OciDescriptor
         {
             MediaType = MediaTypes.OciManifest,
@@ -85,7 +88,9 @@ public sealed partial class RegistryClient
         if (!_registryTracksReferrers)
         {
             var index = await ReadFallbackIndexAsync(repository, subject.ParsedDigest, ct);
-            var entries = (index?.Manifests ?? []).Where(m => m.Digest != descriptor.Digest).Append(descriptor).ToList();
+            // Pushed before and no fallback index: the registry tracks referrers itself (it answered OCI-Subject then).
+            if (index?.Manifests?.Any(m => m.Digest == descriptor.Digest) == true || (pushedBefore && index is null)) return descriptor;
+            var entries = (index?.Manifests ?? []).Append(descriptor).ToList();
             var updated = new ImageManifest { MediaType = MediaTypes.OciIndex, Manifests = entries };
             await PutManifestAsync(repository, FallbackTag(subject.ParsedDigest), updated.ToBytes(), MediaTypes.OciIndex, ct);
         }

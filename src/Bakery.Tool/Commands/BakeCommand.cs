@@ -35,7 +35,6 @@ internal static class BakeCommand
             var inputs = plan.Inputs with { BuildId = result.GetValue(buildId) };
             var prepared = BakeRequestFactory.Create(inputs, Environment.GetEnvironmentVariable);
             foreach (var diagnostic in prepared.Diagnostics) Report(diagnostic);
-            if (prepared.Diagnostics.FirstOrDefault(d => d.IsError) is { } refused) throw new BakeryException(refused.Code, refused.Message);
             var request = prepared.Request;
 
             var check = BaseImageLifecycleCheck.FromProperties(inputs.DeprecatedBaseImage, inputs.ExpiryWarningDays, inputs.CheckRegistryLifecycle, inputs.Offline);
