@@ -93,10 +93,7 @@ public sealed record BakePlan
     /// <summary>Written whole or not at all: a temporary file moved into place.</summary>
     public void Save(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, BakePlanJson.Default.BakePlan));
-        File.Move(temporary, path, overwrite: true);
+        Oci.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, BakePlanJson.Default.BakePlan));
     }
 
     public static BakePlan Load(string path)

@@ -1,3 +1,4 @@
+using Bakery.Oci;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
@@ -19,8 +20,8 @@ internal sealed class PinnedContent(RegistryClient client, string repository, st
         if (Read(path, digest) is { } bytes && File.Exists(path + MediaTypeSuffix))
             return new FetchedManifest(bytes, File.ReadAllText(path + MediaTypeSuffix).Trim(), digest);
         var fetched = await client.GetManifestAsync(repository, digest.ToString(), ct);
-        Write(path + MediaTypeSuffix, System.Text.Encoding.UTF8.GetBytes(fetched.MediaType));
-        Write(path, fetched.Bytes);
+        AtomicFile.WriteAllText(path + MediaTypeSuffix, fetched.MediaType);
+        AtomicFile.WriteAllBytes(path, fetched.Bytes);
         return fetched;
     }
 
@@ -29,7 +30,7 @@ internal sealed class PinnedContent(RegistryClient client, string repository, st
         var path = DeterministicLayerWriter.BlobPath(blobDirectory, digest);
         if (Read(path, digest) is { } bytes) return bytes;
         var fetched = await client.GetBlobAsync(repository, digest, ct);
-        Write(path, fetched);
+        AtomicFile.WriteAllBytes(path, fetched);
         return fetched;
     }
 
@@ -38,13 +39,5 @@ internal sealed class PinnedContent(RegistryClient client, string repository, st
         if (!File.Exists(path) || new FileInfo(path).Length > 4 * 1024 * 1024) return null;
         var bytes = File.ReadAllBytes(path);
         return digest.Matches(bytes) ? bytes : null;
-    }
-
-    private static void Write(string path, byte[] bytes)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.tmp-{Guid.NewGuid():N}";
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -55,9 +55,7 @@ internal sealed class VerifiedOutcomes(string directory)
         if (sbomPath is null || !File.Exists(sbomPath)) return;
         Directory.CreateDirectory(directory);
         File.Copy(sbomPath, Path.Combine(directory, key + ".cdx.json"), overwrite: true);
-        var path = Path.Combine(directory, key + ".json");
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(outcome, Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        Oci.AtomicFile.WriteAllText(Path.Combine(directory, key + ".json"), JsonSerializer.Serialize(outcome, Json));
     }
 
     private static string DatabaseFingerprint(string? path)

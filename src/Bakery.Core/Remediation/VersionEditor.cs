@@ -25,12 +25,7 @@ public static class VersionEditor
             }
             updated.Add((file.Key, string.Join(newline, lines)));
         }
-        foreach (var (file, text) in updated)
-        {
-            var temp = file + ".bakery-tmp";
-            File.WriteAllText(temp, text);
-            File.Move(temp, file, overwrite: true);
-        }
+        foreach (var (file, text) in updated) Oci.AtomicFile.WriteAllText(file, text);
         return updated.Select(u => u.File).ToList();
     }
 

@@ -22,9 +22,9 @@ public static class BakeReportWriter
         Directory.CreateDirectory(directory);
         var jsonPath = Path.Combine(directory, name + ".json");
         var mdPath = Path.Combine(directory, name + ".md");
-        WriteAtomically(jsonPath, JsonSerializer.Serialize(result, Json));
-        WriteAtomically(mdPath, ToMarkdown(result));
-        WriteAtomically(Path.Combine(directory, name == "bakery-report" ? "bakery-junit.xml" : name + "-junit.xml"), ToJUnit(result));
+        Oci.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, Json));
+        Oci.AtomicFile.WriteAllText(mdPath, ToMarkdown(result));
+        Oci.AtomicFile.WriteAllText(Path.Combine(directory, name == "bakery-report" ? "bakery-junit.xml" : name + "-junit.xml"), ToJUnit(result));
         return (jsonPath, mdPath);
     }
 
@@ -138,11 +138,4 @@ public static class BakeReportWriter
         < 1024 * 1024 => (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
         _ => (bytes / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
     };
-
-    private static void WriteAtomically(string path, string content)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, content);
-        File.Move(temp, path, overwrite: true);
-    }
 }

@@ -118,12 +118,7 @@ public sealed class ImageFilesystem
                 data.CopyTo(buffer);
                 content = buffer.Length > limit ? buffer.ToArray()[..limit] : buffer.ToArray();
             });
-        if (content is not null)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
-            File.WriteAllBytes(cached + ".tmp", content);
-            File.Move(cached + ".tmp", cached, overwrite: true);
-        }
+        if (content is not null) Oci.AtomicFile.WriteAllBytes(cached, content);
         return content;
     }
 
@@ -141,9 +136,7 @@ public sealed class ImageFilesystem
         using (var stream = File.OpenRead(layerPath))
             SafeLayerReader.Read(stream, new LayerReadLimits { AllowDevices = true }, (e, _) =>
                 nodes.Add(new Node(e.Path, e.Type, e.Mode, e.Uid, e.Gid, e.LinkTarget, e.Size, 0)));
-        Directory.CreateDirectory(cacheDirectory);
-        File.WriteAllText(cache + ".tmp", JsonSerializer.Serialize(nodes));
-        File.Move(cache + ".tmp", cache, overwrite: true);
+        Oci.AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(nodes));
         return nodes;
     }
 }

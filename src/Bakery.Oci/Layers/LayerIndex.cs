@@ -25,10 +25,7 @@ public sealed class LayerIndex(string directory, string blobDirectory)
 
     public void Save(string key, LayerBlob blob)
     {
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, key);
-        File.WriteAllText(path + ".tmp", FormattableString.Invariant($"{blob.Digest} {blob.DiffId} {blob.Size} {blob.EntryCount}"));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(directory, key), FormattableString.Invariant($"{blob.Digest} {blob.DiffId} {blob.Size} {blob.EntryCount}"));
     }
 
     /// <summary>
