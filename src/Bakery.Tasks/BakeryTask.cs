@@ -50,13 +50,6 @@ public abstract class BakeryTask : Task, ICancelableTask
             Log.LogWarning(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
     }
 
-    protected static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
-
-    protected static int ParseInt(string property, string? value, int fallback)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return fallback;
-        return int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed >= 0
-            ? parsed
-            : throw BakeryException.Create("BAKE502", property, value, "expected a whole number of days, 0 or more");
-    }
+    protected static int ParseInt(string property, string? value, int fallback) =>
+        string.IsNullOrWhiteSpace(value) ? fallback : PropertyValues.WholeNumber(property, value, "days");
 }

@@ -40,7 +40,7 @@ public static class BakeRequestFactory
         var security = Security.EffectiveSecuritySettings.Apply(
             string.IsNullOrWhiteSpace(inputs.AdvisoryDatabase) ? null : Path.GetFullPath(inputs.AdvisoryDatabase),
             string.IsNullOrWhiteSpace(inputs.FailOnSeverity) ? null : Security.VulnerabilityGate.ParseThreshold(inputs.FailOnSeverity),
-            string.IsNullOrWhiteSpace(inputs.AdvisoryMaxAgeDays) ? null : ParseWhole("BakeryAdvisoryMaxAgeDays", inputs.AdvisoryMaxAgeDays, "days"),
+            string.IsNullOrWhiteSpace(inputs.AdvisoryMaxAgeDays) ? null : PropertyValues.WholeNumber("BakeryAdvisoryMaxAgeDays", inputs.AdvisoryMaxAgeDays, "days"),
             descriptor);
         diagnostics.AddRange(security.Diagnostics);
 
@@ -110,11 +110,6 @@ public static class BakeRequestFactory
         catch (FormatException e) { throw BakeryException.Create("BAKE502", "SOURCE_DATE_EPOCH", value, e.Message); }
     }
 
-    private static int ParseWhole(string property, string value, string unit) =>
-        int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed >= 0
-            ? parsed
-            : throw BakeryException.Create("BAKE502", property, value, $"expected a whole number of {unit}, 0 or more");
-
     /// <summary>BakeryLayer items grouped by their Layer metadata, in first-seen order.</summary>
     private static List<LocalLayer> LocalLayers(IReadOnlyList<BakeItem> items)
     {
@@ -161,7 +156,7 @@ public static class BakeRequestFactory
         var named = !string.IsNullOrWhiteSpace(command);
         if (!named) command = item.Spec;
         var timeout = item.Get("Timeout");
-        var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : ParseWhole("BakeryRun Timeout", timeout, "seconds");
+        var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : PropertyValues.WholeNumber("BakeryRun Timeout", timeout, "seconds");
         return new Running.RunStep(command, NullIfEmpty(item.Get("User")), TimeSpan.FromSeconds(seconds),
             named ? item.Spec : null, NullIfEmpty(item.Get("After")));
     }

@@ -17,10 +17,7 @@ public sealed record BaseImageLifecycleCheck
     /// <summary>From the project's properties: BakeryDeprecatedBaseImage (Error or Warning) and BakeryExpiryWarningDays.</summary>
     public static BaseImageLifecycleCheck FromProperties(string? deprecatedBaseImage, string? expiryWarningDays, bool checkRegistry, bool offline)
     {
-        var days = 30;
-        if (!string.IsNullOrWhiteSpace(expiryWarningDays)
-            && (!int.TryParse(expiryWarningDays.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days < 0))
-            throw BakeryException.Create("BAKE502", "BakeryExpiryWarningDays", expiryWarningDays, "expected a whole number of days, 0 or more");
+        var days = string.IsNullOrWhiteSpace(expiryWarningDays) ? 30 : PropertyValues.WholeNumber("BakeryExpiryWarningDays", expiryWarningDays, "days");
         return new BaseImageLifecycleCheck
         {
             Policy = new LifecyclePolicy
