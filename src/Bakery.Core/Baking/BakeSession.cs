@@ -195,7 +195,7 @@ internal sealed class BakeSession : IDisposable
                 var match = manifest.ManifestFor(wanted)
                     ?? throw BakeryException.Create("BAKE206", baseRef, wanted,
                         string.Join(", ", manifest.Manifests?.Select(m => m.Platform?.ToString() ?? "unknown") ?? []));
-                var child = await pinnedContent.ManifestAsync(Digest.Parse(match.Digest), ct);
+                var child = await pinnedContent.ManifestAsync(match.ParsedDigest, ct);
                 manifest = child.Parse();
                 digest = child.Digest;
             }

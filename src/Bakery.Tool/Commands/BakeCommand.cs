@@ -37,15 +37,17 @@ internal static class BakeCommand
             foreach (var diagnostic in prepared.Diagnostics) Report(diagnostic);
             var request = prepared.Request;
 
+            // The project's insecure registries, and the tool's own (BAKERY_INSECURE_REGISTRIES), for both the lifecycle check and the bake.
+            var insecure = $"{inputs.InsecureRegistries};{Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES")}";
             var check = BaseImageLifecycleCheck.FromProperties(inputs.DeprecatedBaseImage, inputs.ExpiryWarningDays, inputs.CheckRegistryLifecycle, inputs.Offline);
-            var lifecycle = await check.JudgeAsync(request.BaseImage, request.Now, BaseImageLifecycleCheck.RegistryOptions(inputs.InsecureRegistries), ct);
+            var lifecycle = await check.JudgeAsync(request.BaseImage, request.Now, BaseImageLifecycleCheck.RegistryOptions(insecure), ct);
             foreach (var diagnostic in lifecycle.Diagnostics) Report(diagnostic);
             if (lifecycle.Diagnostics.FirstOrDefault(d => d.IsError) is { } blocking)
                 throw new ToolException(ExitCodes.NotInGoodStanding, $"{blocking.Code}: nothing was baked.");
 
             var options = new Oci.Registry.RegistryClientOptions
             {
-                InsecureRegistries = Oci.Registry.RegistryClientOptions.ParseList($"{inputs.InsecureRegistries};{Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES")}"),
+                InsecureRegistries = Oci.Registry.RegistryClientOptions.ParseList(insecure),
                 Log = log.Info,
             };
             var (baked, reportPath) = await new ImageBaker(options, log).BakeAndReportAsync(request, lifecycle.State, inputs.ReportDirectory, ct);
