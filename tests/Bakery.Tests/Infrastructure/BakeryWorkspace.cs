@@ -70,6 +70,11 @@ internal sealed class BakeryWorkspace : IDisposable
     public ProcessResult Bake(string projectDir, params string[] properties) =>
         Dotnet("publish", projectDir, ["BakeImage=true", .. properties]);
 
+    /// <summary>The bakery tool built with the tests, run in this workspace with its package folder (for Id/Version arguments and plans).</summary>
+    public ProcessResult Tool(params string[] args) =>
+        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bakery.Tool.dll"), .. args], Root,
+            new Dictionary<string, string> { ["NUGET_PACKAGES"] = Packages });
+
     public void Dispose()
     {
         try { Directory.Delete(Root, recursive: true); }

@@ -33,9 +33,7 @@ public sealed class BakePlanTests
         s_registry?.Dispose();
     }
 
-    private static ProcessResult Tool(params string[] args) =>
-        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bakery.Tool.dll"), .. args], s_workspace.Root,
-            new Dictionary<string, string> { ["NUGET_PACKAGES"] = s_workspace.Packages });
+    private static ProcessResult Tool(params string[] args) => s_workspace.Tool(args);
 
     private static string BaseProject(string name, string baseXml)
     {

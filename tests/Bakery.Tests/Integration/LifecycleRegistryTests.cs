@@ -32,9 +32,7 @@ public sealed class LifecycleRegistryTests
         s_registry?.Dispose();
     }
 
-    private static ProcessResult Tool(params string[] args) =>
-        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bakery.Tool.dll"), .. args], s_workspace.Root,
-            new Dictionary<string, string> { ["NUGET_PACKAGES"] = s_workspace.Packages });
+    private static ProcessResult Tool(params string[] args) => s_workspace.Tool(args);
 
     /// <summary>A global image and a team image on it, each with its package; returns the team package id.</summary>
     private static async Task<(TestImages.PushedImage Global, TestImages.PushedImage Team, string TeamId)> Chain(string name)

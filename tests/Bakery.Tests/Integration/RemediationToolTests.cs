@@ -46,9 +46,7 @@ public sealed class RemediationToolTests
     private static Action<JsonObject> Lineage(params LineageEntry[] entries) => config =>
         ((JsonObject)((JsonObject)config["config"]!)["Labels"]!)["dev.bakery.lineage"] = JsonSerializer.Serialize(entries);
 
-    private static ProcessResult Tool(params string[] args) =>
-        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bakery.Tool.dll"), .. args], s_workspace.Root,
-            new Dictionary<string, string> { ["NUGET_PACKAGES"] = s_workspace.Packages });
+    private static ProcessResult Tool(params string[] args) => s_workspace.Tool(args);
 
     private static void Write(string path, string text)
     {
