@@ -9,6 +9,7 @@ ensure_dotnet
 ensure_apt docker-registry apache2-utils docker.io debootstrap curl jq
 
 if start_dockerd; then
+  caller_packages="${NUGET_PACKAGES-}"
   start_registry
   # A real runtime base for the tests that run images and BakeryRun steps: the global sample, baked
   # from debootstrap. With a daemon running, a sample that does not bake is a failure, not a skip.
@@ -21,7 +22,8 @@ if start_dockerd; then
   BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')
   export BAKERY_TEST_RUNTIME_BASE
   log "Runtime base for tests: $BAKERY_TEST_RUNTIME_BASE"
-  unset NUGET_PACKAGES
+  # The samples had a cache of their own; the test build uses the caller's again.
+  if [ -n "$caller_packages" ]; then export NUGET_PACKAGES="$caller_packages"; else unset NUGET_PACKAGES; fi
 else
   log "warning: dockerd did not start (see $RUN_DIR/dockerd.log); tests that run images will be skipped, each with this reason"
 fi
