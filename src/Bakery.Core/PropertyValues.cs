@@ -10,4 +10,14 @@ public static class PropertyValues
         int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= 0
             ? parsed
             : throw BakeryException.Create("BAKE502", property, value, $"expected a whole number of {unit}, 0 or more");
+
+    /// <summary>BakeryNow: an ISO 8601 date or date-time; empty means the real clock.</summary>
+    public static DateTimeOffset Now(string? value, DateTimeOffset realNow) =>
+        string.IsNullOrWhiteSpace(value) ? realNow : Date("BakeryNow", value);
+
+    /// <summary>An ISO 8601 date or date-time from a property; anything else is BAKE502 naming the property.</summary>
+    public static DateTimeOffset Date(string property, string value) =>
+        DateTimeOffset.TryParse(value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+            ? parsed
+            : throw BakeryException.Create("BAKE502", property, value, "use an ISO 8601 date such as 2026-11-24 or 2026-11-24T10:00:00Z");
 }

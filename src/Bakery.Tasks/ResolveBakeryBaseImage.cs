@@ -77,7 +77,7 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         PackageId = descriptor.Id;
         PackageVersion = descriptor.Version;
 
-        var now = LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow);
+        var now = PropertyValues.Now(Now, DateTimeOffset.UtcNow);
         var check = BaseImageLifecycleCheck.FromProperties(DeprecatedBaseImage, ExpiryWarningDays, CheckRegistry, Offline);
         var result = check.JudgeAsync(selection, now, Options(), CancellationToken).GetAwaiter().GetResult();
         foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);

@@ -50,7 +50,7 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
         var bake = BakeReportWriter.Read(ReportPath);
         EnsurePushed(bake, package);
 
-        var now = LifecycleEvaluator.ParseNow(Now, DateTimeOffset.UtcNow);
+        var now = PropertyValues.Now(Now, DateTimeOffset.UtcNow);
         var verify = CollectVerifyFiles(package);
         var own = new SecurityRequirements
         {
@@ -134,7 +134,7 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
     }
 
     private static DateTimeOffset? ParseDate(string property, string? value) =>
-        string.IsNullOrWhiteSpace(value) ? null : LifecycleEvaluator.ParseDate(property, value.Trim());
+        string.IsNullOrWhiteSpace(value) ? null : PropertyValues.Date(property, value.Trim());
 
     private static TaskItem Item(string path, string packagePath)
     {

@@ -60,7 +60,7 @@ public static class BakeRequestFactory
             FailOnSeverity = security.FailOnSeverity,
             VulnerabilityAllowlist = Security.VulnerabilityAllowlist.Load(inputs.VulnerabilityAllowlist),
             AdvisoryMaxAgeDays = security.AdvisoryMaxAgeDays,
-            Now = Lifecycle.LifecycleEvaluator.ParseNow(inputs.Now, DateTimeOffset.UtcNow),
+            Now = PropertyValues.Now(inputs.Now, DateTimeOffset.UtcNow),
             RequiredLabels = [.. inputs.RequiredLabels.Select(l => new Verification.RequiredLabel(l.Spec)), .. descriptor?.RequiredLabels ?? []],
             AllowRootReason = string.IsNullOrWhiteSpace(inputs.AllowRootUser) || inputs.AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : inputs.AllowRootUser,
             Container = new ContainerSettings

@@ -3,7 +3,7 @@ using Bakery.Oci.Registry;
 
 namespace Bakery.Core.Lifecycle;
 
-/// <summary>How a bake judges its base image's lifecycle: the package's dates, then (when asked) the registry's records.</summary>
+/// <summary>How a bake judges its base image's lifecycle: the package's dates, then (when asked) the registry's records of it and its ancestors.</summary>
 public sealed record BaseImageLifecycleCheck
 {
     public LifecyclePolicy Policy { get; init; } = new();
@@ -36,14 +36,16 @@ public sealed record BaseImageLifecycleCheck
     /// </summary>
     public async Task<LifecycleResult> JudgeAsync(BaseImageSelection selection, DateTimeOffset now, RegistryClientOptions options, CancellationToken ct)
     {
-        if (selection.IsUpstream || selection.Descriptor is not { } descriptor) return new LifecycleResult(LifecycleState.Supported, []);
-        var dated = LifecycleEvaluator.Evaluate(descriptor, now, Policy);
+        if (selection.IsUpstream || selection.Descriptor is not { } descriptor) return LifecycleResult.Supported;
+        var subjects = RegistryLifecycle.SubjectsOf(selection);
+        var dated = LifecycleJudge.Judge(subjects[0], descriptor.Lifecycle, null, now, Policy);
+        // The package's own dates already stop the bake: no registry round trip needed to say so.
         if (!CheckRegistry || dated.HasErrors) return dated;
-        if (Offline)
-            return Worse(dated, new LifecycleResult(LifecycleState.Supported, [BakeryDiagnostic.Warning("BAKE121", selection.Reference)]));
+        if (Offline) return LifecycleJudge.Combine([dated, new LifecycleResult(LifecycleState.Supported, [BakeryDiagnostic.Warning("BAKE121", selection.Reference)])]);
+        IReadOnlyList<LifecycleRecord?> records;
         try
         {
-            return Worse(dated, await new RegistryLifecycle(options).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, Policy, ct));
+            records = await new RegistryLifecycle(options).NewestAsync(subjects.Select(s => s.Image), ct);
         }
         catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
         {
@@ -53,6 +55,7 @@ public sealed record BaseImageLifecycleCheck
         {
             throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message);
         }
+        return LifecycleJudge.Combine(subjects.Select((s, i) => LifecycleJudge.Judge(s, i == 0 ? descriptor.Lifecycle : null, records[i], now, Policy)));
     }
 
     /// <summary>Short timeouts and few retries: this runs on every bake.</summary>
@@ -63,7 +66,4 @@ public sealed record BaseImageLifecycleCheck
         ConnectTimeout = TimeSpan.FromSeconds(3),
         RequestTimeout = TimeSpan.FromSeconds(20),
     };
-
-    private static LifecycleResult Worse(LifecycleResult dated, LifecycleResult recorded) =>
-        new(recorded.State > dated.State ? recorded.State : dated.State, [.. dated.Diagnostics, .. recorded.Diagnostics]);
 }

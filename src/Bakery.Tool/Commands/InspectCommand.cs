@@ -17,7 +17,7 @@ internal static class InspectCommand
         var command = new Command("inspect", "Show an image's manifest, configuration, layers, labels, lineage and lifecycle.") { image, json };
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
-            var (reference, _) = await ToolContext.ResolveAsync(result.GetValue(image)!, ct);
+            var (reference, descriptor) = await ToolContext.ResolveAsync(result.GetValue(image)!, ct);
             var options = ToolContext.RegistryOptions();
             using var client = new RegistryClient(reference.Registry, options);
             var fetched = await client.GetManifestAsync(reference.Repository, reference.Digest!.ToString()!, ct);
@@ -27,10 +27,9 @@ internal static class InspectCommand
             var config = ImageConfig.Parse(await client.GetBlobAsync(reference.Repository, manifest.Config.ParsedDigest, ct));
             var lineage = config.Labels.TryGetValue("dev.bakery.lineage", out var label)
                 ? JsonSerializer.Deserialize<List<LineageEntry>>(label) ?? [] : [];
-            var lifecycle = new RegistryLifecycle(options);
-            var history = await lifecycle.HistoryAsync(reference, ct);
-            var state = history.Count == 0 ? LifecycleState.Supported
-                : RegistryLifecycle.Judge(new LifecycleSubject(reference, reference.ToString()), history[^1], DateTimeOffset.UtcNow, new LifecyclePolicy()).State;
+            var history = await new RegistryLifecycle(options).HistoryAsync(reference, ct);
+            var subject = descriptor is null ? LifecycleSubject.Of(reference) : LifecycleSubject.Of(descriptor);
+            var state = LifecycleJudge.Judge(subject, descriptor?.Lifecycle, history.LastOrDefault(), DateTimeOffset.UtcNow, new LifecyclePolicy()).State;
 
             if (result.GetValue(json))
             {

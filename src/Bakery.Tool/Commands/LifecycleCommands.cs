@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Bakery.Core;
 using Bakery.Core.Lifecycle;
 using Bakery.Oci.Model;
 
@@ -30,10 +31,8 @@ internal static class LifecycleCommands
         {
             var (reference, descriptor) = await ToolContext.ResolveAsync(result.GetValue(image)!, ct);
             var history = await new RegistryLifecycle(ToolContext.RegistryOptions()).HistoryAsync(reference, ct);
-            var subject = new LifecycleSubject(reference, descriptor?.DisplayName ?? reference.ToString(), descriptor?.Lifecycle.Successor);
-            var verdict = history.Count == 0
-                ? new LifecycleResult(LifecycleState.Supported, [])
-                : RegistryLifecycle.Judge(subject, history[^1], DateTimeOffset.UtcNow, new LifecyclePolicy());
+            var subject = descriptor is null ? LifecycleSubject.Of(reference) : LifecycleSubject.Of(descriptor);
+            var verdict = LifecycleJudge.Judge(subject, descriptor?.Lifecycle, history.LastOrDefault(), DateTimeOffset.UtcNow, new LifecyclePolicy());
             if (result.GetValue(json))
                 ToolContext.WriteJson(new { image = reference.ToString(), state = verdict.State, message = verdict.Diagnostics.FirstOrDefault()?.Message, history });
             else
@@ -68,7 +67,7 @@ internal static class LifecycleCommands
             var (reference, _) = await ToolContext.ResolveAsync(result.GetValue(image)!, ct);
             var now = DateTimeOffset.UtcNow;
             DateTimeOffset? endOfLife = result.GetValue(date) is { Length: > 0 } text
-                ? LifecycleEvaluator.ParseDate("--date", text)
+                ? PropertyValues.Date("--date", text)
                 : defaultEndOfLifeNow ? now : null;
             var record = new LifecycleRecord
             {

@@ -111,13 +111,8 @@ internal static class OutdatedCommand
         if (item is null) return new Row(name, null, null, null, LifecycleState.Supported, null, null, "no base-image package (not restored, or none referenced)");
         var descriptor = DescriptorReader.Load(item.Value.Descriptor, item.Value.Id);
         var now = DateTimeOffset.UtcNow;
-        var verdict = LifecycleEvaluator.Evaluate(descriptor, now, new LifecyclePolicy());
-        if (!offline && !verdict.HasErrors)
-        {
-            var selection = new BaseImageSelection(ImageReference.Parse(descriptor.PinnedReference), descriptor);
-            var recorded = await new RegistryLifecycle(ToolContext.RegistryOptions()).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, new LifecyclePolicy(), ct);
-            if (recorded.State > verdict.State) verdict = recorded;
-        }
+        var selection = new BaseImageSelection(ImageReference.Parse(descriptor.PinnedReference), descriptor);
+        var verdict = await new BaseImageLifecycleCheck { CheckRegistry = !offline }.JudgeAsync(selection, now, ToolContext.RegistryOptions(), ct);
         var versions = PackageFeeds.Versions(PackageFeeds.FolderSources(Path.GetDirectoryName(project)!), descriptor.Id);
         var newest = versions.DefaultIfEmpty().Max();
         var inRange = NuGet.Versioning.NuGetVersion.TryParse(descriptor.Version, out var current)

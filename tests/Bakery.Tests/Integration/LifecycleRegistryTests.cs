@@ -60,7 +60,8 @@ public sealed class LifecycleRegistryTests
 
         var history = await lifecycle.HistoryAsync(ImageReference.Parse(image.Reference));
         CollectionAssert.AreEqual(new[] { "deprecated", "revoked", "active" }, history.Select(r => r.State).ToArray());
-        var verdict = await lifecycle.EvaluateAsync([new LifecycleSubject(ImageReference.Parse(image.Reference), "records")], DateTimeOffset.UtcNow, new LifecyclePolicy());
+        var newest = (await lifecycle.NewestAsync([ImageReference.Parse(image.Reference)])).Single();
+        var verdict = LifecycleJudge.Judge(LifecycleSubject.Of(ImageReference.Parse(image.Reference)), null, newest, DateTimeOffset.UtcNow, new LifecyclePolicy());
         Assert.AreEqual(LifecycleState.Supported, verdict.State, "restore is newest");
 
         using var client = new RegistryClient(s_registry.Address);

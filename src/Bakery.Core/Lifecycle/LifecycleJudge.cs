@@ -1,0 +1,111 @@
+using System.Globalization;
+using Bakery.Core.Descriptors;
+
+namespace Bakery.Core.Lifecycle;
+
+/// <summary>Supported &lt; ExpiringSoon &lt; Deprecated &lt; Expired &lt; Revoked: a later state is more severe.</summary>
+public enum LifecycleState { Supported, ExpiringSoon, Deprecated, Expired, Revoked }
+
+public sealed record LifecyclePolicy
+{
+    /// <summary>BakeryDeprecatedBaseImage=Warning: deprecated warns instead of failing.</summary>
+    public bool DeprecatedIsWarning { get; init; }
+
+    public int ExpiryWarningDays { get; init; } = 30;
+}
+
+/// <summary>The state a bake goes ahead with (the most severe of its subjects) and one diagnostic per subject not in good standing.</summary>
+public sealed record LifecycleResult(LifecycleState State, IReadOnlyList<BakeryDiagnostic> Diagnostics)
+{
+    public static readonly LifecycleResult Supported = new(LifecycleState.Supported, []);
+
+    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+}
+
+/// <summary>
+/// An image whose lifecycle is judged and how messages name it. <paramref name="PackageId"/> and
+/// <paramref name="Successor"/> come from the package that describes it; <paramref name="AncestorOf"/>
+/// is the base-image package the project references when this image is one of that package's ancestors.
+/// </summary>
+public sealed record LifecycleSubject(Oci.Model.ImageReference Image, string DisplayName, string? PackageId = null, string? Successor = null,
+    BaseImageDescriptor? AncestorOf = null)
+{
+    public static LifecycleSubject Of(BaseImageDescriptor descriptor) =>
+        new(Oci.Model.ImageReference.Parse(descriptor.PinnedReference), descriptor.DisplayName, descriptor.Id, descriptor.Lifecycle.Successor);
+
+    public static LifecycleSubject Of(Oci.Model.ImageReference image) => new(image, image.ToString());
+}
+
+/// <summary>
+/// The one place that decides an image's lifecycle: from the dates its package records and the newest
+/// lifecycle record in its registry. Revoked beats expired beats deprecated beats expiring soon; only
+/// the most severe state of an image is reported, with what to do next.
+/// </summary>
+public static class LifecycleJudge
+{
+    /// <param name="dates">The package's lifecycle dates, when a package describes the image.</param>
+    /// <param name="record">The newest registry record, when there is one.</param>
+    public static LifecycleResult Judge(LifecycleSubject subject, DescriptorLifecycle? dates, LifecycleRecord? record, DateTimeOffset now, LifecyclePolicy policy)
+    {
+        var successor = record?.Successor ?? subject.Successor;
+        var next = NextStep(subject, successor);
+        var reason = string.IsNullOrWhiteSpace(record?.Reason) ? "" : $" ({record!.Reason})";
+        var name = subject.DisplayName;
+
+        if (record?.State == LifecycleRecord.Revoked)
+            return Result(LifecycleState.Revoked, BakeryDiagnostic.Error("BAKE103", name, Date(record.Created) + reason, next));
+
+        var expired = Earliest(dates?.ExpiresOn, record?.EndOfLife, d => d <= now);
+        if (expired is { } eol)
+            return Result(LifecycleState.Expired, BakeryDiagnostic.Error("BAKE101", name, Date(eol.When) + (eol.FromRecord ? reason : ""), next));
+
+        DateTimeOffset? deprecatedOn = dates?.DeprecatedOn is { } d && d <= now ? d : null;
+        var recordDeprecates = record?.State == LifecycleRecord.Deprecated;
+        if (deprecatedOn is not null || recordDeprecates)
+        {
+            var when = deprecatedOn is { } fromDates ? Date(fromDates) : Date(record!.Created) + reason;
+            return Result(LifecycleState.Deprecated, policy.DeprecatedIsWarning
+                ? BakeryDiagnostic.Warning("BAKE102", name, when, next)
+                : BakeryDiagnostic.Error("BAKE102", name, when, next));
+        }
+
+        var soon = Earliest(dates?.ExpiresOn, record?.EndOfLife, d => d - now <= TimeSpan.FromDays(policy.ExpiryWarningDays));
+        if (soon is { } expiring)
+            return Result(LifecycleState.ExpiringSoon,
+                BakeryDiagnostic.Warning("BAKE111", name, Date(expiring.When), (int)Math.Ceiling((expiring.When - now).TotalDays), next));
+
+        return LifecycleResult.Supported;
+    }
+
+    /// <summary>Several images judged together (a base and its ancestors): the most severe state, every diagnostic.</summary>
+    public static LifecycleResult Combine(IEnumerable<LifecycleResult> results)
+    {
+        var all = results.ToList();
+        return all.Count == 0 ? LifecycleResult.Supported : new(all.Max(r => r.State), all.SelectMany(r => r.Diagnostics).ToList());
+    }
+
+    /// <summary>What the team should do: move to the successor when one is named, within the package the project references.</summary>
+    public static string NextStep(LifecycleSubject subject, string? successor)
+    {
+        if (subject.AncestorOf is { } referenced)
+            return $"Your project references {referenced.Id} {referenced.Version}, which is built on it: move to a version of {referenced.Id} "
+                + (successor is null ? "that is built on a newer base" : $"built on {successor}") + ", or ask the bakery that publishes it.";
+        if (successor is not null) return $"Its successor is {successor}: update your PackageReference to it.";
+        return subject.PackageId is { } id
+            ? $"Move to a newer version of {id}, or ask the bakery that publishes it which image replaces it."
+            : "Move to a newer base image, or ask the bakery that publishes it which image replaces it.";
+    }
+
+    private static LifecycleResult Result(LifecycleState state, BakeryDiagnostic diagnostic) => new(state, [diagnostic]);
+
+    /// <summary>The earlier of the package's and the record's dates that satisfies <paramref name="applies"/>.</summary>
+    private static (DateTimeOffset When, bool FromRecord)? Earliest(DateTimeOffset? fromDates, DateTimeOffset? fromRecord, Func<DateTimeOffset, bool> applies)
+    {
+        (DateTimeOffset, bool)? best = null;
+        if (fromDates is { } a && applies(a)) best = (a, false);
+        if (fromRecord is { } b && applies(b) && (best is null || b < best.Value.Item1)) best = (b, true);
+        return best;
+    }
+
+    private static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
