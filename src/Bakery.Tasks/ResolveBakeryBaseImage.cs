@@ -89,50 +89,17 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
     private void WarnIfNewerVersion(BaseImageDescriptor descriptor)
     {
-        var projectDirectory = ProjectDirectory;
-        if (string.IsNullOrEmpty(projectDirectory) || !NuGet.Versioning.NuGetVersion.TryParse(descriptor.Version, out var current)) return;
-        var spec = RequestedRange(descriptor.Id);
-        var versions = PackageFeeds.Versions(PackageFeeds.FolderSources(projectDirectory), descriptor.Id);
-        var fromRegistry = versions.Count == 0 && !Offline;
-        if (fromRegistry) versions = RegistryVersions(descriptor);
-        var found = NewerVersions.Find(versions, current, spec);
-        if (found.NewestAllowed is { } newest)
-        {
-            var how = fromRegistry
-                ? $"(Seen in the registry's tags of {descriptor.Image.Repository}; the package comes from your feed.) Update the version, or run 'bakery outdated'."
-                : found.Range is { IsFloating: true }
-                ? $"The range floats, but restore kept {current.ToNormalizedString()}: run 'dotnet restore --force-evaluate' (lock files pin it until then)."
-                : "Update the version, or run 'bakery outdated' / 'bakery remediate' to see every project on an old base image.";
-            LogDiagnostic(BakeryDiagnostic.Warning("BAKE110", descriptor.Id, spec ?? "any", newest.ToNormalizedString(), current.ToNormalizedString(), how));
-        }
-        else if (found.Newest is { } outside)
-            Log.LogMessage(MessageImportance.High, $"Bakery: {descriptor.Id} {outside.ToNormalizedString()} is available, outside this project's range '{spec}'.");
+        if (string.IsNullOrEmpty(ProjectDirectory)) return;
+        var range = RequestedVersion.Of(descriptor.Id, Facts(PackageReferences), Facts(PackageVersions));
+        var (available, problem) = AvailableVersions.FindAsync(descriptor, ProjectDirectory, online: !Offline, Options(), CancellationToken).GetAwaiter().GetResult();
+        if (problem is not null) Log.LogMessage(MessageImportance.Normal, $"Bakery: {problem}");
+        var (warning, note) = NewerVersionAdvice.For(descriptor, range, available);
+        if (warning is not null) LogDiagnostic(warning);
+        if (note is not null) Log.LogMessage(MessageImportance.High, $"Bakery: {note}");
     }
 
-    /// <summary>Without a folder feed to look in, the versions the base image's repository is tagged with (10.0.4-build.2 is 10.0.4.2).</summary>
-    private IReadOnlyList<NuGet.Versioning.NuGetVersion> RegistryVersions(BaseImageDescriptor descriptor)
-    {
-        try
-        {
-            using var client = new RegistryClient(descriptor.Image.Registry, Options());
-            return NewerVersions.FromTags(client.ListTagsAsync(descriptor.Image.Repository, CancellationToken).GetAwaiter().GetResult());
-        }
-        catch (RegistryException e)
-        {
-            Log.LogMessage(MessageImportance.Normal, $"Bakery: could not list the tags of {descriptor.Image.Repository} to look for newer versions: {e.Message}");
-            return [];
-        }
-    }
-
-    /// <summary>The version the project asks for: VersionOverride, Version, or the central PackageVersion.</summary>
-    private string? RequestedRange(string packageId)
-    {
-        static bool Is(ITaskItem item, string id) => item.ItemSpec.Equals(id, StringComparison.OrdinalIgnoreCase);
-        var reference = PackageReferences.FirstOrDefault(r => Is(r, packageId));
-        var spec = reference?.GetMetadata("VersionOverride") is { Length: > 0 } over ? over : reference?.GetMetadata("Version");
-        if (string.IsNullOrWhiteSpace(spec)) spec = PackageVersions.FirstOrDefault(v => Is(v, packageId))?.GetMetadata("Version");
-        return string.IsNullOrWhiteSpace(spec) ? null : spec.Trim();
-    }
+    private static IEnumerable<(string Id, Func<string, string?> Metadata)> Facts(ITaskItem[] items) =>
+        items.Select(i => (i.ItemSpec, (Func<string, string?>)i.GetMetadata));
 
     private RegistryClientOptions Options() => BaseImageLifecycleCheck.RegistryOptions(InsecureRegistries);
 }

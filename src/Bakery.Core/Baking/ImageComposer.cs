@@ -56,7 +56,7 @@ internal static class ImageComposer
             new("org.opencontainers.image.base.name", $"{baseRef.Registry}/{baseRef.Repository}"),
             new("org.opencontainers.image.base.digest", baseDigest.ToString()),
             new("org.opencontainers.image.created", request.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
-            new("dev.bakery.lineage", JsonSerializer.Serialize(Lineage(request, baseDigest))),
+            new(Descriptors.LineageLabel.Name, Descriptors.LineageLabel.Write(Lineage(request, baseDigest))),
         };
         AddIfSet(labels, "org.opencontainers.image.version", request.Version);
         AddIfSet(labels, "org.opencontainers.image.revision", request.Revision);

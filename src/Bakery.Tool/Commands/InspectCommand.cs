@@ -25,8 +25,7 @@ internal static class InspectCommand
             if (manifest.Config is null)
                 throw new ToolException(ExitCodes.BadInput, $"{reference} is a {fetched.MediaType}, not an image manifest; inspect one of its images.");
             var config = ImageConfig.Parse(await client.GetBlobAsync(reference.Repository, manifest.Config.ParsedDigest, ct));
-            var lineage = config.Labels.TryGetValue("dev.bakery.lineage", out var label)
-                ? JsonSerializer.Deserialize<List<LineageEntry>>(label) ?? [] : [];
+            var lineage = LineageLabel.Read(config.Labels);
             var history = await new RegistryLifecycle(options).HistoryAsync(reference, ct);
             var subject = descriptor is null ? LifecycleSubject.Of(reference) : LifecycleSubject.Of(descriptor);
             var state = LifecycleJudge.Judge(subject, descriptor?.Lifecycle, history.LastOrDefault(), DateTimeOffset.UtcNow, new LifecyclePolicy()).State;
@@ -60,7 +59,7 @@ internal static class InspectCommand
             Console.WriteLine();
             Table.Write(["#", "layer", "size"], (manifest.Layers ?? []).Select((l, i) => (IReadOnlyList<string>)[(i + 1).ToString(), l.Digest, l.Size.ToString("N0")]));
             Console.WriteLine();
-            Table.Write(["label", "value"], config.Labels.Where(l => l.Key != "dev.bakery.lineage").OrderBy(l => l.Key, StringComparer.Ordinal)
+            Table.Write(["label", "value"], config.Labels.Where(l => l.Key != LineageLabel.Name).OrderBy(l => l.Key, StringComparer.Ordinal)
                 .Select(l => (IReadOnlyList<string>)[l.Key, l.Value]));
             if (lineage.Count > 0)
             {

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Lifecycle;
 using Bakery.Oci.Model;
+using Bakery.Tool.Projects;
 using Microsoft.Build.Locator;
 
 namespace Bakery.Tool.Commands;
@@ -36,8 +36,8 @@ internal static class OutdatedCommand
             var conditions = (result.GetValue(failOn) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             var unknown = conditions.Except(["deprecated", "expired", "revoked", "outdated"], StringComparer.OrdinalIgnoreCase).ToList();
             if (unknown.Count > 0) throw new ToolException(ExitCodes.BadInput, $"--fail-on takes deprecated, expired, revoked or outdated, not {string.Join(", ", unknown)}.");
-            var projects = FindProjects(Path.GetFullPath(result.GetValue(path)!));
             if (!MSBuildLocator.IsRegistered) MSBuildLocator.RegisterDefaults();
+            var projects = ProjectDiscovery.Find(Path.GetFullPath(result.GetValue(path)!));
             var rows = new List<Row>();
             foreach (var project in projects) rows.Add(await InspectAsync(project, result.GetValue(offline), ct));
 
@@ -78,60 +78,21 @@ internal static class OutdatedCommand
         return md.ToString();
     }
 
-    internal static List<string> FindProjects(string path)
-    {
-        if (File.Exists(path) && path.EndsWith(".sln", StringComparison.OrdinalIgnoreCase))
-        {
-            var dir = Path.GetDirectoryName(path)!;
-            return File.ReadLines(path)
-                .Where(l => l.StartsWith("Project(", StringComparison.Ordinal))
-                .Select(l => l.Split('"')).Where(p => p.Length > 5 && p[5].EndsWith("proj", StringComparison.OrdinalIgnoreCase))
-                .Select(p => Path.GetFullPath(Path.Combine(dir, p[5].Replace('\\', '/')))).ToList();
-        }
-        if (File.Exists(path) && path.EndsWith(".slnx", StringComparison.OrdinalIgnoreCase))
-        {
-            // The XML solution format (the default of `dotnet new sln` since .NET 10): <Project Path="…" /> anywhere under <Solution>.
-            var dir = Path.GetDirectoryName(path)!;
-            return System.Xml.Linq.XDocument.Load(path).Descendants("Project")
-                .Select(p => (string?)p.Attribute("Path")).OfType<string>()
-                .Where(p => p.EndsWith("proj", StringComparison.OrdinalIgnoreCase))
-                .Select(p => Path.GetFullPath(Path.Combine(dir, p.Replace('\\', '/')))).ToList();
-        }
-        if (File.Exists(path)) return [path];
-        if (!Directory.Exists(path)) throw new ToolException(ExitCodes.BadInput, $"'{path}' is neither a folder nor a solution.");
-        return Directory.EnumerateFiles(path, "*.csproj", SearchOption.AllDirectories)
-            .Where(p => !p.Split(Path.DirectorySeparatorChar).Any(part => part is "obj" or "bin" or "node_modules"))
-            .Order(StringComparer.Ordinal).ToList();
-    }
-
     private static async Task<Row> InspectAsync(string project, bool offline, CancellationToken ct)
     {
         var name = Path.GetFileNameWithoutExtension(project);
-        var item = BaseImageItemOf(project);
+        var item = ProjectReader.BaseImageOf(project);
         if (item is null) return new Row(name, null, null, null, LifecycleState.Supported, null, null, "no base-image package (not restored, or none referenced)");
         var descriptor = DescriptorReader.Load(item.Value.Descriptor, item.Value.Id);
         var now = DateTimeOffset.UtcNow;
         var selection = new BaseImageSelection(ImageReference.Parse(descriptor.PinnedReference), descriptor);
         var verdict = await new BaseImageLifecycleCheck { CheckRegistry = !offline }.JudgeAsync(selection, now, ToolContext.RegistryOptions(), ct);
-        var versions = PackageFeeds.Versions(PackageFeeds.FolderSources(Path.GetDirectoryName(project)!), descriptor.Id);
-        var newest = versions.DefaultIfEmpty().Max();
+        var (available, _) = await AvailableVersions.FindAsync(descriptor, Path.GetDirectoryName(project)!, online: !offline, ToolContext.RegistryOptions(), ct);
+        var newest = available.Versions.DefaultIfEmpty().Max();
         var inRange = NuGet.Versioning.NuGetVersion.TryParse(descriptor.Version, out var current)
-            ? NewerVersions.Find(versions, current, item.Value.Range).NewestAllowed : null;
+            ? NewerVersions.Find(available.Versions, current, item.Value.Range).NewestAllowed : null;
         var days = descriptor.Lifecycle.ExpiresOn is { } e ? (int?)Math.Floor((e - now).TotalDays) : null;
         return new Row(name, descriptor.Id, descriptor.Version, descriptor.Image.Digest, verdict.State, newest?.ToNormalizedString(), days,
             verdict.Diagnostics.FirstOrDefault()?.Message, inRange?.ToNormalizedString());
-    }
-
-    // Kept out of line: Microsoft.Build types load only after the locator has registered the SDK's MSBuild.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (string Id, string Descriptor, string? Range)? BaseImageItemOf(string project)
-    {
-        using var collection = new Microsoft.Build.Evaluation.ProjectCollection();
-        var evaluated = collection.LoadProject(project);
-        var item = evaluated.GetItems("BakeryBaseImage").FirstOrDefault();
-        if (item is null) return null;
-        var descriptor = Path.GetFullPath(Path.Combine(evaluated.DirectoryPath, item.GetMetadataValue("Descriptor")));
-        var range = ProjectReader.References(evaluated).FirstOrDefault(r => r.PackageId.Equals(item.EvaluatedInclude, StringComparison.OrdinalIgnoreCase))?.VersionSpec;
-        return (item.EvaluatedInclude, descriptor, string.IsNullOrWhiteSpace(range) ? null : range);
     }
 }

@@ -6,6 +6,7 @@ using Bakery.Core.Descriptors;
 using Bakery.Core.Remediation;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
+using Bakery.Tool.Projects;
 using Microsoft.Build.Locator;
 using NuGet.Versioning;
 
@@ -30,11 +31,11 @@ internal static class RemediateCommand
         {
             var root = Path.GetFullPath(result.GetValue(path)!);
             var fixedBase = FindFixed(result.GetValue(fixedOption)!, Directory.Exists(root) ? root : Path.GetDirectoryName(root)!);
-            var projectFiles = OutdatedCommand.FindProjects(root);
             if (!MSBuildLocator.IsRegistered) MSBuildLocator.RegisterDefaults();
+            var projectFiles = ProjectDiscovery.Find(root);
             var projects = projectFiles.Select(ProjectReader.Read).ToList();
             var images = new List<RegistryImage>();
-            foreach (var registry in result.GetValue(registries) ?? []) images.AddRange(await RegistryImagesAsync(registry, ct));
+            foreach (var registry in result.GetValue(registries) ?? []) images.AddRange(await RegistryLineageScan.ScanAsync(registry, ToolContext.RegistryOptions(), ct));
             var plan = RemediationPlanner.Plan(fixedBase, projects, images);
 
             IReadOnlyList<string> edited = [];
@@ -101,74 +102,4 @@ internal static class RemediateCommand
 
     private static FixedBase ToFixed(BaseImageDescriptor d, NuGetVersion version) =>
         new(d.Id, version, $"{d.Image.Registry}/{d.Image.Repository}", d.Image.Digest);
-
-    /// <summary>Every image manifest in the registry with the lineage label Bakery writes; referrer tags and artifacts are skipped.</summary>
-    private static async Task<List<RegistryImage>> RegistryImagesAsync(string registry, CancellationToken ct)
-    {
-        using var client = new RegistryClient(registry, ToolContext.RegistryOptions());
-        var images = new List<RegistryImage>();
-        foreach (var repository in await client.ListRepositoriesAsync(ct))
-        {
-            var byDigest = new Dictionary<Digest, (List<string> Tags, ImageManifest Manifest)>();
-            foreach (var tag in await client.ListTagsAsync(repository, ct))
-            {
-                if (tag.StartsWith("sha256-", StringComparison.Ordinal)) continue;
-                var fetched = await client.GetManifestAsync(repository, tag, ct);
-                if (!byDigest.TryGetValue(fetched.Digest, out var entry)) byDigest[fetched.Digest] = entry = ([], fetched.Parse());
-                entry.Tags.Add(tag);
-            }
-            foreach (var (digest, (tags, manifest)) in byDigest)
-            {
-                if (manifest.Config is null || manifest.ArtifactType is not null || !MediaTypes.IsManifest(manifest.MediaType)) continue;
-                if (manifest.Config.MediaType is not (MediaTypes.OciConfig or MediaTypes.DockerConfig)) continue;
-                var config = ImageConfig.Parse(await client.GetBlobAsync(repository, manifest.Config.ParsedDigest, ct));
-                if (!config.Labels.TryGetValue("dev.bakery.lineage", out var label)) continue;
-                var lineage = JsonSerializer.Deserialize<List<LineageEntry>>(label) ?? [];
-                images.Add(new RegistryImage($"{registry}/{repository}", digest.ToString(), tags.Order(StringComparer.Ordinal).ToList(), lineage));
-            }
-        }
-        return images;
-    }
-}
-
-/// <summary>Reads a project's package references with MSBuild's own evaluation, and where each version is written.</summary>
-internal static class ProjectReader
-{
-    // Kept out of line: Microsoft.Build types load only after the locator has registered the SDK's MSBuild.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static SourceProject Read(string path)
-    {
-        using var collection = new Microsoft.Build.Evaluation.ProjectCollection();
-        var project = collection.LoadProject(path);
-        var isBase = string.Equals(project.GetPropertyValue("BakeryImageKind"), "BaseImage", StringComparison.OrdinalIgnoreCase);
-        return new SourceProject(Path.GetFileNameWithoutExtension(path), path, isBase ? project.GetPropertyValue("PackageId") : null, References(project));
-    }
-
-    /// <summary>Each PackageReference with its version: VersionOverride, Version, or the central PackageVersion.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static List<PackageVersionReference> References(Microsoft.Build.Evaluation.Project project)
-    {
-        var references = new List<PackageVersionReference>();
-        foreach (var item in project.GetItems("PackageReference"))
-        {
-            var metadata = item.GetMetadata("VersionOverride") ?? item.GetMetadata("Version")
-                ?? project.GetItems("PackageVersion").FirstOrDefault(v => v.EvaluatedInclude.Equals(item.EvaluatedInclude, StringComparison.OrdinalIgnoreCase))?.GetMetadata("Version");
-            if (metadata is null) continue;
-            references.Add(new PackageVersionReference(item.EvaluatedInclude, metadata.EvaluatedValue, Locate(project, metadata)));
-        }
-        return references;
-    }
-
-    /// <summary>The literal version text: the metadata itself, or the one property it consists of.</summary>
-    private static VersionLocation? Locate(Microsoft.Build.Evaluation.Project project, Microsoft.Build.Evaluation.ProjectMetadata metadata)
-    {
-        var raw = metadata.UnevaluatedValue.Trim();
-        var kind = metadata.Xml.Parent is Microsoft.Build.Construction.ProjectItemElement element ? $"{element.ItemType} {element.Include}" : "Version";
-        if (!raw.Contains("$(", StringComparison.Ordinal))
-            return new VersionLocation(metadata.Xml.Location.File, metadata.Xml.Location.Line, raw, $"{Path.GetFileName(metadata.Xml.Location.File)} ({kind})");
-        if (raw.StartsWith("$(", StringComparison.Ordinal) && raw.EndsWith(')') && raw.IndexOf('$', 1) < 0
-            && project.GetProperty(raw[2..^1]) is { Xml: { } property } && !property.Value.Contains("$(", StringComparison.Ordinal))
-            return new VersionLocation(property.Location.File, property.Location.Line, property.Value.Trim(), $"{Path.GetFileName(property.Location.File)} (property {property.Name})");
-        return null;
-    }
 }

@@ -129,7 +129,7 @@ public sealed class BaseImageBakeryTests
         var appConfig = ImageConfig.Parse(await client.GetBlobAsync("tests/chainapp", appManifest.Config!.ParsedDigest));
         Assert.AreEqual("yes", appConfig.Environment["GLOBAL_LEVEL"]);
         Assert.AreEqual("yes", appConfig.Environment["LOCAL_LEVEL"]);
-        var lineage = JsonSerializer.Deserialize<List<LineageEntry>>(appConfig.Labels["dev.bakery.lineage"])!;
+        var lineage = LineageLabel.Read(appConfig.Labels);
         CollectionAssert.AreEqual(new[] { "Tests.Chain.Local", "Tests.Chain.Global", null }, lineage.Select(l => l.PackageId).ToArray(),
             "a registry-only reader can walk the ancestors from the label");
     }

@@ -44,7 +44,7 @@ public sealed class RemediationToolTests
     }
 
     private static Action<JsonObject> Lineage(params LineageEntry[] entries) => config =>
-        ((JsonObject)((JsonObject)config["config"]!)["Labels"]!)["dev.bakery.lineage"] = JsonSerializer.Serialize(entries);
+        ((JsonObject)((JsonObject)config["config"]!)["Labels"]!)[LineageLabel.Name] = LineageLabel.Write(entries);
 
     private static ProcessResult Tool(params string[] args) => s_workspace.Tool(args);
 

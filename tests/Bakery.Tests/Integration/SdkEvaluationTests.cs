@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Bakery.Tests.Infrastructure;
 using Microsoft.Build.Evaluation;
-using Microsoft.Build.Locator;
 
 namespace Bakery.Tests.Integration;
 
@@ -19,7 +18,6 @@ public sealed class SdkEvaluationTests
     [ClassInitialize]
     public static void Initialize(TestContext _)
     {
-        if (!MSBuildLocator.IsRegistered) MSBuildLocator.RegisterDefaults();
         s_workspace = new BakeryWorkspace("evaluation");
         var image = new TestImages.PushedImage("localhost:5000", "base/eval", Bakery.Oci.Model.Digest.Compute("eval"u8), new Bakery.Oci.Model.ImageManifest());
         s_workspace.AddBasePackage(BasePackageWriter.Descriptor("Tests.BaseImages.Eval", "2.0.0", image, expires: DateTimeOffset.UtcNow.AddYears(1)));

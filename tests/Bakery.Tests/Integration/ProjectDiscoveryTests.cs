@@ -1,7 +1,7 @@
 using Bakery.Tests.Infrastructure;
-using Bakery.Tool.Commands;
+using Bakery.Tool.Projects;
 
-namespace Bakery.Tests.Unit;
+namespace Bakery.Tests.Integration;
 
 /// <summary>Which projects `bakery outdated` and `bakery remediate` look at: a folder, a .sln, or a .slnx.</summary>
 [TestClass]
@@ -33,9 +33,9 @@ public sealed class ProjectDiscoveryTests
             """);
         var expected = new[] { Path.Combine(root, "src", "base", "base.csproj"), Path.Combine(root, "src", "web", "web.csproj") };
 
-        CollectionAssert.AreEqual(expected, OutdatedCommand.FindProjects(root), "obj/ is skipped");
-        CollectionAssert.AreEqual(expected, OutdatedCommand.FindProjects(Path.Combine(root, "all.slnx")));
-        CollectionAssert.AreEqual(expected, OutdatedCommand.FindProjects(Path.Combine(root, "all.sln")));
+        CollectionAssert.AreEqual(expected, ProjectDiscovery.Find(root), "obj/ is skipped");
+        CollectionAssert.AreEqual(expected, ProjectDiscovery.Find(Path.Combine(root, "all.slnx")));
+        CollectionAssert.AreEqual(expected, ProjectDiscovery.Find(Path.Combine(root, "all.sln")));
         Directory.Delete(root, recursive: true);
     }
 }
