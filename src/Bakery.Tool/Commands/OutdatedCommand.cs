@@ -17,7 +17,8 @@ namespace Bakery.Tool.Commands;
 internal static class OutdatedCommand
 {
     /// <param name="NewestInRange">The newest version the project's own version range allows (what BAKE110 warns about).</param>
-    public sealed record Row(string Project, string? Package, string? Version, string? Digest, LifecycleState State, string? Newest,
+    /// <param name="State">Null when it cannot be known (the project is not restored, or references no base-image package).</param>
+    public sealed record Row(string Project, string? Package, string? Version, string? Digest, LifecycleState? State, string? Newest,
         int? DaysToExpiry, string? Message, string? NewestInRange = null)
     {
         public bool IsOutdated => Newest is not null && Version is not null && NuGet.Versioning.NuGetVersion.Parse(Newest) > NuGet.Versioning.NuGetVersion.Parse(Version);
@@ -62,7 +63,7 @@ internal static class OutdatedCommand
 
     private static IReadOnlyList<string> Cells(Row r) =>
     [
-        r.Project, r.Package ?? "(none)", r.Version ?? "", r.Digest is null ? "" : r.Digest[..Math.Min(19, r.Digest.Length)], r.State.ToString(),
+        r.Project, r.Package ?? "(none)", r.Version ?? "", r.Digest is null ? "" : r.Digest[..Math.Min(19, r.Digest.Length)], r.State?.ToString() ?? r.Message ?? "unknown",
         r.IsOutdated ? r.Newest! : r.Newest is null ? "" : "(current)", r.NewestInRange ?? "",
         r.DaysToExpiry?.ToString(CultureInfo.InvariantCulture) + (r.DaysToExpiry is null ? "" : " days"),
     ];
@@ -73,7 +74,7 @@ internal static class OutdatedCommand
         foreach (var r in rows)
         {
             var c = Cells(r);
-            md.Append($"| {c[0]} | {c[1]} | {c[2]} | {c[4]}{(r.Message is null ? "" : $": {r.Message}")} | {c[5]} | {c[6]} | {c[7]} |\n");
+            md.Append($"| {c[0]} | {c[1]} | {c[2]} | {(r.State is { } state ? state.ToString() + (r.Message is null ? "" : ": ") : "")}{r.Message} | {c[5]} | {c[6]} | {c[7]} |\n");
         }
         return md.ToString();
     }
@@ -81,8 +82,11 @@ internal static class OutdatedCommand
     private static async Task<Row> InspectAsync(string project, bool offline, CancellationToken ct)
     {
         var name = Path.GetFileNameWithoutExtension(project);
-        var item = ProjectReader.BaseImageOf(project);
-        if (item is null) return new Row(name, null, null, null, LifecycleState.Supported, null, null, "no base-image package (not restored, or none referenced)");
+        var (item, restored) = ProjectReader.BaseImageOf(project);
+        if (item is null)
+            return new Row(name, null, null, null, null, null, null, restored
+                ? "references no base-image package"
+                : $"not restored: run 'dotnet restore {Path.GetFileName(project)}' (the base-image package's props add its BakeryBaseImage item), then run bakery outdated again");
         var descriptor = DescriptorReader.Load(item.Value.Descriptor, item.Value.Id);
         var now = DateTimeOffset.UtcNow;
         var selection = new BaseImageSelection(ImageReference.Parse(descriptor.PinnedReference), descriptor);

@@ -55,14 +55,14 @@ internal static class ProjectReader
     /// <summary>The project's BakeryBaseImage item (added by its base-image package's props once restored) and the range it asks for.</summary>
     // Kept out of line: Microsoft.Build types load only after the locator has registered the SDK's MSBuild.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static (string Id, string Descriptor, string? Range)? BaseImageOf(string project)
+    public static ((string Id, string Descriptor, string? Range)? Item, bool Restored) BaseImageOf(string project)
     {
         using var collection = new Microsoft.Build.Evaluation.ProjectCollection();
         var evaluated = collection.LoadProject(project);
         var item = evaluated.GetItems("BakeryBaseImage").FirstOrDefault();
-        if (item is null) return null;
+        if (item is null) return (null, File.Exists(evaluated.GetPropertyValue("ProjectAssetsFile")));
         var descriptor = Path.GetFullPath(Path.Combine(evaluated.DirectoryPath, item.GetMetadataValue("Descriptor")));
         var range = References(evaluated).FirstOrDefault(r => r.PackageId.Equals(item.EvaluatedInclude, StringComparison.OrdinalIgnoreCase))?.VersionSpec;
-        return (item.EvaluatedInclude, descriptor, string.IsNullOrWhiteSpace(range) ? null : range);
+        return ((item.EvaluatedInclude, descriptor, string.IsNullOrWhiteSpace(range) ? null : range), true);
     }
 }
