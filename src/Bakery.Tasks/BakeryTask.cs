@@ -49,7 +49,4 @@ public abstract class BakeryTask : Task, ICancelableTask
         else
             Log.LogWarning(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
     }
-
-    protected static int ParseInt(string property, string? value, int fallback) =>
-        string.IsNullOrWhiteSpace(value) ? fallback : PropertyValues.WholeNumber(property, value, "days");
 }

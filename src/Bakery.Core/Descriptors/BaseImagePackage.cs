@@ -30,12 +30,6 @@ public sealed record BaseImagePackageRequest
 /// <summary>Builds and writes the descriptor (bakery/image.json) and build/&lt;id&gt;.props of a base-image package.</summary>
 public static class BaseImagePackage
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static BaseImageDescriptor CreateDescriptor(BaseImagePackageRequest r)
     {
         var slash = r.Bake.Image.IndexOf('/');
@@ -77,18 +71,10 @@ public static class BaseImagePackage
     /// <summary>Writes image.json and &lt;id&gt;.props into <paramref name="directory"/>; returns their paths.</summary>
     public static (string Descriptor, string Props) Write(BaseImageDescriptor descriptor, string directory)
     {
-        Directory.CreateDirectory(directory);
-        var descriptorPath = Path.Combine(directory, "image.json");
-        var propsPath = Path.Combine(directory, descriptor.Id + ".props");
-        File.WriteAllText(descriptorPath, JsonSerializer.Serialize(descriptor, Json));
-        File.WriteAllText(propsPath, $"""
-            <Project>
-              <!-- Added by base-image package {SecurityElement.Escape(descriptor.Id)} {SecurityElement.Escape(descriptor.Version)}: the image it pins is {SecurityElement.Escape(descriptor.PinnedReference)}. -->
-              <ItemGroup>
-                <BakeryBaseImage Include="{SecurityElement.Escape(descriptor.Id)}" Version="{SecurityElement.Escape(descriptor.Version)}" Descriptor="$(MSBuildThisFileDirectory)../bakery/image.json" />
-              </ItemGroup>
-            </Project>
-            """);
+        var descriptorPath = Path.Combine(directory, Path.GetFileName(PackageLayout.DescriptorPath));
+        var propsPath = Path.Combine(directory, Path.GetFileName(PackageLayout.PropsPath(descriptor.Id)));
+        Oci.AtomicFile.WriteAllText(descriptorPath, PackageLayout.Serialize(descriptor));
+        Oci.AtomicFile.WriteAllText(propsPath, PackageLayout.Props(descriptor));
         return (descriptorPath, propsPath);
     }
 }

@@ -36,11 +36,10 @@ public sealed record VerificationPlan(IReadOnlyList<(string Path, string? Inheri
         }
         if (baseDescriptor is not null && descriptorPath is not null)
         {
-            var packageRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(descriptorPath)!, ".."));
             foreach (var relative in baseDescriptor.Verify)
             {
-                var owner = relative.Split('/') is { Length: >= 4 } parts ? parts[2] : baseDescriptor.Id;
-                var path = Path.Combine(packageRoot, relative);
+                var owner = PackageLayout.VerifyOwner(relative) ?? baseDescriptor.Id;
+                var path = PackageLayout.FileIn(descriptorPath, relative);
                 if (!File.Exists(path)) throw BakeryException.Create("BAKE300", path, 0, $"the verification file of {owner} is missing from its package");
                 sources.Add((path, owner));
             }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Bakery.Core.Descriptors;
@@ -91,10 +90,9 @@ internal static class RemediateCommand
                 .SelectMany(folder => Directory.EnumerateFiles(folder, "*.nupkg"))
                 .FirstOrDefault(f => Path.GetFileName(f).Equals(fileName, StringComparison.OrdinalIgnoreCase));
             if (file is null) continue;
-            using var zip = ZipFile.OpenRead(file);
-            var entry = zip.GetEntry("bakery/image.json") ?? throw new ToolException(ExitCodes.BadInput, $"{file} is not a base-image package (no bakery/image.json).");
-            using var reader = new StreamReader(entry.Open());
-            return ToFixed(DescriptorReader.Parse(reader.ReadToEnd(), file, $"{id} {normalized}"), version);
+            var packed = PackageLayout.ReadFromNupkg(file, $"{id} {normalized}")
+                ?? throw new ToolException(ExitCodes.BadInput, $"{file} is not a base-image package (no {PackageLayout.DescriptorPath}).");
+            return ToFixed(packed, version);
         }
         var (_, descriptor) = ToolContext.ResolveAsync(argument, CancellationToken.None).GetAwaiter().GetResult();
         return ToFixed(descriptor!, version);

@@ -60,7 +60,7 @@ internal static class ToolContext
     {
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var path = Path.Combine(packages, id.ToLowerInvariant(), NuGetVersion.Parse(version).ToNormalizedString().ToLowerInvariant(), "bakery", "image.json");
+        var path = PackageLayout.RestoredDescriptor(packages, id, NuGetVersion.Parse(version).ToNormalizedString());
         if (!File.Exists(path))
             throw new ToolException(ExitCodes.BadInput, $"Base-image package {id} {version} is not in the package folder {packages}. Restore a project that references it, or name the image instead.");
         return DescriptorReader.Load(path, $"{id} {version}");

@@ -30,15 +30,9 @@ internal static class BasePackageWriter
               </metadata>
             </package>
             """);
-        Add(zip, "bakery/image.json", descriptorJson);
+        Add(zip, PackageLayout.DescriptorPath, descriptorJson);
         foreach (var (name, content) in extraFiles ?? new Dictionary<string, string>()) Add(zip, name, content);
-        Add(zip, $"build/{id}.props", $"""
-            <Project>
-              <ItemGroup>
-                <BakeryBaseImage Include="{id}" Version="{version}" Descriptor="$(MSBuildThisFileDirectory)../bakery/image.json" />
-              </ItemGroup>
-            </Project>
-            """);
+        Add(zip, PackageLayout.PropsPath(id), PackageLayout.Props(id, version));
         return path;
     }
 
