@@ -8,6 +8,9 @@ RUN_DIR="$ARTIFACTS/run"
 FEED="$ARTIFACTS/feed"
 mkdir -p "$RUN_DIR" "$FEED"
 
+# A HOME that is set but does not exist yet (a fresh account, a CI sandbox) stops the dotnet CLI: make it.
+if [ -n "${HOME:-}" ] && [ ! -d "$HOME" ]; then mkdir -p "$HOME"; fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 MSBUILDDISABLENODEREUSE=1
 
 STARTED_PIDS=()

@@ -74,7 +74,7 @@ public sealed class BakeContainerImage : BakeryTask
     public bool CheckRegistryLifecycle { get; set; }
     public bool Offline { get; set; }
 
-    /// <summary>The files the evaluation read (project, imports, restore output): a base image's bake plan is stale once one changes.</summary>
+    /// <summary>The restore output the evaluation read; with the project's imports (read from a re-evaluation) a base image's bake plan is stale once one changes.</summary>
     public ITaskItem[] PlanInputs { get; set; } = [];
 
     [Required] public string IntermediateDirectory { get; set; } = "";
@@ -90,7 +90,8 @@ public sealed class BakeContainerImage : BakeryTask
         var inputs = Inputs();
         // A base image's bake can be run again by `bakery bake` without MSBuild; an app's needs its build.
         if (string.IsNullOrWhiteSpace(PublishDirectory))
-            BakePlan.Create(inputs, PlanInputs.Select(i => i.GetMetadata("FullPath"))).Save(Path.Combine(IntermediateDirectory, BakePlan.FileName));
+            BakePlan.Create(inputs, PlanInputs.Select(i => i.GetMetadata("FullPath")).Concat(ProjectImports.Of(inputs.ProjectFile, BuildEngine)))
+                .Save(Path.Combine(IntermediateDirectory, BakePlan.FileName));
         var prepared = BakeRequestFactory.Create(inputs, Environment.GetEnvironmentVariable);
         foreach (var diagnostic in prepared.Diagnostics) LogDiagnostic(diagnostic);
         if (prepared.BuildIdSource is { } source) Log.LogMessage(MessageImportance.Normal, $"Bakery: build id {prepared.Request.BuildId} from {source}.");
@@ -111,62 +112,8 @@ public sealed class BakeContainerImage : BakeryTask
         ReportPath = jsonPath;
     }
 
-    private BakeInputs Inputs() => new()
+    private BakeInputs Inputs() => TaskInputs.Map<BakeInputs>(this) with
     {
         ProjectFile = string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode ?? "" : ProjectFile,
-        BaseImageReference = BaseImageReference,
-        DescriptorPath = DescriptorPath,
-        PackageId = PackageId,
-        IsUpstream = IsUpstream,
-        TargetRegistry = TargetRegistry,
-        Repository = Repository,
-        PublishDirectory = PublishDirectory,
-        WorkingDirectory = WorkingDirectory,
-        Entrypoint = Items(Entrypoint),
-        EntrypointArgs = Items(EntrypointArgs),
-        AppCommand = Items(AppCommand),
-        AppCommandArgs = Items(AppCommandArgs),
-        DefaultArgs = Items(DefaultArgs),
-        AppCommandInstruction = AppCommandInstruction,
-        User = User,
-        EnvironmentVariables = Items(EnvironmentVariables),
-        Ports = Items(Ports),
-        Labels = Items(Labels),
-        Layers = Items(Layers, withFullPath: true),
-        RunSteps = Items(RunSteps),
-        RuntimeIdentifier = RuntimeIdentifier,
-        VerifyFiles = Items(VerifyFiles, withFullPath: true),
-        RunCommandTests = RunCommandTests,
-        SecretAllowlist = SecretAllowlist,
-        AdvisoryDatabase = AdvisoryDatabase,
-        FailOnSeverity = FailOnSeverity,
-        VulnerabilityAllowlist = VulnerabilityAllowlist,
-        AdvisoryMaxAgeDays = AdvisoryMaxAgeDays,
-        Now = Now,
-        AllowRootUser = AllowRootUser,
-        RequiredLabels = Items(RequiredLabels),
-        Version = Version,
-        BuildId = BuildId,
-        ExtraTags = ExtraTags,
-        AllowLatestTag = AllowLatestTag,
-        Revision = Revision,
-        SourceUrl = SourceUrl,
-        SourceDateEpoch = SourceDateEpoch,
-        InsecureRegistries = InsecureRegistries,
-        DeprecatedBaseImage = DeprecatedBaseImage,
-        ExpiryWarningDays = ExpiryWarningDays,
-        CheckRegistryLifecycle = CheckRegistryLifecycle,
-        Offline = Offline,
-        IntermediateDirectory = IntermediateDirectory,
-        ReportDirectory = ReportDirectory,
     };
-
-    /// <summary>The items' specs and custom metadata; FullPath too for items that name files.</summary>
-    private static IReadOnlyList<BakeItem> Items(ITaskItem[] items, bool withFullPath = false) => items.Select(item =>
-    {
-        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (System.Collections.DictionaryEntry entry in item.CloneCustomMetadata()) metadata[(string)entry.Key] = (string?)entry.Value ?? "";
-        if (withFullPath) metadata["FullPath"] = item.GetMetadata("FullPath");
-        return new BakeItem(item.ItemSpec, metadata.Count == 0 ? null : metadata);
-    }).ToList();
 }

@@ -6,6 +6,10 @@ public sealed record BakeItem(string Spec, IReadOnlyDictionary<string, string>? 
     public string Get(string name) => Metadata is not null && Metadata.TryGetValue(name, out var value) ? value : "";
 }
 
+/// <summary>Marks item inputs that name files: their full paths are kept (MSBuild resolves them against the project).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class FileItemsAttribute : Attribute;
+
 /// <summary>
 /// Everything a bake is made from, as the project evaluated it: the BakeContainerImage task's
 /// properties and items in plain values. <see cref="BakeRequestFactory"/> turns them into a
@@ -34,10 +38,10 @@ public sealed record BakeInputs
     public IReadOnlyList<BakeItem> EnvironmentVariables { get; init; } = [];
     public IReadOnlyList<BakeItem> Ports { get; init; } = [];
     public IReadOnlyList<BakeItem> Labels { get; init; } = [];
-    public IReadOnlyList<BakeItem> Layers { get; init; } = [];
+    [FileItems] public IReadOnlyList<BakeItem> Layers { get; init; } = [];
     public IReadOnlyList<BakeItem> RunSteps { get; init; } = [];
     public string? RuntimeIdentifier { get; init; }
-    public IReadOnlyList<BakeItem> VerifyFiles { get; init; } = [];
+    [FileItems] public IReadOnlyList<BakeItem> VerifyFiles { get; init; } = [];
     public string? RunCommandTests { get; init; }
 
     public string? SecretAllowlist { get; init; }

@@ -65,4 +65,15 @@ public static class BuildIdResolver
             if (environment(name) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value)) return (value.Trim(), name);
         return (null, "none");
     }
+
+    /// <summary>
+    /// A base-image package's version: a plain x.y.z <paramref name="version"/> gets a numeric CI build id
+    /// as its fourth part (10.0.3 + build 42 = 10.0.3.42), so every CI bake of one version is a distinct,
+    /// ordered package. An explicitly set PackageVersion (one that differs from Version) is kept.
+    /// </summary>
+    public static string PackageVersion(string version, string packageVersion, string? buildId) =>
+        packageVersion == version && buildId is { Length: > 0 } id && id.All(char.IsAsciiDigit)
+        && System.Text.RegularExpressions.Regex.IsMatch(version, @"^\d+\.\d+\.\d+$")
+            ? $"{version}.{id}"
+            : packageVersion;
 }
