@@ -68,8 +68,8 @@ public sealed record BakeRequest
     /// <summary>Image creation time and layer mtime: SOURCE_DATE_EPOCH or the epoch, so bakes are reproducible.</summary>
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UnixEpoch;
 
-    /// <summary>os/arch wanted when the base image is a multi-platform index.</summary>
-    public Platform Platform { get; init; } = new() { Os = "linux", Architecture = "amd64" };
+    /// <summary>The platform asked for (ContainerRuntimeIdentifier); null means the base image's own (linux/amd64 from an index).</summary>
+    public Platform? Platform { get; init; }
 
     public required string WorkDirectory { get; init; }
     public string? ProjectName { get; init; }

@@ -82,7 +82,7 @@ public static class BakeRequestFactory
             Revision = inputs.Revision,
             Source = inputs.SourceUrl,
             Created = ParseSourceDateEpoch(inputs.SourceDateEpoch),
-            Platform = PlatformFor(inputs.RuntimeIdentifier),
+            Platform = RuntimePlatform(inputs.RuntimeIdentifier),
             WorkDirectory = inputs.IntermediateDirectory,
             ProjectName = Path.GetFileNameWithoutExtension(inputs.ProjectFile),
             BuildId = buildId,
@@ -90,19 +90,9 @@ public static class BakeRequestFactory
         return new PreparedBake(request, diagnostics, buildId is null ? null : buildIdSource);
     }
 
-    public static Platform PlatformFor(string? rid)
-    {
-        var arch = rid?.Split('-').LastOrDefault()?.ToLowerInvariant() switch
-        {
-            "arm64" => "arm64",
-            "arm" => "arm",
-            "x86" => "386",
-            "s390x" => "s390x",
-            "ppc64le" => "ppc64le",
-            _ => "amd64",
-        };
-        return new Platform { Os = "linux", Architecture = arch };
-    }
+    private static Platform? RuntimePlatform(string? rid) =>
+        string.IsNullOrWhiteSpace(rid) ? null
+        : Platform.FromRuntimeIdentifier(rid) ?? throw BakeryException.Create("BAKE502", "ContainerRuntimeIdentifier", rid, "no container platform runs this runtime identifier; use a Linux RID such as linux-x64 or linux-arm64");
 
     private static DateTimeOffset ParseSourceDateEpoch(string? value)
     {

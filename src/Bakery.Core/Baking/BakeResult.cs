@@ -1,4 +1,5 @@
 using Bakery.Core.Lifecycle;
+using Bakery.Oci.Model;
 
 namespace Bakery.Core.Baking;
 
@@ -32,7 +33,8 @@ public sealed record BakeResult
     public DateTimeOffset? BaseExpiresOn { get; init; }
     public required IReadOnlyList<LayerReport> Layers { get; init; }
     public required PushStatistics Push { get; init; }
-    public required string Platform { get; init; }
+    [System.Text.Json.Serialization.JsonConverter(typeof(Platform.TextJsonConverter))]
+    public required Platform Platform { get; init; }
     public string? BuildId { get; init; }
     public IReadOnlyList<Verification.CheckResult> Checks { get; init; } = [];
 

@@ -45,7 +45,7 @@ internal sealed class BakeSession : IDisposable
     public ImageManifest BaseManifest { get; private set; } = new();
     public Digest BaseDigest { get; private set; }
     public byte[] BaseConfig { get; private set; } = [];
-    public Platform Platform { get; private set; } = new();
+    public Platform Platform { get; private set; } = Platform.LinuxAmd64;
 
     /// <summary>The manifest flavour the image keeps: Docker v2 on a Docker base, OCI otherwise.</summary>
     public string Flavour { get; private set; } = MediaTypes.OciManifest;
@@ -83,7 +83,10 @@ internal sealed class BakeSession : IDisposable
             if (!facts.IsValid) throw BakeryException.Create("BAKE210", baseRef, string.Join("; ", facts.Problems));
             _log.Info($"Upstream {facts.Platform}, created {facts.Created}, {facts.LayerCount} layer(s), {facts.CompressedSize:N0} bytes compressed, history of {facts.HistoryLength}");
         }
-        Platform = new Platform { Os = config.Os ?? _request.Platform.Os, Architecture = config.Architecture ?? _request.Platform.Architecture };
+        Platform = config.Platform ?? _request.Platform ?? Platform.LinuxAmd64;
+        // A single-platform base bakes only its own platform: never label an arm64 request as amd64.
+        if (_request.Platform is { } wanted && !wanted.Matches(Platform))
+            throw BakeryException.Create("BAKE206", baseRef, wanted, Platform);
     }
 
     public async Task AddLayerAsync(LocalLayer layer)
@@ -191,10 +194,10 @@ internal sealed class BakeSession : IDisposable
             var digest = fetched.Digest;
             if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
             {
-                var wanted = request.Platform;
+                var wanted = request.Platform ?? Platform.LinuxAmd64;
                 var match = manifest.ManifestFor(wanted)
                     ?? throw BakeryException.Create("BAKE206", baseRef, wanted,
-                        string.Join(", ", manifest.Manifests?.Select(m => m.Platform?.ToString() ?? "unknown") ?? []));
+                        string.Join(", ", manifest.Platforms));
                 var child = await pinnedContent.ManifestAsync(match.ParsedDigest, ct);
                 manifest = child.Parse();
                 digest = child.Digest;

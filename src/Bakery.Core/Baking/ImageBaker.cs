@@ -129,7 +129,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Layers = (session.BaseManifest.Layers ?? []).Select(l => new LayerReport("base", l.Digest, l.Size, "base"))
                 .Concat(session.Added.Select(a => new LayerReport(a.Name, a.Blob.Digest.ToString(), a.Blob.Size, "bake"))).ToList(),
             Push = session.Pushed,
-            Platform = session.Platform.ToString(),
+            Platform = session.Platform,
             BuildId = request.BuildId,
             Checks = done.Checks,
             AllowedSecrets = done.AllowedSecrets,

@@ -3,7 +3,7 @@ using Bakery.Oci.Model;
 namespace Bakery.Core.Baking;
 
 /// <summary>What a global bakery wants to know about an upstream candidate before baking on it.</summary>
-public sealed record UpstreamFacts(string Reference, string? Platform, string? Created, int LayerCount, long CompressedSize,
+public sealed record UpstreamFacts(string Reference, Platform? Platform, string? Created, int LayerCount, long CompressedSize,
     int HistoryLength, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<string> Problems)
 {
     public bool IsValid => Problems.Count == 0;
@@ -34,7 +34,7 @@ public static class UpstreamValidator
         }
         if (config.DiffIds.Count != layers.Count)
             problems.Add($"its rootfs lists {config.DiffIds.Count} diff id(s) for {layers.Count} layer(s)");
-        var platform = config.Os is null ? null : $"{config.Os}/{config.Architecture}";
+        var platform = config.Platform;
         return new UpstreamFacts(reference, platform, config.Created, layers.Count, layers.Sum(l => l.Size), history?.Count ?? 0, config.Labels, problems);
     }
 }

@@ -40,7 +40,9 @@ public sealed record DescriptorImage
     [JsonPropertyName("repository")] public string Repository { get; init; } = "";
     [JsonPropertyName("digest")] public string Digest { get; init; } = "";
     [JsonPropertyName("mediaType")] public string? MediaType { get; init; }
-    [JsonPropertyName("platform")] public string? Platform { get; init; }
+    [JsonPropertyName("platform")]
+    [JsonConverter(typeof(Oci.Model.Platform.TextJsonConverter))]
+    public Oci.Model.Platform? Platform { get; init; }
     [JsonPropertyName("size")] public long? Size { get; init; }
 }
 

@@ -21,7 +21,7 @@ public static class ImageArchive
         try
         {
             if (files.ContainsKey("oci-layout") && files.ContainsKey("index.json"))
-                return OpenOciLayout(archivePath, workDirectory, files, platform ?? new Platform { Os = "linux", Architecture = "amd64" });
+                return OpenOciLayout(archivePath, workDirectory, files, platform ?? Platform.LinuxAmd64);
             if (files.ContainsKey("manifest.json")) return OpenDockerArchive(archivePath, workDirectory, files);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)

@@ -24,6 +24,11 @@ public sealed class ImageConfig
 
     public string? Architecture => (string?)_root["architecture"];
     public string? Os => (string?)_root["os"];
+    public string? Variant => (string?)_root["variant"];
+
+    /// <summary>The platform the config says the image is for; null when it names no OS or architecture.</summary>
+    public Platform? Platform => string.IsNullOrEmpty(Os) || string.IsNullOrEmpty(Architecture) ? null
+        : new Platform { Os = Os, Architecture = Architecture, Variant = string.IsNullOrEmpty(Variant) ? null : Variant };
     public string? User => (string?)Config["User"];
     public string? WorkingDir => (string?)Config["WorkingDir"];
     public IReadOnlyList<string> Entrypoint => Strings(Config["Entrypoint"]);

@@ -33,9 +33,14 @@ public sealed record ImageManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SortedDictionary<string, string>? Annotations { get; init; }
 
-    /// <summary>For an index: the entry for <paramref name="platform"/> (same OS and architecture), or null.</summary>
+    /// <summary>For an index: the entry for <paramref name="platform"/> (an exact variant first), or null.</summary>
     public OciDescriptor? ManifestFor(Platform platform) =>
-        Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Os == platform.Os && p.Architecture == platform.Architecture);
+        Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform) && p.Variant == platform.Variant)
+        ?? Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform));
+
+    /// <summary>For an index: the platforms it has images for (artifacts and attestations without a platform are left out).</summary>
+    public IReadOnlyList<Platform> Platforms =>
+        Manifests?.Select(m => m.Platform).OfType<Platform>().Where(p => p.Os != "unknown").ToList() ?? [];
 
     private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = false };
     private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = false };

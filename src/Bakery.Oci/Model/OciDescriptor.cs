@@ -23,15 +23,3 @@ public sealed record OciDescriptor
 
     public Digest ParsedDigest => Model.Digest.Parse(Digest);
 }
-
-public sealed record Platform
-{
-    [JsonPropertyName("architecture")] public string Architecture { get; init; } = "";
-    [JsonPropertyName("os")] public string Os { get; init; } = "";
-
-    [JsonPropertyName("variant")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Variant { get; init; }
-
-    public override string ToString() => Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";
-}

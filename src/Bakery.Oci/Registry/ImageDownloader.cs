@@ -16,7 +16,7 @@ public static class ImageDownloader
         var manifest = fetched.Parse();
         if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
         {
-            var wanted = platform ?? new Platform { Os = "linux", Architecture = "amd64" };
+            var wanted = platform ?? Platform.LinuxAmd64;
             var match = manifest.ManifestFor(wanted)
                 ?? throw new RegistryException(RegistryFailure.NotFound, reference.Registry, reference.Repository,
                     $"{reference} is an index with no image for {wanted}.");

@@ -71,7 +71,7 @@ internal sealed class ImageInput : IDisposable
         Lineage = Descriptor?.Lineage ?? [],
         Layers = Image.Layers.Select((l, i) => new LayerReport($"layer {i + 1}", l.Digest, new FileInfo(l.Path).Length, "image")).ToList(),
         Push = new PushStatistics(0, 0, 0, 0),
-        Platform = $"{Image.Config.Os}/{Image.Config.Architecture}",
+        Platform = Image.Config.Platform ?? new Oci.Model.Platform { Os = Image.Config.Os ?? "unknown", Architecture = Image.Config.Architecture ?? "unknown" },
         Checks = checks,
         SbomComponents = sbomComponents,
         Vulnerabilities = gate is null ? [] : [.. gate.Below, .. gate.Allowed.Select(a => a.Finding)],

@@ -32,7 +32,7 @@ internal static class UpstreamCommands
             {
                 Table.Write(["image", "platform", "compressed", "layers", "created", "history", "labels", "accepted"], facts.Select(f => (IReadOnlyList<string>)
                 [
-                    f.Reference, f.Platform ?? "?", BakeReportWriter.FormatBytes(f.CompressedSize), f.LayerCount.ToString(CultureInfo.InvariantCulture),
+                    f.Reference, f.Platform?.ToString() ?? "?", BakeReportWriter.FormatBytes(f.CompressedSize), f.LayerCount.ToString(CultureInfo.InvariantCulture),
                     f.Created ?? "(none)", f.HistoryLength.ToString(CultureInfo.InvariantCulture), f.Labels.Count.ToString(CultureInfo.InvariantCulture),
                     f.IsValid ? "yes" : "no: " + string.Join("; ", f.Problems),
                 ]));

@@ -41,7 +41,7 @@ internal static class BasePackageWriter
     {
         Id = id,
         Version = version,
-        Image = new DescriptorImage { Registry = image.Registry, Repository = image.Repository, Digest = image.Digest.ToString(), Platform = "linux/amd64" },
+        Image = new DescriptorImage { Registry = image.Registry, Repository = image.Repository, Digest = image.Digest.ToString(), Platform = Bakery.Oci.Model.Platform.LinuxAmd64 },
         Lifecycle = new DescriptorLifecycle
         {
             Published = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),

@@ -93,7 +93,7 @@ public sealed class BaseImageBakeryTests
         var pushed = await client.GetManifestAsync("tests/global", "1.0.0-build.7");
         Assert.AreEqual(pushed.Digest.ToString(), descriptor.Image.Digest);
         Assert.AreEqual($"{s_registry.Address}", descriptor.Image.Registry);
-        Assert.AreEqual("linux/amd64", descriptor.Image.Platform);
+        Assert.AreEqual("linux/amd64", descriptor.Image.Platform?.ToString());
         Assert.AreEqual("7", descriptor.Origin.BuildId);
         Assert.IsNotNull(descriptor.Sbom, "the package records the digest of the image's SBOM");
         Assert.AreEqual(new RequiredLabel("dev.bakery.owner", "Tests.Chain.Global"), descriptor.RequiredLabels.Single());
