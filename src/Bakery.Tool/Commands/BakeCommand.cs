@@ -4,6 +4,8 @@ using Bakery.Core.Baking;
 using Bakery.Core.Lifecycle;
 using Bakery.Core.Reports;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>

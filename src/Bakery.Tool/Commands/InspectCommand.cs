@@ -5,6 +5,8 @@ using Bakery.Core.Lifecycle;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>bakery inspect IMAGE: manifest, config, layers, labels, lineage and lifecycle of an image.</summary>

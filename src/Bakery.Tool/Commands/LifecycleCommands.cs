@@ -4,6 +4,8 @@ using Bakery.Core;
 using Bakery.Core.Lifecycle;
 using Bakery.Oci.Model;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>bakery lifecycle show|deprecate|expire|revoke|restore IMAGE</summary>

@@ -7,6 +7,8 @@ using Bakery.Oci.Model;
 using Bakery.Tool.Projects;
 using Microsoft.Build.Locator;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>

@@ -9,6 +9,8 @@ using Bakery.Tool.Projects;
 using Microsoft.Build.Locator;
 using NuGet.Versioning;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>

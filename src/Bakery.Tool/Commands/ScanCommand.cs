@@ -3,6 +3,8 @@ using Bakery.Core.Reports;
 using Bakery.Core.Security;
 using Bakery.Core.Verification;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>bakery scan IMAGE: the SBOM and, with a database, the vulnerability assessment a bake runs, for a registry image or an image archive.</summary>

@@ -5,6 +5,8 @@ using Bakery.Core.Reports;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>bakery upstream compare IMAGE…: upstream candidates side by side, with the validation a bake applies.</summary>

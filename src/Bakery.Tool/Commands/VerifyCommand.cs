@@ -4,6 +4,8 @@ using Bakery.Core.Baking;
 using Bakery.Core.Reports;
 using Bakery.Core.Verification;
 
+using Bakery.Tool.Output;
+
 namespace Bakery.Tool.Commands;
 
 /// <summary>bakery verify IMAGE --policy FILE…: the checks a bake runs, against a registry image or an image archive.</summary>
@@ -35,12 +37,4 @@ internal static class VerifyCommand
         }));
         return command;
     }
-}
-
-/// <summary>Bake progress for the tool: to stderr, so stdout stays the command's answer.</summary>
-internal sealed class ConsoleLog(bool quiet, bool verbose = false) : IBakeLog
-{
-    public void Info(string message) { if (!quiet) Console.Error.WriteLine(message); }
-    public void Detail(string message) { if (verbose && !quiet) Console.Error.WriteLine(message); }
-    public void Warning(BakeryDiagnostic diagnostic) => Console.Error.WriteLine($"warning {diagnostic.Code}: {diagnostic.Message}");
 }
