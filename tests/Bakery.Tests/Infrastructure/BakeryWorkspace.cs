@@ -13,7 +13,8 @@ internal sealed class BakeryWorkspace : IDisposable
     public string Feed => Path.Combine(Root, "feed");
     public string Packages => Path.Combine(Root, "packages");
 
-    public BakeryWorkspace(string name)
+    /// <param name="withNuGetOrg">Also restore from nuget.org, for generated projects that reference public packages (as `dotnet new worker` does).</param>
+    public BakeryWorkspace(string name, bool withNuGetOrg = false)
     {
         Root = TestPaths.NewTempDirectory(name);
         Directory.CreateDirectory(Feed);
@@ -24,7 +25,7 @@ internal sealed class BakeryWorkspace : IDisposable
             <configuration>
               <packageSources>
                 <clear />
-                <add key="test-feed" value="{Feed}" />
+                <add key="test-feed" value="{Feed}" />{(withNuGetOrg ? "\n    <add key=\"nuget.org\" value=\"https://api.nuget.org/v3/index.json\" />" : "")}
               </packageSources>
             </configuration>
             """);
