@@ -19,8 +19,10 @@ if start_dockerd; then
   samples_workspace "$ARTIFACTS/test-bases" "$sdk_version"
   dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true \
     -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=test >&2 || die "the global runtime base sample did not bake"
+  dotnet pack "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -o "$BASE_FEED" -p:BakeryBuildId=test >&2 \
+    || die "the global runtime base sample did not pack"
   BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')
-  export BAKERY_TEST_RUNTIME_BASE
+  export BAKERY_TEST_RUNTIME_BASE BAKERY_TEST_BASE_FEED="$BASE_FEED" BAKERY_TEST_REGISTRY="$REGISTRY"
   log "Runtime base for tests: $BAKERY_TEST_RUNTIME_BASE"
   # The samples had a cache of their own; the test build uses the caller's again.
   if [ -n "$caller_packages" ]; then export NUGET_PACKAGES="$caller_packages"; else unset NUGET_PACKAGES; fi

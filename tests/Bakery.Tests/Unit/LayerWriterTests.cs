@@ -144,4 +144,34 @@ public sealed class LayerWriterTests
         Assert.AreEqual(DateTimeOffset.FromUnixTimeSeconds(1700000000), LayerOptions.TimestampFromSourceDateEpoch("1700000000"));
         Assert.ThrowsExactly<FormatException>(() => LayerOptions.TimestampFromSourceDateEpoch("-5"));
     }
+
+    [TestMethod]
+    public void Incompressible_content_is_stored_never_grown_past_gzip_framing_and_text_is_compressed()
+    {
+        var random = Path.Combine(_dir, "random");
+        Directory.CreateDirectory(random);
+        var noise = new byte[3 << 20];
+        new Random(20261201).NextBytes(noise);
+        File.WriteAllBytes(Path.Combine(random, "noise.bin"), noise);
+        var text = Path.Combine(_dir, "text");
+        Directory.CreateDirectory(text);
+        File.WriteAllText(Path.Combine(text, "app.json"), string.Concat(Enumerable.Repeat("{ \"Logging\": { \"LogLevel\": \"Information\" } }\n", 20000)));
+
+        var writer = new DeterministicLayerWriter(Path.Combine(_dir, "blobs"), new LayerOptions());
+        var stored = writer.Write([new LayerSource(random, "/data")]);
+        var tarSize = TarSize(stored.Path);
+        Assert.IsLessThanOrEqualTo(DeterministicLayerWriter.MaxStoredSize(tarSize), stored.Size, $"{stored.Size} bytes for a {tarSize}-byte tar");
+        Assert.AreEqual(stored.Digest, writer.Write([new LayerSource(random, "/data")]).Digest, "the fallback is deterministic too");
+        var compressed = writer.Write([new LayerSource(text, "/app")]);
+        Assert.IsLessThan(TarSize(compressed.Path) / 20, compressed.Size, "repetitive text compresses");
+    }
+
+    private static long TarSize(string gz)
+    {
+        using var file = File.OpenRead(gz);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        var counter = new MemoryStream();
+        gzip.CopyTo(counter);
+        return counter.Length;
+    }
 }
