@@ -63,6 +63,7 @@ public sealed class BakeContainerImage : BakeryTask
     public string? BuildId { get; set; }
     public string? ExtraTags { get; set; }
     public bool AllowLatestTag { get; set; }
+    public bool AllowTagOverwrite { get; set; }
     public string? Revision { get; set; }
     public string? SourceUrl { get; set; }
     public string? SourceDateEpoch { get; set; }

@@ -57,6 +57,7 @@ public sealed record BakeInputs
     public string? BuildId { get; init; }
     public string? ExtraTags { get; init; }
     public bool AllowLatestTag { get; init; }
+    public bool AllowTagOverwrite { get; init; }
     public string? Revision { get; init; }
     public string? SourceUrl { get; init; }
     public string? SourceDateEpoch { get; init; }

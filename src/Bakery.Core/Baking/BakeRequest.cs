@@ -32,6 +32,9 @@ public sealed record BakeRequest
     public required string TargetRepository { get; init; }
     public required IReadOnlyList<string> Tags { get; init; }
 
+    /// <summary>BakeryAllowTagOverwrite: a build tag may be moved to another image.</summary>
+    public bool AllowTagOverwrite { get; init; }
+
     /// <summary>The published app; becomes the top layer at <see cref="AppDestination"/>. Null for base images.</summary>
     public string? AppDirectory { get; init; }
     public string AppDestination { get; init; } = "/app";

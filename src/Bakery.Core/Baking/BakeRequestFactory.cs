@@ -19,22 +19,10 @@ public static class BakeRequestFactory
     {
         var diagnostics = new List<BakeryDiagnostic>();
         var baseRef = ImageReference.Parse(inputs.BaseImageReference);
-        var registry = string.IsNullOrWhiteSpace(inputs.TargetRegistry) ? baseRef.Registry : inputs.TargetRegistry.Trim();
-        var repository = inputs.Repository.Trim();
-        if (!ImageReference.IsValidRepository(repository))
-            throw BakeryException.Create("BAKE405", repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.");
-        var image = $"{registry}/{repository}";
-
-        var (buildId, buildIdSource) = BuildIdResolver.Resolve(inputs.BuildId, environment);
-        var tags = TagPolicy.Decide(new TagRequest
-        {
-            ImageName = image,
-            Version = inputs.Version,
-            BuildId = buildId,
-            ExtraTags = RegistryClientOptions.ParseList(inputs.ExtraTags),
-            AllowLatest = inputs.AllowLatestTag,
-        });
-        diagnostics.AddRange(tags.Diagnostics);
+        var target = ImageTarget.Decide(inputs.TargetRegistry, baseRef.Registry, inputs.Repository, inputs.Version, inputs.BuildId,
+            inputs.ExtraTags, inputs.AllowLatestTag, environment);
+        diagnostics.AddRange(target.Tags.Diagnostics);
+        var (registry, repository, tags, buildId, buildIdSource) = target;
 
         var descriptor = string.IsNullOrEmpty(inputs.DescriptorPath) ? null : DescriptorReader.Load(inputs.DescriptorPath, inputs.PackageId ?? inputs.DescriptorPath);
         var security = Security.EffectiveSecuritySettings.Apply(
@@ -50,6 +38,7 @@ public static class BakeRequestFactory
             TargetRegistry = registry,
             TargetRepository = repository,
             Tags = tags.Tags,
+            AllowTagOverwrite = inputs.AllowTagOverwrite,
             AppDirectory = string.IsNullOrWhiteSpace(inputs.PublishDirectory) ? null : inputs.PublishDirectory,
             AppDestination = string.IsNullOrWhiteSpace(inputs.WorkingDirectory) ? "/app" : inputs.WorkingDirectory,
             Steps = BakeStepOrder.Arrange(LocalLayers(inputs.Layers), inputs.RunSteps.Select(ToRunStep).ToList()),

@@ -24,6 +24,9 @@ public sealed record BakeResult
     public required string MediaType { get; init; }
     public required string ConfigDigest { get; init; }
     public required IReadOnlyList<string> Tags { get; init; }
+
+    /// <summary>Tags that named another image before this bake (a version tag moving to the newest build).</summary>
+    public IReadOnlyList<MovedTag> MovedTags { get; init; } = [];
     public required string BaseImage { get; init; }
     public required string BaseDigest { get; init; }
     public string? BasePackage { get; init; }

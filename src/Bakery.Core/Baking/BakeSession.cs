@@ -158,6 +158,20 @@ internal sealed class BakeSession : IDisposable
         catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, Image); }
     }
 
+    /// <summary>The image each of <paramref name="tags"/> names in the target repository now, for those that exist.</summary>
+    public async Task<IReadOnlyDictionary<string, Digest>> TaggedAsync(IEnumerable<string> tags)
+    {
+        var found = new Dictionary<string, Digest>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var tag in tags)
+                if (await Target.ManifestExistsAsync(_request.TargetRepository, tag, _ct))
+                    found[tag] = (await Target.GetManifestAsync(_request.TargetRepository, tag, _ct)).Digest;
+        }
+        catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, Image); }
+        return found;
+    }
+
     public async Task TagAsync(ImageComposer.Composed image, IEnumerable<string> tags)
     {
         foreach (var tag in tags)

@@ -23,12 +23,13 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
 
         var final = session.Compose();
         log.Info($"Image {session.Image}@{final.Digest} ({session.Added.Count} new layer(s) on {session.BaseManifest.Layers?.Count ?? 0} base layer(s))");
+        var moved = TagGuard.Check(session.Image, final.Digest, await session.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);
         var outcome = await VerifyAndPushAsync(session, final, request, lifecycle, ct);
 
         string? sbomDigest = null;
         if (request.SbomPath is { } sbomFile && File.Exists(sbomFile)) sbomDigest = await session.PushSbomAsync(final, sbomFile);
         await session.TagAsync(final, request.Tags);
-        return Report(session, final, request, lifecycle, request.Tags, outcome, [], sbomDigest);
+        return Report(session, final, request, lifecycle, request.Tags, outcome, [], sbomDigest) with { MovedTags = moved };
     }
 
     /// <summary>Bakes and writes the report (JSON, Markdown, JUnit) to <paramref name="reportDirectory"/>; a failed bake writes its report too.</summary>

@@ -48,6 +48,7 @@ public static class BakeReportWriter
         md.AppendLine("|---|---|");
         md.AppendLine($"| Digest | `{r.Digest}` |");
         md.AppendLine($"| Tags | {string.Join(", ", r.Tags.Select(t => $"`{t}`"))} |");
+        foreach (var moved in r.MovedTags) md.AppendLine($"| Moved | `{moved.Tag}` from `{moved.From}` |");
         md.AppendLine($"| Platform | {r.Platform} |");
         md.AppendLine($"| Base image | `{r.BaseImage}@{r.BaseDigest}` |");
         md.AppendLine($"| Base package | {r.BasePackage ?? "(untrusted: none)"} |");
@@ -126,6 +127,7 @@ public static class BakeReportWriter
         yield return $"  base     {r.BasePackage ?? r.BaseImage} ({r.Lifecycle})";
         yield return $"  layers   {r.Layers.Count(l => l.Origin == "bake")} new, {r.Layers.Count(l => l.Origin == "base")} inherited, {FormatBytes(r.TotalSize)}";
         yield return $"  tags     {string.Join(", ", r.Tags)}";
+        foreach (var moved in r.MovedTags) yield return $"  moved    {moved.Tag} (was {moved.From[..Math.Min(19, moved.From.Length)]})";
         if (r.Checks.Count > 0)
             yield return $"  verified {r.Checks.Count(c => c.Passed && !c.Skipped)} passed, {r.Checks.Count(c => c.Skipped)} skipped ({r.Checks.Count(c => c.InheritedFrom is not null)} inherited)";
         yield return $"  pushed   {r.Push.BlobsUploaded} blob(s), {FormatBytes(r.Push.BytesUploaded)}; {r.Push.BlobsMounted} mounted; {r.Push.BlobsSkipped} already there";

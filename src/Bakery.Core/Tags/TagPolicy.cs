@@ -11,6 +11,35 @@ public sealed record TagRequest
     public bool AllowLatest { get; init; }
 }
 
+/// <summary>Where a bake's image goes: registry, repository and tags, decided once for the early check and the bake.</summary>
+public sealed record ImageTarget(string Registry, string Repository, TagDecision Tags, string? BuildId, string BuildIdSource)
+{
+    public string Image => $"{Registry}/{Repository}";
+
+    /// <summary>An invalid repository is BAKE405, an invalid tag BAKE404, a refused 'latest' BAKE401.</summary>
+    public static ImageTarget Decide(string? targetRegistry, string baseRegistry, string repository, string version, string? buildId,
+        string? extraTags, bool allowLatest, Func<string, string?> environment)
+    {
+        var registry = string.IsNullOrWhiteSpace(targetRegistry) ? baseRegistry : targetRegistry.Trim();
+        repository = repository.Trim();
+        if (!ImageReference.IsValidRepository(repository))
+            throw BakeryException.Create("BAKE405", repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.");
+        var (id, source) = BuildIdResolver.Resolve(buildId, environment);
+        var tags = TagPolicy.Decide(new TagRequest
+        {
+            ImageName = $"{registry}/{repository}",
+            Version = version,
+            BuildId = id,
+            ExtraTags = Oci.Registry.RegistryClientOptions.ParseList(extraTags),
+            AllowLatest = allowLatest,
+        });
+        return new ImageTarget(registry, repository, tags, id, source);
+    }
+
+    /// <summary>Tags that always name the same image once pushed: the CI build tags.</summary>
+    public static bool IsBuildTag(string tag) => tag.Contains("-build.", StringComparison.Ordinal);
+}
+
 public sealed record TagDecision(IReadOnlyList<string> Tags, IReadOnlyList<BakeryDiagnostic> Diagnostics);
 
 /// <summary>
@@ -36,8 +65,11 @@ public static class TagPolicy
         }
         foreach (var extra in request.ExtraTags.Select(t => t.Trim()).Where(t => t.Length > 0))
         {
-            if (extra.Equals("latest", StringComparison.OrdinalIgnoreCase) && !request.AllowLatest)
-                throw BakeryException.Create("BAKE401", request.ImageName);
+            if (extra.Equals("latest", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!request.AllowLatest) throw BakeryException.Create("BAKE401", request.ImageName);
+                diagnostics.Add(BakeryDiagnostic.Warning("BAKE411", request.ImageName, tags[^1]));
+            }
             tags.Add(extra);
         }
         foreach (var tag in tags)

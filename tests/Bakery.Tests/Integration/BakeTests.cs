@@ -166,18 +166,92 @@ public sealed class BakeTests
     }
 
     [TestMethod]
-    public async Task Latest_tag_is_refused_with_BAKE401()
+    public async Task Latest_tag_is_refused_with_BAKE401_before_anything_compiles_and_warns_BAKE411_when_allowed()
     {
         var dir = Project("latest", extra: "  <PropertyGroup><ContainerImageTag>latest</ContainerImageTag></PropertyGroup>");
         var result = s_workspace.Bake(dir, "BakeryBuildId=9");
         Assert.AreNotEqual(0, result.ExitCode, result.Output);
         StringAssert.Contains(result.Output, "error BAKE401");
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "bin")), "the check runs before compilation: nothing was built");
         using var client = Client();
         Assert.IsEmpty(await client.ListTagsAsync("tests/latest"));
 
         var allowed = s_workspace.Bake(dir, "BakeryBuildId=9", "BakeryAllowLatestTag=true");
         Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        StringAssert.Contains(allowed.Output, "warning BAKE411");
         CollectionAssert.Contains((await client.ListTagsAsync("tests/latest")).ToList(), "latest");
+    }
+
+    [TestMethod]
+    public void An_invalid_repository_is_BAKE405_before_anything_compiles()
+    {
+        var dir = Project("badrepo", extra: "  <PropertyGroup><ContainerRepository>Team/Not Valid</ContainerRepository></PropertyGroup>");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE405");
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "bin")), result.Output);
+    }
+
+    [TestMethod]
+    public async Task A_build_tag_never_moves_BAKE407_while_the_version_tag_moves_and_the_report_says_so()
+    {
+        var dir = Project("immutable", extra: "  <ItemGroup><BakeryLayer Include=\"data.txt\" Destination=\"/etc/immutable/\" /></ItemGroup>");
+        File.WriteAllText(Path.Combine(dir, "data.txt"), "first");
+        var first = s_workspace.Bake(dir, "BakeryBuildId=70");
+        Assert.AreEqual(0, first.ExitCode, first.Output);
+        var (_, _, firstDigest) = await ReadImage("tests/immutable", "1.0.0-build.70");
+
+        File.WriteAllText(Path.Combine(dir, "data.txt"), "second");
+        var moved = s_workspace.Bake(dir, "BakeryBuildId=70");
+        Assert.AreNotEqual(0, moved.ExitCode, moved.Output);
+        StringAssert.Contains(moved.Output, "error BAKE407");
+        StringAssert.Contains(moved.Output, firstDigest.ToString());
+        Assert.AreEqual(firstDigest, (await ReadImage("tests/immutable", "1.0.0-build.70")).Digest, "the build tag still names the first image");
+
+        var next = s_workspace.Bake(dir, "BakeryBuildId=71");
+        Assert.AreEqual(0, next.ExitCode, next.Output);
+        var (_, _, secondDigest) = await ReadImage("tests/immutable", "1.0.0");
+        Assert.AreNotEqual(firstDigest, secondDigest, "the version tag moved to the newest build");
+        var report = Core.Reports.BakeReportWriter.Read(Path.Combine(dir, "obj", "Release", "net10.0", "bakery", "bakery-report.json"));
+        Assert.AreEqual(firstDigest.ToString(), report.MovedTags.Single(t => t.Tag == "1.0.0").From);
+
+        File.WriteAllText(Path.Combine(dir, "data.txt"), "third");
+        var overwritten = s_workspace.Bake(dir, "BakeryBuildId=71", "BakeryAllowTagOverwrite=true");
+        Assert.AreEqual(0, overwritten.ExitCode, overwritten.Output);
+        Assert.AreNotEqual(secondDigest, (await ReadImage("tests/immutable", "1.0.0-build.71")).Digest);
+    }
+
+    [TestMethod]
+    public void A_runtime_identifier_the_base_is_not_built_for_is_BAKE206_naming_its_platform()
+    {
+        var dir = Project("armapp", extra: "  <PropertyGroup><ContainerRuntimeIdentifier>linux-arm64</ContainerRuntimeIdentifier></PropertyGroup>");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE206");
+        StringAssert.Contains(result.Output, "linux/arm64");
+        StringAssert.Contains(result.Output, "linux/amd64");
+    }
+
+    [TestMethod]
+    public void A_base_image_missing_from_its_registry_is_BAKE207()
+    {
+        var missing = s_base with { Digest = Bakery.Oci.Model.Digest.Compute("never pushed"u8) };
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor("Tests.BaseImages.Gone", "1.0.0", missing, expires: DateTimeOffset.UtcNow.AddYears(1)));
+        var dir = s_workspace.CreateProject("gonebase", BakeryWorkspace.BaseReference("Tests.BaseImages.Gone", "1.0.0"));
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1", "BakeryOffline=true");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE207");
+    }
+
+    [TestMethod]
+    public void A_layer_without_a_destination_is_BAKE501()
+    {
+        var dir = Project("nodest", extra: "  <ItemGroup><BakeryLayer Include=\"x.txt\" /></ItemGroup>");
+        File.WriteAllText(Path.Combine(dir, "x.txt"), "x");
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE501");
+        StringAssert.Contains(result.Output, "Destination");
     }
 
     [TestMethod]
