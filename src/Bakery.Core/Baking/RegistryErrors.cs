@@ -10,8 +10,15 @@ internal static class RegistryErrors
         RegistryFailure.Unauthorized => BakeryException.Wrap(e, "BAKE403", e.Registry, e.Repository, e.Message),
         RegistryFailure.NotFound => BakeryException.Wrap(e, "BAKE207", baseImage, e.Registry),
         RegistryFailure.DigestMismatch => BakeryException.Wrap(e, "BAKE204", baseImage, pinnedDigest, e.Registry),
-        _ => BakeryException.Wrap(e, "BAKE120", e.Registry, baseImage, e.Message),
+        _ => BakeryException.Wrap(e, "BAKE120", e.Registry, baseImage, e.Message, FetchAdvice),
     };
+
+    /// <summary>A bake cannot do without the base's registry, so BakeryOffline is no advice here.</summary>
+    public const string FetchAdvice = "A bake reads its base image's manifest and config (and the layers the target registry lacks) from that registry, "
+        + "so BakeryOffline does not help: check that the registry is running and its address is right, and behind a proxy that HTTPS_PROXY and NO_PROXY let it through.";
+
+    /// <summary>Only the lifecycle records are missing: the package's dates can stand in for them.</summary>
+    public const string LifecycleAdvice = "Check that the registry is running and its address is right, or set BakeryOffline=true to judge the base image by its package's dates alone (warning BAKE121).";
 
     public static BakeryException WhilePushing(RegistryException e, string image) => e.Failure switch
     {

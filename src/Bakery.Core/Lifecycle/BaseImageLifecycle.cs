@@ -53,7 +53,7 @@ public sealed record BaseImageLifecycleCheck
         }
         catch (RegistryException e)
         {
-            throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message);
+            throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message, Baking.RegistryErrors.LifecycleAdvice);
         }
         return LifecycleJudge.Combine(subjects.Select((s, i) => LifecycleJudge.Judge(s, i == 0 ? descriptor.Lifecycle : null, records[i], now, Policy)));
     }

@@ -64,6 +64,12 @@ public sealed class RegistryFailureBakeTests
         StringAssert.Contains(result.Output, down.Registry);
         StringAssert.Contains(result.Output, "connection refused");
         Assert.IsLessThan(120, watch.Elapsed.TotalSeconds, "a dead registry must not hang the build");
+        StringAssert.Contains(result.Output, "BakeryOffline=true", "the lifecycle check can do without the registry's records");
+
+        var offline = s_workspace.Bake(dir, "BakeryBuildId=1", "BakeryOffline=true");
+        Assert.AreNotEqual(0, offline.ExitCode, offline.Output);
+        StringAssert.Contains(offline.Output, "error BAKE120");
+        StringAssert.Contains(offline.Output, "BakeryOffline does not help", "the bake itself needs the base's registry: no advice that cannot work");
     }
 
     [TestMethod]
