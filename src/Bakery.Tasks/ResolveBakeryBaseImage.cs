@@ -78,7 +78,7 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         PackageVersion = descriptor.Version;
 
         var now = PropertyValues.Now(Now, DateTimeOffset.UtcNow);
-        var check = BaseImageLifecycleCheck.FromProperties(DeprecatedBaseImage, ExpiryWarningDays, CheckRegistry, Offline);
+        var check = BaseImageLifecycleCheck.FromProperties(DeprecatedBaseImage, ExpiryWarningDays, CheckRegistry, Offline) with { ProjectDirectory = ProjectDirectory };
         var result = check.JudgeAsync(selection, now, Options(), CancellationToken).GetAwaiter().GetResult();
         foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);
         var state = result.State;

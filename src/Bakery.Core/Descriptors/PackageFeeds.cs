@@ -33,6 +33,18 @@ public static class PackageFeeds
         return sources;
     }
 
+    /// <summary>The .nupkg of one version in the folders (flat or id/version/ layout); null when none holds it.</summary>
+    public static string? Find(IEnumerable<string> folders, string packageId, NuGetVersion version)
+    {
+        var normalized = version.ToNormalizedString();
+        var fileName = $"{packageId}.{normalized}.nupkg";
+        return folders
+            .SelectMany(feed => new[] { feed, Path.Combine(feed, packageId.ToLowerInvariant(), normalized.ToLowerInvariant()) })
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.nupkg"))
+            .FirstOrDefault(f => Path.GetFileName(f).Equals(fileName, StringComparison.OrdinalIgnoreCase));
+    }
+
     public static NuGetVersion? NewestVersion(IEnumerable<string> folders, string packageId) => Versions(folders, packageId).DefaultIfEmpty().Max();
 
     /// <summary>Every version of the package in the folders (flat feeds and id/version/ layouts).</summary>

@@ -14,6 +14,9 @@ public sealed record BaseImageLifecycleCheck
     /// <summary>BakeryOffline: the package's dates only, with warning BAKE121.</summary>
     public bool Offline { get; init; }
 
+    /// <summary>The project's folder: its feeds are searched for a version of its base-image package that leaves a bad ancestor behind.</summary>
+    public string? ProjectDirectory { get; init; }
+
     /// <summary>From the project's properties: BakeryDeprecatedBaseImage (Error or Warning) and BakeryExpiryWarningDays.</summary>
     public static BaseImageLifecycleCheck FromProperties(string? deprecatedBaseImage, string? expiryWarningDays, bool checkRegistry, bool offline)
     {
@@ -55,7 +58,13 @@ public sealed record BaseImageLifecycleCheck
         {
             throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message, Baking.RegistryErrors.LifecycleAdvice);
         }
-        return LifecycleJudge.Combine(subjects.Select((s, i) => LifecycleJudge.Judge(s, i == 0 ? descriptor.Lifecycle : null, records[i], now, Policy)));
+        return LifecycleJudge.Combine(subjects.Select((s, i) =>
+        {
+            var verdict = LifecycleJudge.Judge(s, i == 0 ? descriptor.Lifecycle : null, records[i], now, Policy);
+            if (verdict.State < LifecycleState.Deprecated || s.AncestorOf is null || ProjectDirectory is null) return verdict;
+            var escape = LineageEscape.NewerVersionWithout(s.AncestorOf, s.Image.Digest!.Value.ToString(), ProjectDirectory);
+            return LifecycleJudge.Judge(s with { Escape = (true, escape) }, null, records[i], now, Policy);
+        }));
     }
 
     /// <summary>Short timeouts and few retries: this runs on every bake.</summary>

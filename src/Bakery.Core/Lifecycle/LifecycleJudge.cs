@@ -30,6 +30,9 @@ public sealed record LifecycleResult(LifecycleState State, IReadOnlyList<BakeryD
 public sealed record LifecycleSubject(Oci.Model.ImageReference Image, string DisplayName, string? PackageId = null, string? Successor = null,
     BaseImageDescriptor? AncestorOf = null)
 {
+    /// <summary>For an ancestor: whether the feeds were searched for a way off it, and the version of <see cref="AncestorOf"/> found (null: none yet).</summary>
+    public (bool Searched, string? Version) Escape { get; init; }
+
     public static LifecycleSubject Of(BaseImageDescriptor descriptor) =>
         new(Oci.Model.ImageReference.Parse(descriptor.PinnedReference), descriptor.DisplayName, descriptor.Id, descriptor.Lifecycle.Successor);
 
@@ -88,8 +91,14 @@ public static class LifecycleJudge
     public static string NextStep(LifecycleSubject subject, string? successor)
     {
         if (subject.AncestorOf is { } referenced)
-            return $"Your project references {referenced.Id} {referenced.Version}, which is built on it: move to a version of {referenced.Id} "
-                + (successor is null ? "that is built on a newer base" : $"built on {successor}") + ", or ask the bakery that publishes it.";
+        {
+            var prefix = $"Your project references {referenced.Id} {referenced.Version}, which is built on it: ";
+            if (subject.Escape is (true, { } version)) return prefix + $"update that reference to {referenced.Id} {version}, which is no longer built on it.";
+            var wanted = successor is null ? "a newer base" : successor;
+            return subject.Escape.Searched
+                ? prefix + $"no version of {referenced.Id} in your feeds is built on {wanted} yet; ask the bakery that publishes it to rebuild it."
+                : prefix + $"move to a version of {referenced.Id} built on {wanted}, or ask the bakery that publishes it.";
+        }
         if (successor is not null) return $"Its successor is {successor}: update your PackageReference to it.";
         return subject.PackageId is { } id
             ? $"Move to a newer version of {id}, or ask the bakery that publishes it which image replaces it."

@@ -83,19 +83,9 @@ internal static class RemediateCommand
             throw new ToolException(ExitCodes.BadInput, $"--fixed takes PackageId/Version, not '{argument}'.");
         var id = argument[..slash];
         var normalized = version.ToNormalizedString();
-        var fileName = $"{id}.{normalized}.nupkg";
-        foreach (var feed in PackageFeeds.FolderSources(directory))
-        {
-            // A flat feed (dotnet pack -o) or a hierarchical one (nuget add): id/version/id.version.nupkg.
-            var file = new[] { feed, Path.Combine(feed, id.ToLowerInvariant(), normalized.ToLowerInvariant()) }
-                .Where(Directory.Exists)
-                .SelectMany(folder => Directory.EnumerateFiles(folder, "*.nupkg"))
-                .FirstOrDefault(f => Path.GetFileName(f).Equals(fileName, StringComparison.OrdinalIgnoreCase));
-            if (file is null) continue;
-            var packed = PackageLayout.ReadFromNupkg(file, $"{id} {normalized}")
-                ?? throw new ToolException(ExitCodes.BadInput, $"{file} is not a base-image package (no {PackageLayout.DescriptorPath}).");
-            return ToFixed(packed, version);
-        }
+        if (PackageFeeds.Find(PackageFeeds.FolderSources(directory), id, version) is { } file)
+            return ToFixed(PackageLayout.ReadFromNupkg(file, $"{id} {normalized}")
+                ?? throw new ToolException(ExitCodes.BadInput, $"{file} is not a base-image package (no {PackageLayout.DescriptorPath})."), version);
         var (_, descriptor) = ToolContext.ResolveAsync(argument, CancellationToken.None).GetAwaiter().GetResult();
         return ToFixed(descriptor!, version);
     }

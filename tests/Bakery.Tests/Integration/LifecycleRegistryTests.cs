@@ -117,8 +117,21 @@ public sealed class LifecycleRegistryTests
         StringAssert.Contains(result.Output, "Tests.Rev.Global 1.0.0");
         StringAssert.Contains(result.Output, $"an ancestor of {teamId} 1.0.0");
         StringAssert.Contains(result.Output, "CVE-2026-1234");
+        StringAssert.Contains(result.Output, $"Your project references {teamId} 1.0.0", "the advice is about the package the project references");
+        StringAssert.Contains(result.Output, $"no version of {teamId} in your feeds is built on a newer base yet");
         using var client = new RegistryClient(s_registry.Address);
         CollectionAssert.DoesNotContain((await client.ListTagsAsync("tests/revapp")).ToList(), "1.0.0-build.2");
+
+        // The team bakery rebuilds on a fixed global: the advice names that version.
+        var fixedGlobal = await TestImages.PushBaseAsync(s_registry.Address, "rev/global", "Rev-global-fixed");
+        var team = (await TestImages.PushBaseAsync(s_registry.Address, "rev/team", "Rev-team-rebuilt"));
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(teamId, "1.0.1", team, expires: DateTimeOffset.UtcNow.AddYears(1)) with
+        {
+            Lineage = [new LineageEntry { Repository = $"{fixedGlobal.Registry}/{fixedGlobal.Repository}", Digest = fixedGlobal.Digest.ToString(), PackageId = "Tests.Rev.Global", PackageVersion = "1.0.1" }],
+        });
+        var advised = s_workspace.Bake(app, "BakeryBuildId=2");
+        Assert.AreNotEqual(0, advised.ExitCode, advised.Output);
+        StringAssert.Contains(advised.Output, $"update that reference to {teamId} 1.0.1");
 
         var offline = s_workspace.Bake(app, "BakeryBuildId=3", "BakeryOffline=true");
         Assert.AreEqual(0, offline.ExitCode, offline.Output);
