@@ -135,6 +135,37 @@ public sealed class BaseImageBakeryTests
     }
 
     [TestMethod]
+    public void Lifecycle_source_security_and_report_properties_reach_the_package_and_the_image()
+    {
+        var reports = Path.Combine(s_workspace.Root, "reports-" + Guid.NewGuid().ToString("N")[..6]);
+        var dir = BaseProject("dated", "Tests.Dated", "3.1.0", $"""<BakeryUpstream Include="{s_upstream.Reference}" />""", """
+              <PropertyGroup>
+                <BakeryDeprecatedOn>2027-03-01</BakeryDeprecatedOn>
+                <BakeryExpiresOn>2027-06-30</BakeryExpiresOn>
+                <BakerySuccessor>Tests.Dated 4.0.0</BakerySuccessor>
+                <BakerySourceUrl>https://git.example.com/bakery/dated</BakerySourceUrl>
+                <BakeryRequireVulnerabilityAssessment>true</BakeryRequireVulnerabilityAssessment>
+              </PropertyGroup>
+            """);
+        Succeeds(s_workspace.Bake(dir, "BakeryBuildId=5", $"BakeryReportDirectory={reports}/"));
+        Assert.IsTrue(File.Exists(Path.Combine(reports, "bakery-report.json")), "BakeryReportDirectory takes the reports");
+        Assert.IsTrue(File.Exists(Path.Combine(reports, "bakery-junit.xml")));
+        Succeeds(Pack(dir, "BakeryBuildId=5", $"BakeryReportDirectory={reports}/"));
+
+        var (_, descriptor, _) = ReadPackage("Tests.Dated", "3.1.0.5");
+        Assert.AreEqual(new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.Zero), descriptor.Lifecycle.DeprecatedOn);
+        Assert.AreEqual(new DateTimeOffset(2027, 6, 30, 0, 0, 0, TimeSpan.Zero), descriptor.Lifecycle.ExpiresOn, "an explicit date wins over BakerySupportDays");
+        Assert.AreEqual("Tests.Dated 4.0.0", descriptor.Lifecycle.Successor);
+        Assert.AreEqual("https://git.example.com/bakery/dated", descriptor.Origin.Source);
+        Assert.IsTrue(descriptor.Security!.RequireAssessment, "descendants must run the vulnerability gate");
+        var report = Core.Reports.BakeReportWriter.Read(Path.Combine(reports, "bakery-report.json"));
+        using var client = new Oci.Registry.RegistryClient(s_registry.Address);
+        var manifest = client.GetManifestAsync(report.Image[(report.Image.IndexOf('/') + 1)..], report.Digest).GetAwaiter().GetResult().Parse();
+        var config = Oci.Model.ImageConfig.Parse(client.GetBlobAsync(report.Image[(report.Image.IndexOf('/') + 1)..], manifest.Config!.ParsedDigest).GetAwaiter().GetResult());
+        Assert.AreEqual("https://git.example.com/bakery/dated", config.Labels["org.opencontainers.image.source"], "BakerySourceUrl is the source label");
+    }
+
+    [TestMethod]
     public void Rebaking_a_base_image_with_nothing_changed_gives_the_same_digest_and_uploads_nothing()
     {
         var dir = BaseProject("repro", "Tests.Repro", "1.0.0", $"""<BakeryUpstream Include="{s_upstream.Reference}" />""");

@@ -100,6 +100,23 @@ public sealed class LifecycleRegistryTests
     }
 
     [TestMethod]
+    public async Task Tool_restore_puts_a_deprecated_image_back_in_good_standing_and_keeps_the_history()
+    {
+        var (global, _, _) = await Chain("Res");
+        Assert.AreEqual(0, Tool("lifecycle", "deprecate", global.Reference, "--reason", "mistake").ExitCode);
+        Assert.AreEqual(3, Tool("lifecycle", "show", global.Reference).ExitCode, "deprecated is not good standing");
+        var restore = Tool("lifecycle", "restore", global.Reference, "--reason", "deprecated by mistake", "--json");
+        Assert.AreEqual(0, restore.ExitCode, restore.Output);
+        StringAssert.Contains(restore.Output, "\"active\"");
+        var show = Tool("lifecycle", "show", global.Reference, "--json");
+        Assert.AreEqual(0, show.ExitCode, show.Output);
+        using var doc = System.Text.Json.JsonDocument.Parse(show.Output);
+        Assert.AreEqual("supported", doc.RootElement.GetProperty("state").GetString());
+        CollectionAssert.AreEqual(new[] { "deprecated", "active" },
+            doc.RootElement.GetProperty("history").EnumerateArray().Select(r => r.GetProperty("state").GetString()).ToArray());
+    }
+
+    [TestMethod]
     public async Task Revoking_an_ancestor_fails_every_descendant_with_BAKE103_naming_it()
     {
         var (global, _, teamId) = await Chain("Rev");
