@@ -101,11 +101,11 @@ start_dockerd() {
   return 1
 }
 
-# pack_sdk [VERSION] : packs Bakery.Sdk and the bakery tool into the feed; prints the version.
+# pack_sdk [VERSION] : packs Bakery.Sdk, the bakery tool and the templates into the feed; prints the version.
 pack_sdk() {
   ensure_dotnet
   local version="${1:-}" project
-  for project in sdk/Bakery.Sdk/Bakery.Sdk.csproj src/Bakery.Tool/Bakery.Tool.csproj; do
+  for project in sdk/Bakery.Sdk/Bakery.Sdk.csproj src/Bakery.Tool/Bakery.Tool.csproj src/Bakery.Templates/Bakery.Templates.csproj; do
     local args=(pack "$ROOT/$project" -c Release -o "$FEED" -nr:false -v:q -nologo)
     [ -n "$version" ] && args+=("-p:PackageVersion=$version")
     dotnet "${args[@]}" >&2 || die "could not pack $project (see the build errors above)"
