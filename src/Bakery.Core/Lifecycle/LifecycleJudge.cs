@@ -19,6 +19,9 @@ public sealed record LifecycleResult(LifecycleState State, IReadOnlyList<BakeryD
 {
     public static readonly LifecycleResult Supported = new(LifecycleState.Supported, []);
 
+    /// <summary>The state of each image judged (by digest), for pictures of a lineage; images not listed are in good standing.</summary>
+    public IReadOnlyDictionary<string, LifecycleState> ByImage { get; init; } = new Dictionary<string, LifecycleState>();
+
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
 }
 
@@ -56,25 +59,25 @@ public static class LifecycleJudge
         var name = subject.DisplayName;
 
         if (record?.State == LifecycleRecord.Revoked)
-            return Result(LifecycleState.Revoked, BakeryDiagnostic.Error("BAKE103", name, Date(record.Created) + reason, next));
+            return Result(subject, LifecycleState.Revoked, BakeryDiagnostic.Error("BAKE103", name, Date(record.Created) + reason, next));
 
         var expired = Earliest(dates?.ExpiresOn, record?.EndOfLife, d => d <= now);
         if (expired is { } eol)
-            return Result(LifecycleState.Expired, BakeryDiagnostic.Error("BAKE101", name, Date(eol.When) + (eol.FromRecord ? reason : ""), next));
+            return Result(subject, LifecycleState.Expired, BakeryDiagnostic.Error("BAKE101", name, Date(eol.When) + (eol.FromRecord ? reason : ""), next));
 
         DateTimeOffset? deprecatedOn = dates?.DeprecatedOn is { } d && d <= now ? d : null;
         var recordDeprecates = record?.State == LifecycleRecord.Deprecated;
         if (deprecatedOn is not null || recordDeprecates)
         {
             var when = deprecatedOn is { } fromDates ? Date(fromDates) : Date(record!.Created) + reason;
-            return Result(LifecycleState.Deprecated, policy.DeprecatedIsWarning
+            return Result(subject, LifecycleState.Deprecated, policy.DeprecatedIsWarning
                 ? BakeryDiagnostic.Warning("BAKE102", name, when, next)
                 : BakeryDiagnostic.Error("BAKE102", name, when, next));
         }
 
         var soon = Earliest(dates?.ExpiresOn, record?.EndOfLife, d => d - now <= TimeSpan.FromDays(policy.ExpiryWarningDays));
         if (soon is { } expiring)
-            return Result(LifecycleState.ExpiringSoon,
+            return Result(subject, LifecycleState.ExpiringSoon,
                 BakeryDiagnostic.Warning("BAKE111", name, Date(expiring.When), (int)Math.Ceiling((expiring.When - now).TotalDays), next));
 
         return LifecycleResult.Supported;
@@ -84,7 +87,11 @@ public static class LifecycleJudge
     public static LifecycleResult Combine(IEnumerable<LifecycleResult> results)
     {
         var all = results.ToList();
-        return all.Count == 0 ? LifecycleResult.Supported : new(all.Max(r => r.State), all.SelectMany(r => r.Diagnostics).ToList());
+        if (all.Count == 0) return LifecycleResult.Supported;
+        var byImage = new Dictionary<string, LifecycleState>(StringComparer.Ordinal);
+        foreach (var (image, state) in all.SelectMany(r => r.ByImage))
+            if (!byImage.TryGetValue(image, out var known) || state > known) byImage[image] = state;
+        return new(all.Max(r => r.State), all.SelectMany(r => r.Diagnostics).ToList()) { ByImage = byImage };
     }
 
     /// <summary>What the team should do: move to the successor when one is named, within the package the project references.</summary>
@@ -105,7 +112,8 @@ public static class LifecycleJudge
             : "Move to a newer base image, or ask the bakery that publishes it which image replaces it.";
     }
 
-    private static LifecycleResult Result(LifecycleState state, BakeryDiagnostic diagnostic) => new(state, [diagnostic]);
+    private static LifecycleResult Result(LifecycleSubject subject, LifecycleState state, BakeryDiagnostic diagnostic) =>
+        new(state, [diagnostic]) { ByImage = subject.Image.Digest is { } digest ? new Dictionary<string, LifecycleState> { [digest.ToString()] = state } : new Dictionary<string, LifecycleState>() };
 
     /// <summary>The earlier of the package's and the record's dates that satisfies <paramref name="applies"/>.</summary>
     private static (DateTimeOffset When, bool FromRecord)? Earliest(DateTimeOffset? fromDates, DateTimeOffset? fromRecord, Func<DateTimeOffset, bool> applies)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Lifecycle;
+using Bakery.Core.Reports;
 using Bakery.Oci.Model;
 using Bakery.Tool.Projects;
 using Microsoft.Build.Locator;
@@ -20,8 +21,10 @@ internal static class OutdatedCommand
 {
     /// <param name="NewestInRange">The newest version the project's own version range allows (what BAKE110 warns about).</param>
     /// <param name="State">Null when it cannot be known (the project is not restored, or references no base-image package).</param>
+    /// <param name="Lineage">The base image's ancestors, nearest first, and <paramref name="ImageStates"/> the state of each image judged.</param>
     public sealed record Row(string Project, string? Package, string? Version, string? Digest, LifecycleState? State, string? Newest,
-        int? DaysToExpiry, string? Message, string? NewestInRange = null)
+        int? DaysToExpiry, string? Message, string? NewestInRange = null, string? Image = null,
+        IReadOnlyList<LineageEntry>? Lineage = null, IReadOnlyDictionary<string, LifecycleState>? ImageStates = null)
     {
         public bool IsOutdated => Newest is not null && Version is not null && NuGet.Versioning.NuGetVersion.Parse(Newest) > NuGet.Versioning.NuGetVersion.Parse(Version);
     }
@@ -70,15 +73,40 @@ internal static class OutdatedCommand
         r.DaysToExpiry?.ToString(CultureInfo.InvariantCulture) + (r.DaysToExpiry is null ? "" : " days"),
     ];
 
+    /// <summary>The table grouped by base image (most severe first), and the lineage of every project as a Mermaid graph.</summary>
     private static string ToMarkdown(List<Row> rows)
     {
+        var ordered = rows.OrderByDescending(r => r.State ?? LifecycleState.Supported).ThenBy(r => r.Package ?? "~", StringComparer.Ordinal)
+            .ThenBy(r => r.Version, StringComparer.Ordinal).ThenBy(r => r.Project, StringComparer.Ordinal).ToList();
         var md = new StringBuilder("| Project | Base image package | Version | State | Newest | In range | Expires in |\n|---|---|---|---|---|---|---|\n");
-        foreach (var r in rows)
+        foreach (var r in ordered)
         {
             var c = Cells(r);
             md.Append($"| {c[0]} | {c[1]} | {c[2]} | {(r.State is { } state ? state.ToString() + (r.Message is null ? "" : ": ") : "")}{r.Message} | {c[5]} | {c[6]} | {c[7]} |\n");
         }
+        if (rows.Any(r => r.Package is not null)) md.Append('\n').Append(Graph(ordered));
         return md.ToString();
+    }
+
+    /// <summary>Upstream → bases → projects; the projects on one base version share a box; an outdated project's edge says what is newer.</summary>
+    private static string Graph(IReadOnlyList<Row> rows)
+    {
+        var nodes = new List<LineageNode>();
+        var edges = new List<LineageEdge>();
+        foreach (var r in rows.Where(r => r.Package is not null && r.Digest is not null))
+        {
+            LifecycleState StateOf(string digest) => r.ImageStates?.GetValueOrDefault(digest) ?? LifecycleState.Supported;
+            var chain = (r.Lineage ?? []).Reverse().Select(a => new LineageNode(a.Digest,
+                a.PackageId is null ? $"{a.Repository.Split('/', 2)[^1]}\n{a.Digest[..19]}" : $"{a.PackageId} {a.PackageVersion}", StateOf(a.Digest))).ToList();
+            var baseNode = new LineageNode(r.Digest!, $"{r.Package} {r.Version}", StateOf(r.Digest!));
+            chain.Add(baseNode);
+            nodes.AddRange(chain);
+            for (var i = 1; i < chain.Count; i++) edges.Add(new LineageEdge(chain[i - 1].Key, chain[i].Key));
+            var project = "project:" + r.Project;
+            nodes.Add(new LineageNode(project, r.Project, r.State, $"on {r.Package} {r.Version}"));
+            edges.Add(new LineageEdge(baseNode.Key, project, r.IsOutdated ? $"newer: {r.Newest}" : null));
+        }
+        return MermaidLineage.Write(nodes, edges);
     }
 
     private static async Task<Row> InspectAsync(string project, bool offline, CancellationToken ct)
@@ -99,6 +127,7 @@ internal static class OutdatedCommand
             ? NewerVersions.Find(available.Versions, current, item.Value.Range).NewestAllowed : null;
         var days = descriptor.Lifecycle.ExpiresOn is { } e ? (int?)Math.Floor((e - now).TotalDays) : null;
         return new Row(name, descriptor.Id, descriptor.Version, descriptor.Image.Digest, verdict.State, newest?.ToNormalizedString(), days,
-            verdict.Diagnostics.FirstOrDefault()?.Message, inRange?.ToNormalizedString());
+            verdict.Diagnostics.FirstOrDefault()?.Message, inRange?.ToNormalizedString(), $"{descriptor.Image.Registry}/{descriptor.Image.Repository}",
+            descriptor.Lineage, verdict.ByImage);
     }
 }

@@ -27,6 +27,8 @@ internal static class ToolContext
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // Messages stay readable ('it's', <PackageReference>) in JSON that people also read; it is never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON for machines instead of tables." };

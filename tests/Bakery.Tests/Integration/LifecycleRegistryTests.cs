@@ -252,6 +252,20 @@ public sealed class LifecycleRegistryTests
         Assert.AreEqual(0, markdown.ExitCode, markdown.Output);
         StringAssert.Contains(markdown.Output, "| Project | Base image package |");
         StringAssert.Contains(markdown.Output, "| outold | " + teamId);
+
+        var graph = Tool("outdated", solution, "--markdown");
+        Assert.AreEqual(0, graph.ExitCode, graph.Output);
+        StringAssert.Contains(graph.Output, "```mermaid\nflowchart LR");
+        StringAssert.Contains(graph.Output, $"[\"Tests.Out.Global 1.0.0\"]:::deprecated", "the deprecated ancestor is coloured by its state");
+        StringAssert.Contains(graph.Output, $"[\"{teamId} 1.0.0\"]:::supported");
+        StringAssert.Contains(graph.Output, "-.->|\"newer: 1.1.0\"|", "the outdated project's edge is marked");
+        StringAssert.Contains(graph.Output, $"subgraph", "projects are grouped by the base they are on");
+
+        var unrestored = s_workspace.CreateProject("outunrestored", BakeryWorkspace.BaseReference(teamId, "1.0.0"));
+        var told = Tool("outdated", unrestored, "--json");
+        Assert.AreEqual(0, told.ExitCode, told.Output);
+        StringAssert.Contains(told.Output, "not restored: run 'dotnet restore outunrestored.csproj'");
+        Assert.DoesNotContain("\"supported\"", told.Output, "an unrestored project's state is unknown, not supported");
     }
 
     [TestMethod]
