@@ -45,13 +45,9 @@ public sealed record BaseImageLifecycleCheck
         {
             return Worse(dated, await new RegistryLifecycle(options).EvaluateAsync(RegistryLifecycle.SubjectsOf(selection), now, Policy, ct));
         }
-        catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
-        {
-            throw BakeryException.Create("BAKE403", e.Registry, e.Repository, e.Message);
-        }
         catch (RegistryException e)
         {
-            throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message);
+            throw Baking.RegistryErrors.Specific(e, selection.Reference.ToString()) ?? BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message);
         }
     }
 

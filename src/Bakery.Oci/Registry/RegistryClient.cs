@@ -117,7 +117,7 @@ public sealed partial class RegistryClient : IRegistryClient
         }
         catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
         {
-            _options.Log?.Invoke($"{Registry} refused to mount {Short(digest)} from {fromRepository} into {repository} ({e.Message}); uploading it instead.");
+            _options.Detail?.Invoke($"{Registry} refused to mount {Short(digest)} from {fromRepository} into {repository} ({e.Message}); uploading it instead.");
             return false;
         }
         using (response)

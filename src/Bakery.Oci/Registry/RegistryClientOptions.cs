@@ -66,8 +66,11 @@ public sealed record RegistryClientOptions
     /// <summary>Largest manifest or config blob read into memory.</summary>
     public long MaxDocumentSize { get; init; } = 16L * 1024 * 1024;
 
-    /// <summary>Lines for detailed output: retries, fallbacks.</summary>
+    /// <summary>Lines worth showing at normal verbosity: retries after a failure.</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>Lines for detailed output: where credentials came from, mounts refused, HTTPS falling back to HTTP, token flows.</summary>
+    public Action<string>? Detail { get; init; }
 
     /// <summary>Progress of long work: blob transfers and requests that are slow to answer.</summary>
     public IProgress<RegistryProgress>? Progress { get; init; }

@@ -27,6 +27,12 @@ internal sealed class RegistryProxy : IAsyncDisposable
     /// <summary>Return a response to send instead of forwarding, or null to forward.</summary>
     public Func<HttpRequest, (int Status, string? RetryAfter)?>? Fault { get; set; }
 
+    /// <summary>Cuts the connection (after reading part of the body) instead of forwarding: a reset mid-upload.</summary>
+    public Func<HttpRequest, bool>? Abort { get; set; }
+
+    /// <summary>Holds a request this long before forwarding it: a registry slow to answer.</summary>
+    public Func<HttpRequest, TimeSpan?>? Stall { get; set; }
+
     /// <summary>Rewrites a forwarded response body for requests it matches.</summary>
     public Func<HttpRequest, byte[], byte[]>? CorruptBody { get; set; }
 
@@ -77,6 +83,20 @@ internal sealed class RegistryProxy : IAsyncDisposable
                 context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://localhost:{Port}/token\",service=\"bakery-test\"";
                 return;
             }
+        }
+
+        if (Abort?.Invoke(request) == true)
+        {
+            var partial = new byte[4096];
+            _ = await request.Body.ReadAsync(partial);
+            context.Abort();
+            return;
+        }
+
+        if (Stall?.Invoke(request) is { } stall)
+        {
+            try { await Task.Delay(stall, context.RequestAborted); }
+            catch (OperationCanceledException) { return; }
         }
 
         if (Fault?.Invoke(request) is { } fault)

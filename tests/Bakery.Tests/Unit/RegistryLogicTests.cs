@@ -31,7 +31,7 @@ public sealed class RegistryLogicTests
     [TestMethod]
     public void Bearer_challenge_parameters_are_parsed_with_commas_inside_quotes()
     {
-        var p = RegistryAuthenticator.ParseParameters("""realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push" """);
+        var p = AuthChallenge.ParseParameters("""realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push" """);
         Assert.AreEqual("https://auth.example/token", p["realm"]);
         Assert.AreEqual("registry.example", p["service"]);
         Assert.AreEqual("repository:a/b:pull,push", p["scope"]);
@@ -86,6 +86,7 @@ public sealed class RegistryLogicTests
         Assert.AreEqual("BAKE205", Assert.ThrowsExactly<BakeryException>(() => BaseImageSelector.Select([], "localhost:5000/x:1", false)).Code);
         var untrusted = BaseImageSelector.Select([], "localhost:5000/x:1", allowUntrusted: true);
         Assert.IsFalse(untrusted.IsTrusted);
-        Assert.AreEqual("BAKE208", Assert.ThrowsExactly<BakeryException>(() => BaseImageSelector.Select([], "nohost", true)).Code);
+        Assert.AreEqual("BAKE208", Assert.ThrowsExactly<BakeryException>(() => BaseImageSelector.Select([], "not a reference", true)).Code);
+        Assert.AreEqual("BAKE208", Assert.ThrowsExactly<BakeryException>(() => BaseImageSelector.Select([], "localhost:5000/", true)).Code);
     }
 }

@@ -117,7 +117,7 @@ internal sealed class AuthenticationHandler(string registry, RegistryRole role, 
             try
             {
                 _lookup = credentials.Resolve(registry, role);
-                if (_lookup.Credential is not null) options.Log?.Invoke($"Credentials for {registry} from {_lookup.Source}.");
+                if (_lookup.Credential is not null) options.Detail?.Invoke($"Credentials for {registry} from {_lookup.Source}.");
                 return _lookup;
             }
             catch (RegistryException e)

@@ -46,7 +46,7 @@ internal sealed class TokenService(string registry, bool registryInsecure, HttpM
         }
         if (getStatus is 400 or 401 or 403 or 404 or 405)
         {
-            options.Log?.Invoke($"The token service {realm.GetLeftPart(UriPartial.Path)} refused the GET ({getStatus}); trying OAuth2 POST with the password.");
+            options.Detail?.Invoke($"The token service {realm.GetLeftPart(UriPartial.Path)} refused the GET ({getStatus}); trying OAuth2 POST with the password.");
             var (posted, postStatus) = await PostAsync(realm, challenge.Service, scopes, repository, ct,
                 ("grant_type", "password"), ("username", credential.Username), ("password", credential.Password));
             if (posted is not null) return posted;

@@ -33,7 +33,7 @@ internal sealed class RegistryTransport : IDisposable
         };
         if (options.HostAddresses.Count > 0) _sockets.ConnectCallback = ConnectWith(options.HostAddresses);
 
-        HttpMessageHandler toRegistry = insecure ? new HttpsFallbackHandler(authority, options.Log, _sockets) : _sockets;
+        HttpMessageHandler toRegistry = insecure ? new HttpsFallbackHandler(authority, options.Detail, _sockets) : _sockets;
         _tokenInvoker = new HttpMessageInvoker(new RetryHandler(registry, options, failures, _sockets), disposeHandler: false);
         var tokens = new TokenService(registry, insecure, _tokenInvoker, options);
         _auth = new AuthenticationHandler(registry, options.Role, options.Credentials, tokens, options, toRegistry);

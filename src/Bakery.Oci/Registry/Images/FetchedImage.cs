@@ -6,7 +6,7 @@ namespace Bakery.Oci.Registry;
 /// An image as fetched from a registry, every part checked against its digest: the index when the
 /// reference names one, the image manifest (for the platform asked for), and the config.
 /// </summary>
-public sealed record RegistryImage(string Registry, string Repository, FetchedManifest? Index, FetchedManifest Manifest, ImageManifest ParsedManifest,
+public sealed record FetchedImage(string Registry, string Repository, FetchedManifest? Index, FetchedManifest Manifest, ImageManifest ParsedManifest,
     byte[] Config, Platform? Platform)
 {
     /// <summary>The image manifest's digest (the platform image's, for an index).</summary>
@@ -29,7 +29,7 @@ public static class RegistryImages
     /// <paramref name="platform"/> (its only image when no platform is given); then the config. A manifest
     /// that is no image, or an index without the platform, is a <see cref="RegistryException"/> saying so.
     /// </summary>
-    public static async Task<RegistryImage> GetImageAsync(this IRegistryClient client, string repository, string reference, Platform? platform = null,
+    public static async Task<FetchedImage> GetImageAsync(this IRegistryClient client, string repository, string reference, Platform? platform = null,
         CancellationToken ct = default)
     {
         var fetched = await client.GetManifestAsync(repository, reference, ct);
@@ -60,7 +60,7 @@ public static class RegistryImages
             throw new RegistryException(RegistryFailure.NotAnImage, client.Registry, repository,
                 $"{client.Registry}/{repository}:{reference} is not an image manifest (media type {mediaType}).");
         var config = await client.GetBlobAsync(repository, manifest.Config.ParsedDigest, ct);
-        return new RegistryImage(client.Registry, repository, index, fetched, manifest with { MediaType = mediaType }, config, platform);
+        return new FetchedImage(client.Registry, repository, index, fetched, manifest with { MediaType = mediaType }, config, platform);
     }
 
     /// <summary>Same OS and architecture; a variant is compared when both name one.</summary>
