@@ -53,7 +53,7 @@ public static class RegistryImages
             }
             fetched = await client.GetManifestAsync(repository, match.Digest, ct);
             manifest = Parse(client, repository, fetched);
-            platform ??= match.Platform;
+            platform = match.Platform ?? platform;
         }
         var mediaType = manifest.MediaType ?? fetched.MediaType;
         if (manifest.Config is null || manifest.Layers is null || !MediaTypes.IsManifest(mediaType))
