@@ -113,6 +113,9 @@ internal sealed class TokenServer : IAsyncDisposable
 
     public int Count(Func<TokenRequest, bool> predicate) => Requests.Count(predicate);
 
+    /// <summary>The last token issued, for probing the registry with it directly.</summary>
+    public string? LastToken { get; private set; }
+
     private async Task GetAsync(HttpContext context)
     {
         var scopes = context.Request.Query["scope"].Where(s => s is not null).SelectMany(s => s!.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
@@ -206,6 +209,7 @@ internal sealed class TokenServer : IAsyncDisposable
         // JWS ES256: the raw r||s signature (IEEE P1363), which is .NET's default format.
         var signature = _signingKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256);
         var jwt = $"{signingInput}.{Base64Url(signature)}";
+        LastToken = jwt;
         var answer = new JsonObject
         {
             ["token"] = jwt,
