@@ -21,7 +21,7 @@ public sealed partial class RegistryClient
             source.Size, _options.ProgressInterval, _options.Time);
         var chunked = source.Size > _options.ChunkSize;
         UploadStream? stream = null;
-        Uri? session = null;
+        UploadSession? session = null;
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -29,8 +29,8 @@ public sealed partial class RegistryClient
                 try
                 {
                     long offset = 0;
-                    if (session is not null && chunked && await UploadedSoFarAsync(repository, session, ct) is { } resumed) (session, offset) = resumed;
-                    else session = await StartUploadAsync(repository, scope, ct);
+                    if (session is not null && chunked && await UploadedSoFarAsync(repository, session, ct) is { } resumed) offset = resumed;
+                    else session = new UploadSession(await StartUploadAsync(repository, scope, ct));
                     if (stream is null || !await stream.MoveToAsync(offset, ct))
                     {
                         stream?.Dispose();
@@ -57,7 +57,7 @@ public sealed partial class RegistryClient
                 }
                 catch (RegistryException e) when (e.Failure == RegistryFailure.DigestMismatch)
                 {
-                    if (session is not null) await CancelSessionAsync(repository, session);
+                    if (session is not null) await CancelSessionAsync(repository, session.Location);
                     throw new RegistryException(e.Failure, Registry, repository, e.Message, null, e);
                 }
             }
@@ -97,44 +97,50 @@ public sealed partial class RegistryClient
             : throw new RegistryException(RegistryFailure.Rejected, Registry, repository, $"{Registry} started an upload without saying where to send it (no Location header).");
     }
 
-    /// <summary>How much of the session the registry has (its Range header), or null when the session is gone.</summary>
-    private async Task<(Uri Session, long Offset)?> UploadedSoFarAsync(string repository, Uri session, CancellationToken ct)
+    /// <summary>Where the next step of an upload goes: each answer names the URL for the one after it.</summary>
+    private sealed class UploadSession(Uri location)
     {
-        using var request = Request(HttpMethod.Get, session, repository, PushScope(repository), $"report the progress of a blob upload in {repository}");
+        public Uri Location { get; set; } = location;
+    }
+
+    /// <summary>How much of the session the registry has (its Range header), or null when the session is gone.</summary>
+    private async Task<long?> UploadedSoFarAsync(string repository, UploadSession session, CancellationToken ct)
+    {
+        using var request = Request(HttpMethod.Get, session.Location, repository, PushScope(repository), $"report the progress of a blob upload in {repository}");
         using var response = await SendAsync(request, ct);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest) return null;
         await EnsureSuccessAsync(response, repository, "report an upload's progress");
-        var next = response.Headers.Location is { } location ? Resolve(response, location) : session;
-        if (!response.Headers.TryGetValues("Range", out var ranges)) return (next, 0);
+        if (response.Headers.Location is { } location) session.Location = Resolve(response, location);
+        if (!response.Headers.TryGetValues("Range", out var ranges)) return 0;
         var range = ranges.First();
         var dash = range.LastIndexOf('-');
-        return dash >= 0 && long.TryParse(range[(dash + 1)..], out var last) ? (next, Math.Max(0, last + 1)) : (next, 0);
+        return dash >= 0 && long.TryParse(range[(dash + 1)..], out var last) ? Math.Max(0, last + 1) : 0;
     }
 
-    private async Task UploadChunksAsync(string repository, string scope, Uri session, UploadStream stream, BlobSource source, long offset, CancellationToken ct)
+    private async Task UploadChunksAsync(string repository, string scope, UploadSession session, UploadStream stream, BlobSource source, long offset, CancellationToken ct)
     {
-        var location = session;
         while (offset < source.Size)
         {
             var length = Math.Min(_options.ChunkSize, source.Size - offset);
             var last = offset + length == source.Size;
-            using var request = Request(HttpMethod.Patch, location, repository, scope, $"take {RegistryProgress.Size(length)} of blob {Short(source.Digest)} in {repository}");
+            using var request = Request(HttpMethod.Patch, session.Location, repository, scope, $"take {RegistryProgress.Size(length)} of blob {Short(source.Digest)} in {repository}");
             request.Options.Set(RegistryRequest.NotRetried, true);
             request.Content = new ChunkContent(stream, offset, length, last ? source.Digest : null, source.Description);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
             using var response = await SendStepAsync(request, repository, ct);
-            location = response.Headers.Location is { } next ? Resolve(response, next) : location;
+            if (response.Headers.Location is { } next) session.Location = Resolve(response, next);
             offset += length;
             Interlocked.Add(ref _blobBytesUploaded, length);
         }
-        await CommitAsync(repository, scope, location, new ByteArrayContent([]), source, ct);
+        await CommitAsync(repository, scope, session, new ByteArrayContent([]), source, ct);
     }
 
     /// <summary>The PUT that ends the session with <c>?digest=</c>: with the whole blob as its body, or empty after chunks.</summary>
-    private async Task CommitAsync(string repository, string scope, Uri session, HttpContent body, BlobSource source, CancellationToken ct)
+    private async Task CommitAsync(string repository, string scope, UploadSession session, HttpContent body, BlobSource source, CancellationToken ct)
     {
-        var uri = new Uri(session + (session.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(source.Digest.ToString()));
+        var location = session.Location;
+        var uri = new Uri(location + (location.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(source.Digest.ToString()));
         using var request = Request(HttpMethod.Put, uri, repository, scope, $"store blob {Short(source.Digest)} in {repository}");
         request.Options.Set(RegistryRequest.NotRetried, true);
         request.Content = body;

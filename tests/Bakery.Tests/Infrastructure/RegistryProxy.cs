@@ -30,6 +30,9 @@ internal sealed class RegistryProxy : IAsyncDisposable
     /// <summary>Cuts the connection (after reading part of the body) instead of forwarding: a reset mid-upload.</summary>
     public Func<HttpRequest, bool>? Abort { get; set; }
 
+    /// <summary>Sends half of the answer's body, then cuts the connection: a download broken off.</summary>
+    public Func<HttpRequest, bool>? CutBody { get; set; }
+
     /// <summary>Holds a request this long before forwarding it: a registry slow to answer.</summary>
     public Func<HttpRequest, TimeSpan?>? Stall { get; set; }
 
@@ -134,6 +137,14 @@ internal sealed class RegistryProxy : IAsyncDisposable
         {
             bytes = CorruptBody(request, bytes);
             context.Response.Headers.ContentLength = bytes.Length;
+        }
+        if (CutBody?.Invoke(request) == true && request.Method == "GET" && bytes.Length > 1)
+        {
+            context.Response.Headers.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+            return;
         }
         if (request.Method != "HEAD") await context.Response.Body.WriteAsync(bytes);
     }

@@ -33,11 +33,17 @@ internal sealed class HttpsFallbackHandler(string authority, Action<string>? log
             {
                 response = await base.SendAsync(request, ct);
             }
-            catch (HttpRequestException) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+            catch (HttpRequestException second) when (second.HttpRequestError == HttpRequestError.ConnectionError && e.HttpRequestError == HttpRequestError.SecureConnectionError)
             {
                 // Neither works: the TLS failure says more than "connection refused" on the HTTP port.
                 request.RequestUri = uri;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+                throw;
+            }
+            catch (HttpRequestException)
+            {
+                // HTTP answered and then failed (a reset): HTTP it is; the retry policy decides about this request.
+                _useHttp = true;
                 throw;
             }
             if (!_useHttp) log?.Invoke($"{authority} does not speak HTTPS; using plain HTTP, as for every insecure registry.");
