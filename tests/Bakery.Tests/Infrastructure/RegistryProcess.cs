@@ -39,12 +39,13 @@ internal sealed class RegistryProcess : IDisposable
     public static RegistryProcess Start((string User, string Password)? user = null) => Start(user, null, null);
 
     /// <summary>A registry that requires bearer tokens from <paramref name="tokens"/> (Distribution verifies their signature and scopes).</summary>
-    public static RegistryProcess StartWithTokenAuth(TokenServer tokens, (string Certificate, string Key)? tls = null) => Start(null, tokens, tls);
+    public static RegistryProcess StartWithTokenAuth(TokenServer tokens, (string Certificate, string Key)? tls = null, string service = TokenServer.Service) =>
+        Start(null, (tokens, service), tls);
 
     /// <summary>A registry serving HTTPS with the given certificate and key (PEM).</summary>
     public static RegistryProcess StartTls((string Certificate, string Key) tls) => Start(null, null, tls);
 
-    private static RegistryProcess Start((string User, string Password)? user, TokenServer? tokens, (string Certificate, string Key)? tls)
+    private static RegistryProcess Start((string User, string Password)? user, (TokenServer Server, string Service)? tokens, (string Certificate, string Key)? tls)
     {
         var executable = Executable ?? throw new InvalidOperationException(
             "docker-registry is not installed: run ./build.sh test, which installs it (apt-get install docker-registry).");
@@ -58,8 +59,8 @@ internal sealed class RegistryProcess : IDisposable
             if (result.ExitCode != 0) throw new InvalidOperationException("htpasswd failed (apt-get install apache2-utils): " + result.Output);
             auth = $"auth:\n  htpasswd:\n    realm: bakery-test\n    path: {htpasswd}\n";
         }
-        if (tokens is not null)
-            auth = $"auth:\n  token:\n    realm: {tokens.Realm}\n    service: {TokenServer.Service}\n    issuer: {TokenServer.Issuer}\n    rootcertbundle: {tokens.RootBundlePath}\n";
+        if (tokens is { } t)
+            auth = $"auth:\n  token:\n    realm: {t.Server.Realm}\n    service: {t.Service}\n    issuer: {TokenServer.Issuer}\n    rootcertbundle: {t.Server.RootBundlePath}\n";
         var tlsConfig = tls is { } files ? $"  tls:\n    certificate: {files.Certificate}\n    key: {files.Key}\n" : "";
         var config = Path.Combine(directory, "config.yml");
         File.WriteAllText(config, $"""

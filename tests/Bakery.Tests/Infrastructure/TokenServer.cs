@@ -140,7 +140,7 @@ internal sealed class TokenServer : IAsyncDisposable
                 return;
             }
         }
-        await IssueAsync(context, "GET", null, user, scopes, context.Request.Query["offline_token"] == "true");
+        await IssueAsync(context, "GET", null, user, scopes, context.Request.Query["offline_token"] == "true", context.Request.Query["service"].ToString());
     }
 
     private async Task PostAsync(HttpContext context)
@@ -165,7 +165,7 @@ internal sealed class TokenServer : IAsyncDisposable
             context.Response.StatusCode = 400;
             return;
         }
-        await IssueAsync(context, "POST", grant, user, scopes, form["access_type"] == "offline");
+        await IssueAsync(context, "POST", grant, user, scopes, form["access_type"] == "offline", form["service"].ToString());
     }
 
     private bool Valid(string user, string password)
@@ -173,7 +173,8 @@ internal sealed class TokenServer : IAsyncDisposable
         lock (_users) return _users.TryGetValue(user, out var entry) && entry.Password == password;
     }
 
-    private async Task IssueAsync(HttpContext context, string method, string? grant, string? user, List<string> scopes, bool offline)
+    /// <summary>Issues a token for the registry that asked (its <c>service</c> is the token's audience: one registry's token is no good at another).</summary>
+    private async Task IssueAsync(HttpContext context, string method, string? grant, string? user, List<string> scopes, bool offline, string service)
     {
         var access = new JsonArray();
         var granted = new List<string>();
@@ -197,7 +198,7 @@ internal sealed class TokenServer : IAsyncDisposable
         {
             ["iss"] = Issuer,
             ["sub"] = user ?? "",
-            ["aud"] = Service,
+            ["aud"] = string.IsNullOrEmpty(service) ? Service : service,
             ["exp"] = (now + TokenLifetime).ToUnixTimeSeconds(),
             ["nbf"] = now.AddSeconds(-5).ToUnixTimeSeconds(),
             ["iat"] = now.ToUnixTimeSeconds(),
