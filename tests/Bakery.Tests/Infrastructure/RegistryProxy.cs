@@ -30,6 +30,9 @@ internal sealed class RegistryProxy : IAsyncDisposable
     /// <summary>Cuts the connection (after reading part of the body) instead of forwarding: a reset mid-upload.</summary>
     public Func<HttpRequest, bool>? Abort { get; set; }
 
+    /// <summary>Answers 401 with this WWW-Authenticate challenge instead of forwarding: a token that expired mid-upload.</summary>
+    public Func<HttpRequest, string?>? Challenge { get; set; }
+
     /// <summary>Sends half of the answer's body, then cuts the connection: a download broken off.</summary>
     public Func<HttpRequest, bool>? CutBody { get; set; }
 
@@ -86,6 +89,13 @@ internal sealed class RegistryProxy : IAsyncDisposable
                 context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://localhost:{Port}/token\",service=\"bakery-test\"";
                 return;
             }
+        }
+
+        if (Challenge?.Invoke(request) is { } challenge)
+        {
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = challenge;
+            return;
         }
 
         if (Abort?.Invoke(request) == true)
