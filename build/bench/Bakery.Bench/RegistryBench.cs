@@ -17,7 +17,8 @@ namespace Bakery.Bench;
 /// </summary>
 internal static class RegistryBench
 {
-    public static bool Handles(string[] args) => args is ["token-registry", _, _, _] or ["copy-image", _, _] or ["repoint-package", _, _, _, _];
+    public static bool Handles(string[] args) =>
+        args is ["token-registry", _, _, _] or ["copy-image", _, _] or ["repoint-package", _, _, _, _] or ["registry-rebake", _];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,6 +32,9 @@ internal static class RegistryBench
                 return 0;
             case ["repoint-package", var nupkg, var id, var registry, var output]:
                 Console.WriteLine(Repoint(nupkg, id, registry, output));
+                return 0;
+            case ["registry-rebake", var runs]:
+                await MeasureRebakeAsync(int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture));
                 return 0;
             default:
                 return 2;
@@ -58,6 +62,75 @@ internal static class RegistryBench
             try { await Task.Delay(200, stop.Token); }
             catch (OperationCanceledException) { }
         }
+    }
+
+    /// <summary>
+    /// The registry work of a no-change rebake, in process, with a new client each time (as each bake
+    /// process has): HEAD of every blob, the manifest PUT by digest, two tags, the referrers lookup. Against
+    /// an anonymous registry and a token-auth one, interleaved; prints medians and tokens per rebake as JSON.
+    /// </summary>
+    private static async Task MeasureRebakeAsync(int runs)
+    {
+        var dir = TestPaths.NewTempDirectory("bench-rebake");
+        using var ca = TestCertificateAuthority.Create("Bakery bench token CA");
+        await using var tokens = await TokenServer.StartAsync(ca, dir);
+        tokens.AddUser("bench", "bench-secret", new TokenServer.Grant("*", "pull", "push"));
+        using var anonymousRegistry = RegistryProcess.Start();
+        using var tokenRegistry = RegistryProcess.StartWithTokenAuth(tokens);
+        var credentials = new RegistryCredentials(new Dictionary<string, string?> { ["BAKERY_REGISTRY_USERNAME"] = "bench", ["BAKERY_REGISTRY_PASSWORD"] = "bench-secret" });
+        RegistryClientOptions Options() => new() { Credentials = credentials, Role = RegistryRole.Push };
+
+        var blobs = Enumerable.Range(0, 8).Select(_ => { var b = new byte[64 * 1024]; Random.Shared.NextBytes(b); return b; }).ToList();
+        var config = System.Text.Encoding.UTF8.GetBytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+        var manifest = new ImageManifest
+        {
+            MediaType = MediaTypes.OciManifest,
+            Config = new OciDescriptor { MediaType = MediaTypes.OciConfig, Digest = Digest.Compute(config).ToString(), Size = config.Length },
+            Layers = blobs.Select(b => new OciDescriptor { MediaType = MediaTypes.OciLayerGzip, Digest = Digest.Compute(b).ToString(), Size = b.Length }).ToList(),
+        }.ToBytes();
+        foreach (var registry in new[] { anonymousRegistry.Address, tokenRegistry.Address })
+        {
+            using var client = new RegistryClient(registry, Options());
+            foreach (var blob in blobs.Append(config)) await client.UploadBlobAsync("bench/app", BlobSource.FromBytes(blob, Digest.Compute(blob)));
+        }
+
+        async Task<double> RebakeAsync(string registry)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var client = new RegistryClient(registry, Options());
+            foreach (var blob in blobs.Append(config))
+                if (!await client.BlobExistsAsync("bench/app", Digest.Compute(blob))) throw new InvalidOperationException("a blob is missing");
+            var digest = await client.PutManifestAsync("bench/app", Digest.Compute(manifest).ToString(), manifest, MediaTypes.OciManifest);
+            await client.PutManifestAsync("bench/app", "1.0.0", manifest, MediaTypes.OciManifest);
+            await client.PutManifestAsync("bench/app", "1.0.0-build.1", manifest, MediaTypes.OciManifest);
+            await client.GetReferrersAsync("bench/app", digest);
+            return clock.Elapsed.TotalMilliseconds;
+        }
+
+        await RebakeAsync(anonymousRegistry.Address);
+        await RebakeAsync(tokenRegistry.Address);
+        var issuedBefore = tokens.Requests.Count(r => r.Status == 200);
+        var anonymous = new List<double>();
+        var token = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            anonymous.Add(await RebakeAsync(anonymousRegistry.Address));
+            token.Add(await RebakeAsync(tokenRegistry.Address));
+        }
+        static double Median(List<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            anonymousMs = Math.Round(Median(anonymous), 1),
+            tokenMs = Math.Round(Median(token), 1),
+            addedMs = Math.Round(Median(token) - Median(anonymous), 1),
+            tokensPerRebake = (tokens.Requests.Count(r => r.Status == 200) - issuedBefore) / (double)runs,
+            requestsPerRebake = blobs.Count + 1 + 3 + 2,
+        }));
+        Directory.Delete(dir, recursive: true);
     }
 
     private static async Task CopyImageAsync(ImageReference reference, string targetRegistry)
