@@ -40,7 +40,7 @@ internal sealed class BlobPusher(IBakeLog log)
                 log.Detail($"  {name} {digest.Hex[..12]}: {target.Registry} would not mount it from {baseRepo}; uploading it instead");
             }
             var blob = source();
-            log.Info($"  Uploading {name} {digest.Hex[..12]} ({blob.Size:N0} bytes{(blob.Description.StartsWith("file ", StringComparison.Ordinal) ? "" : $", streamed from {blob.Description}")})");
+            log.Info($"  Uploading {name} {digest.Hex[..12]} ({blob.Size:N0} bytes{(blob.IsLocal ? "" : $", streamed from {blob.Description}")})");
             await target.UploadBlobAsync(repo, blob, ct);
             Interlocked.Increment(ref uploaded);
         }

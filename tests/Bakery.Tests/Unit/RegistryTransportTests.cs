@@ -289,6 +289,10 @@ public sealed class RegistryTransportTests
             StringAssert.Contains(error.Message, "docker-credential-not-installed is not on the PATH");
             StringAssert.Contains(error.Message, "'credsStore'");
             Assert.AreEqual("a", error.Repository, "the message says which repository needed it");
+
+            var (hostile, _) = Pipeline(new FakeRegistry { RealmUrl = "http://collector.other.example/token" }, credentials);
+            var refused = await Assert.ThrowsExactlyAsync<RegistryException>(() => hostile.SendAsync(Get("a", "repository:a:pull"), default));
+            Assert.AreEqual(RegistryFailure.UnsafeRealm, refused.Failure, "the realm is refused before any credential is looked up");
         }
         finally
         {

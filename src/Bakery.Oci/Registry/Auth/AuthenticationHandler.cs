@@ -89,6 +89,8 @@ internal sealed class AuthenticationHandler(string registry, RegistryRole role, 
         {
             if (_tokens.TryGetValue(scope, out var cached) && options.Time.GetUtcNow() < cached.ExpiresAt && cached.Header.Parameter != rejected?.Parameter)
                 return cached;
+            // The realm is checked before credentials are looked up: a hostile challenge never even starts a credential helper.
+            tokens.ValidateRealm(challenge.Realm, repository);
             var lookup = await LookupAsync(repository, ct);
             var scopes = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Concat(challenge.Scopes).Distinct(StringComparer.Ordinal).ToList();
             var token = await tokens.FetchAsync(challenge, scopes, lookup, repository, ct);

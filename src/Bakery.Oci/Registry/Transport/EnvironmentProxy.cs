@@ -56,10 +56,13 @@ public sealed class EnvironmentProxy : IWebProxy
     public string? HttpSource { get; }
     public string? NoProxySource { get; }
 
+    private ICredentials? _assigned;
+
+    /// <summary>The proxy's credentials: those assigned, else the platform proxy's, else those in the proxy URLs.</summary>
     public ICredentials? Credentials
     {
-        get => _platform?.Credentials ?? _credentials;
-        set { }
+        get => _assigned ?? _platform?.Credentials ?? _credentials;
+        set => _assigned = value;
     }
 
     public Uri? GetProxy(Uri destination)

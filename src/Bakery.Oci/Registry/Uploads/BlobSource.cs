@@ -10,13 +10,17 @@ public sealed class BlobSource
 {
     private readonly Func<CancellationToken, Task<Stream>> _open;
 
-    private BlobSource(Digest digest, long size, string description, Func<CancellationToken, Task<Stream>> open)
+    private BlobSource(Digest digest, long size, string description, Func<CancellationToken, Task<Stream>> open, bool isLocal = true)
     {
         Digest = digest;
         Size = size;
         Description = description;
         _open = open;
+        IsLocal = isLocal;
     }
+
+    /// <summary>False for a blob streamed from a registry.</summary>
+    public bool IsLocal { get; }
 
     public Digest Digest { get; }
     public long Size { get; }
@@ -33,7 +37,7 @@ public sealed class BlobSource
 
     /// <summary>A blob of another repository or registry, streamed from it as it is uploaded.</summary>
     public static BlobSource FromRegistry(IRegistryClient client, string repository, Digest digest, long size) =>
-        new(digest, size, $"{client.Registry}/{repository}", ct => client.OpenBlobAsync(repository, digest, ct));
+        new(digest, size, $"{client.Registry}/{repository}", ct => client.OpenBlobAsync(repository, digest, ct), isLocal: false);
 
     internal Task<Stream> OpenAsync(CancellationToken ct) => _open(ct);
 }
