@@ -103,6 +103,8 @@ public sealed class BakeContainerImage : BakeryTask
         {
             InsecureRegistries = RegistryClientOptions.ParseList(InsecureRegistries),
             Log = log.Info,
+            Detail = log.Detail,
+            Progress = RegistryProgress.Lines(log.Info),
         };
         var lifecycle = Enum.TryParse<LifecycleState>(LifecycleState, out var state) ? state : Core.Lifecycle.LifecycleState.Supported;
         var (result, jsonPath) = new ImageBaker(options, log).BakeAndReportAsync(request, lifecycle, ReportDirectory, CancellationToken).GetAwaiter().GetResult();

@@ -4,6 +4,8 @@ using Bakery.Bench;
 using Bakery.Core.Verification;
 using Bakery.Oci.Layers;
 
+if (RegistryBench.Handles(args)) return await RegistryBench.RunAsync(args);
+
 // bakery-bench secret-scan WORK_DIR MEGABYTES RUNS
 // Prints one JSON object: the layer's size, the median time to read it (gunzip + safe tar walk,
 // the baseline) and to secret-scan it, CPU time, throughput per core and peak memory.

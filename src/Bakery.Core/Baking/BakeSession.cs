@@ -14,7 +14,7 @@ internal sealed class BakeSession : IDisposable
     private readonly IBakeLog _log;
     private readonly CancellationToken _ct;
     private readonly RegistryClient _baseClient;
-    private readonly RegistryClient? _ownTarget;
+    private readonly RegistryClient _target;
     private readonly bool _sameRegistry;
     private readonly BlobPusher _pusher;
     private readonly LayerOptions _layerOptions;
@@ -30,9 +30,10 @@ internal sealed class BakeSession : IDisposable
         _ct = ct;
         Image = $"{request.TargetRegistry}/{request.TargetRepository}";
         BlobDirectory = Path.Combine(request.WorkDirectory, "blobs", "sha256");
-        _baseClient = new RegistryClient(request.BaseImage.Reference.Registry, options);
+        // The base is pulled with the source registry's credentials, the image pushed with the push target's.
+        _baseClient = new RegistryClient(request.BaseImage.Reference.Registry, options with { Role = RegistryRole.Pull });
         _sameRegistry = string.Equals(request.BaseImage.Reference.Registry, request.TargetRegistry, StringComparison.OrdinalIgnoreCase);
-        _ownTarget = _sameRegistry ? null : new RegistryClient(request.TargetRegistry, options);
+        _target = new RegistryClient(request.TargetRegistry, options with { Role = RegistryRole.Push });
         _pusher = new BlobPusher(log);
         _layerOptions = new LayerOptions { ModificationTime = request.Created };
         _writer = new DeterministicLayerWriter(BlobDirectory, _layerOptions);
@@ -52,7 +53,7 @@ internal sealed class BakeSession : IDisposable
 
     public IReadOnlyList<(string Name, LayerBlob Blob)> Added => _added;
     public PushStatistics Pushed { get; private set; } = new(0, 0, 0, 0);
-    private RegistryClient Target => _ownTarget ?? _baseClient;
+    private RegistryClient Target => _target;
 
     /// <summary>Fetches the pinned base (an upstream is validated first: BAKE210).</summary>
     public static async Task<BakeSession> OpenAsync(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
@@ -190,7 +191,7 @@ internal sealed class BakeSession : IDisposable
     public void Dispose()
     {
         _runner?.Dispose();
-        _ownTarget?.Dispose();
+        _target.Dispose();
         _baseClient.Dispose();
     }
 

@@ -6,7 +6,9 @@ namespace Bakery.Core.Baking;
 
 /// <summary>
 /// Pushes what the target repository lacks: a HEAD per blob first, a cross-repository mount for base
-/// layers on the same registry, an upload otherwise, a bounded number at a time.
+/// layers on the same registry, an upload otherwise, a bounded number at a time. A base layer on
+/// another registry is streamed from it into the upload (digest-checked on the way, never held in
+/// memory or written to disk), unless the bake already has it as a file.
 /// </summary>
 internal sealed class BlobPusher(IBakeLog log)
 {
@@ -19,7 +21,7 @@ internal sealed class BlobPusher(IBakeLog log)
         int uploaded = 0, mounted = 0, skipped = 0;
         var before = target.BlobBytesUploaded;
 
-        async Task PushOne(Digest digest, Func<CancellationToken, Task<string>> localPath, bool fromBase, string name)
+        async Task PushOne(Digest digest, Func<BlobSource> source, bool fromBase, string name)
         {
             if (await target.BlobExistsAsync(repo, digest, ct))
             {
@@ -27,23 +29,26 @@ internal sealed class BlobPusher(IBakeLog log)
                 log.Detail($"  {name} {digest.Hex[..12]} already in {repo}");
                 return;
             }
-            if (fromBase && sameRegistry && repo != baseRepo && await target.TryMountBlobAsync(repo, digest, baseRepo, ct))
+            if (fromBase && sameRegistry && repo != baseRepo)
             {
-                Interlocked.Increment(ref mounted);
-                log.Detail($"  {name} {digest.Hex[..12]} mounted from {baseRepo}");
-                return;
+                if (await target.TryMountBlobAsync(repo, digest, baseRepo, ct))
+                {
+                    Interlocked.Increment(ref mounted);
+                    log.Detail($"  {name} {digest.Hex[..12]} mounted from {baseRepo}");
+                    return;
+                }
+                log.Detail($"  {name} {digest.Hex[..12]}: {target.Registry} would not mount it from {baseRepo}; uploading it instead");
             }
-            var path = await localPath(ct);
-            log.Info($"  Uploading {name} {digest.Hex[..12]} ({new FileInfo(path).Length:N0} bytes)");
-            await target.UploadBlobAsync(repo, digest, path, ct);
+            var blob = source();
+            log.Info($"  Uploading {name} {digest.Hex[..12]} ({blob.Size:N0} bytes{(blob.IsLocal ? "" : $", streamed from {blob.Description}")})");
+            await target.UploadBlobAsync(repo, blob, ct);
             Interlocked.Increment(ref uploaded);
         }
 
-        async Task<string> FromBaseRegistry(Digest digest, CancellationToken token)
+        BlobSource FromBase(OciDescriptor layer)
         {
-            var path = DeterministicLayerWriter.BlobPath(blobDirectory, digest);
-            if (!File.Exists(path)) await baseClient.DownloadBlobAsync(baseRepo, digest, path, token);
-            return path;
+            var path = DeterministicLayerWriter.BlobPath(blobDirectory, layer.ParsedDigest);
+            return File.Exists(path) ? BlobSource.FromFile(path, layer.ParsedDigest) : BlobSource.FromRegistry(baseClient, baseRepo, layer.ParsedDigest, layer.Size);
         }
 
         var configPath = DeterministicLayerWriter.BlobPath(blobDirectory, configDigest);
@@ -54,11 +59,11 @@ internal sealed class BlobPusher(IBakeLog log)
         foreach (var layer in baseManifest.Layers ?? [])
         {
             var d = layer.ParsedDigest;
-            work.Add(() => PushOne(d, t => FromBaseRegistry(d, t), fromBase: true, "base layer"));
+            work.Add(() => PushOne(d, () => FromBase(layer), fromBase: true, "base layer"));
         }
         foreach (var (name, blob) in added)
-            work.Add(() => PushOne(blob.Digest, _ => Task.FromResult(blob.Path), fromBase: false, name));
-        work.Add(() => PushOne(configDigest, _ => Task.FromResult(configPath), fromBase: false, "config"));
+            work.Add(() => PushOne(blob.Digest, () => BlobSource.FromFile(blob.Path, blob.Digest), fromBase: false, name));
+        work.Add(() => PushOne(configDigest, () => BlobSource.FromFile(configPath, configDigest), fromBase: false, "config"));
 
         try
         {

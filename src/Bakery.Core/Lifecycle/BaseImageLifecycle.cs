@@ -50,13 +50,9 @@ public sealed record BaseImageLifecycleCheck
         {
             records = await new RegistryLifecycle(options).NewestAsync(subjects.Select(s => s.Image), ct);
         }
-        catch (RegistryException e) when (e.Failure == RegistryFailure.Unauthorized)
-        {
-            throw BakeryException.Create("BAKE403", e.Registry, e.Repository, e.Message);
-        }
         catch (RegistryException e)
         {
-            throw BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message, Baking.RegistryErrors.LifecycleAdvice);
+            throw Baking.RegistryErrors.Specific(e, selection.Reference.ToString()) ?? BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message, Baking.RegistryErrors.LifecycleAdvice);
         }
         return LifecycleJudge.Combine(subjects.Select((s, i) =>
         {

@@ -24,7 +24,7 @@ public sealed class RegistryLifecycle(RegistryClientOptions options)
 
     public async Task<LifecycleRecord> WriteAsync(ImageReference image, LifecycleRecord record, CancellationToken ct = default)
     {
-        using var client = new RegistryClient(image.Registry, options);
+        using var client = new RegistryClient(image.Registry, options with { Role = RegistryRole.Push });
         var manifest = await client.GetManifestAsync(image.Repository, Pinned(image).ToString(), ct);
         var subject = new OciDescriptor { MediaType = manifest.MediaType, Digest = manifest.Digest.ToString(), Size = manifest.Bytes.Length };
         var pushed = await client.PushReferrerAsync(image.Repository, subject, LifecycleRecord.ArtifactType, record.ToAnnotations(), ct);

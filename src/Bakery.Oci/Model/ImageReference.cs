@@ -3,8 +3,11 @@ using System.Text.RegularExpressions;
 namespace Bakery.Oci.Model;
 
 /// <summary>
-/// <c>registry/repository[:tag][@digest]</c>. Unlike Docker's CLI, a registry is required:
-/// Bakery never guesses Docker Hub for a trusted base image.
+/// <c>[registry/]repository[:tag][@digest]</c>, normalised as docker normalises it: the first component
+/// is a registry when it has a '.' or a ':', is <c>localhost</c> or has upper-case letters; otherwise the
+/// reference is on Docker Hub (<c>docker.io</c>, served by <c>registry-1.docker.io</c>), where a
+/// single-name repository is an official image under <c>library/</c>. Trusted base images come from
+/// descriptors, which always name their registry.
 /// </summary>
 public sealed partial record ImageReference(string Registry, string Repository, string? Tag, Digest? Digest)
 {
@@ -52,13 +55,24 @@ public sealed partial record ImageReference(string Registry, string Repository, 
             text = text[..at];
         }
         var slash = text.IndexOf('/');
-        if (slash <= 0)
+        string registry, rest;
+        var first = slash < 0 ? text : text[..slash];
+        if (slash >= 0 && (first.Contains('.') || first.Contains(':') || first == "localhost" || first.Any(char.IsUpper)))
         {
-            error = $"'{value}' has no registry: write it as registry/repository[:tag][@digest], e.g. localhost:5000/base/runtime@sha256:….";
+            registry = first;
+            rest = text[(slash + 1)..];
+        }
+        else
+        {
+            registry = DockerHub;
+            rest = text;
+        }
+        if (registry.Length == 0 || rest.Length == 0)
+        {
+            error = $"'{value}' has {(registry.Length == 0 ? "an empty registry" : "no repository")}: write it as [registry/]repository[:tag][@digest], e.g. localhost:5000/base/runtime@sha256:….";
             return false;
         }
-        var registry = text[..slash];
-        var rest = text[(slash + 1)..];
+        if (registry.Equals("index.docker.io", StringComparison.OrdinalIgnoreCase)) registry = DockerHub;
         string? tag = null;
         var colon = rest.LastIndexOf(':');
         if (colon >= 0)
@@ -76,9 +90,13 @@ public sealed partial record ImageReference(string Registry, string Repository, 
             error = $"'{value}' has an invalid repository name '{rest}': use lowercase letters, digits and separators.";
             return false;
         }
+        if (registry.Equals(DockerHub, StringComparison.OrdinalIgnoreCase) && !rest.Contains('/')) rest = "library/" + rest;
         reference = new ImageReference(registry.ToLowerInvariant(), rest, tag, digest);
         return true;
     }
+
+    /// <summary>The name references use for Docker Hub.</summary>
+    public const string DockerHub = "docker.io";
 
     public static bool IsValidTag(string tag) => TagPattern().IsMatch(tag);
 

@@ -11,6 +11,20 @@ public enum RegistryFailure
     DigestMismatch,
     /// <summary>Any other refusal: a 4xx/5xx that retries did not cure, or a malformed answer.</summary>
     Rejected,
+    /// <summary>The forward proxy could not be reached or would not open a tunnel.</summary>
+    Proxy,
+    /// <summary>The TLS handshake failed: most often a certificate that is not trusted.</summary>
+    Tls,
+    /// <summary>The registry named a token service that credentials must not be sent to (another host over plain HTTP).</summary>
+    UnsafeRealm,
+    /// <summary>The credential helper that config.json names is missing or failed.</summary>
+    CredentialHelper,
+    /// <summary>The token service answered with something other than a token (and not a refusal).</summary>
+    TokenService,
+    /// <summary>An index has no image for the platform asked for.</summary>
+    NoMatchingPlatform,
+    /// <summary>The manifest is not an image manifest (an artifact, or an unknown media type).</summary>
+    NotAnImage,
 }
 
 /// <summary>A registry operation failed; says which registry, which repository and how.</summary>
@@ -21,4 +35,7 @@ public sealed class RegistryException(RegistryFailure failure, string registry, 
     public string Registry { get; } = registry;
     public string Repository { get; } = repository;
     public int? StatusCode { get; } = statusCode;
+
+    /// <summary>Another attempt may succeed (a reset connection, a timeout, a 5xx): the failure after the retries ran out, or of a step the caller retries itself.</summary>
+    public bool IsTransient { get; init; }
 }

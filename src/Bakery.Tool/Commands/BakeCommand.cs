@@ -51,6 +51,8 @@ internal static class BakeCommand
             {
                 InsecureRegistries = Oci.Registry.RegistryClientOptions.ParseList(insecure),
                 Log = log.Info,
+                Detail = log.Detail,
+                Progress = Oci.Registry.RegistryProgress.Lines(log.Info),
             };
             var (baked, reportPath) = await new ImageBaker(options, log).BakeAndReportAsync(request, lifecycle.State, inputs.ReportDirectory, ct);
             if (result.GetValue(json)) ToolContext.WriteJson(new { plan = planPath, image = baked.Image, digest = baked.Digest, tags = baked.Tags, push = baked.Push, report = reportPath });

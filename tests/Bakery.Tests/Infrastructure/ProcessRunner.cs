@@ -12,7 +12,10 @@ internal sealed record ProcessResult(int ExitCode, string Output)
 internal static class ProcessRunner
 {
     private static readonly string[] StrippedPrefixes = ["GITHUB_", "BUILD_", "TF_BUILD", "CI_", "SYSTEM_", "AGENT_"];
-    private static readonly string[] StrippedNames = ["BUILD_NUMBER", "CI", "SOURCE_DATE_EPOCH", "BAKERY_REGISTRY_USERNAME", "BAKERY_REGISTRY_PASSWORD", "DOCKER_CONFIG"];
+    private static readonly string[] StrippedNames = ["BUILD_NUMBER", "CI", "SOURCE_DATE_EPOCH", "BAKERY_REGISTRY_USERNAME", "BAKERY_REGISTRY_PASSWORD", "DOCKER_CONFIG",
+        "BAKERY_PUSH_REGISTRY_USERNAME", "BAKERY_PUSH_REGISTRY_PASSWORD", "BAKERY_SOURCE_REGISTRY_USERNAME", "BAKERY_SOURCE_REGISTRY_PASSWORD",
+        "DOTNET_CONTAINER_REGISTRY_UNAME", "DOTNET_CONTAINER_REGISTRY_PWORD", "DOTNET_CONTAINER_PUSH_REGISTRY_UNAME", "DOTNET_CONTAINER_PUSH_REGISTRY_PWORD",
+        "DOTNET_CONTAINER_SOURCE_REGISTRY_UNAME", "DOTNET_CONTAINER_SOURCE_REGISTRY_PWORD", "SDK_CONTAINER_REGISTRY_UNAME", "SDK_CONTAINER_REGISTRY_PWORD"];
 
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string workingDirectory,
         IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)

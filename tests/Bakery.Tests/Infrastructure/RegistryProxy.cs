@@ -27,6 +27,18 @@ internal sealed class RegistryProxy : IAsyncDisposable
     /// <summary>Return a response to send instead of forwarding, or null to forward.</summary>
     public Func<HttpRequest, (int Status, string? RetryAfter)?>? Fault { get; set; }
 
+    /// <summary>Cuts the connection (after reading part of the body) instead of forwarding: a reset mid-upload.</summary>
+    public Func<HttpRequest, bool>? Abort { get; set; }
+
+    /// <summary>Answers 401 with this WWW-Authenticate challenge instead of forwarding: a token that expired mid-upload.</summary>
+    public Func<HttpRequest, string?>? Challenge { get; set; }
+
+    /// <summary>Sends half of the answer's body, then cuts the connection: a download broken off.</summary>
+    public Func<HttpRequest, bool>? CutBody { get; set; }
+
+    /// <summary>Holds a request this long before forwarding it: a registry slow to answer.</summary>
+    public Func<HttpRequest, TimeSpan?>? Stall { get; set; }
+
     /// <summary>Rewrites a forwarded response body for requests it matches.</summary>
     public Func<HttpRequest, byte[], byte[]>? CorruptBody { get; set; }
 
@@ -79,6 +91,27 @@ internal sealed class RegistryProxy : IAsyncDisposable
             }
         }
 
+        if (Challenge?.Invoke(request) is { } challenge)
+        {
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = challenge;
+            return;
+        }
+
+        if (Abort?.Invoke(request) == true)
+        {
+            var partial = new byte[4096];
+            _ = await request.Body.ReadAsync(partial);
+            context.Abort();
+            return;
+        }
+
+        if (Stall?.Invoke(request) is { } stall)
+        {
+            try { await Task.Delay(stall, context.RequestAborted); }
+            catch (OperationCanceledException) { return; }
+        }
+
         if (Fault?.Invoke(request) is { } fault)
         {
             context.Response.StatusCode = fault.Status;
@@ -114,6 +147,14 @@ internal sealed class RegistryProxy : IAsyncDisposable
         {
             bytes = CorruptBody(request, bytes);
             context.Response.Headers.ContentLength = bytes.Length;
+        }
+        if (CutBody?.Invoke(request) == true && request.Method == "GET" && bytes.Length > 1)
+        {
+            context.Response.Headers.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+            return;
         }
         if (request.Method != "HEAD") await context.Response.Body.WriteAsync(bytes);
     }

@@ -220,4 +220,169 @@ public sealed class RegistryClientTests
         var missing = Assert.ThrowsExactly<RegistryException>(() => With("{\"credsStore\":\"nowhere\"}").Find("other.example"));
         StringAssert.Contains(missing.Message, "docker-credential-nowhere is not on the PATH");
     }
+
+    /// <summary>Lets one request through the fault: true the first time only.</summary>
+    private static Func<Microsoft.AspNetCore.Http.HttpRequest, bool> Once(Func<Microsoft.AspNetCore.Http.HttpRequest, bool> match)
+    {
+        var fired = 0;
+        return r => match(r) && Interlocked.Exchange(ref fired, 1) == 0;
+    }
+
+    [TestMethod]
+    public async Task A_chunked_upload_cut_by_a_connection_reset_resumes_its_session()
+    {
+        await using var proxy = await RegistryProxy.StartAsync(s_registry);
+        var log = new List<string>();
+        using var client = new RegistryClient(proxy.Address, Fast() with { ChunkSize = 64 * 1024, Log = log.Add });
+        var path = RandomBlob(300 * 1024, out var digest);
+        var patches = 0;
+        proxy.Abort = r => r.Method == "PATCH" && Interlocked.Increment(ref patches) == 3;
+
+        await client.UploadBlobAsync("client/resume", digest, path);
+
+        CollectionAssert.AreEqual(File.ReadAllBytes(path), await DownloadAsync(client, "client/resume", digest));
+        Assert.AreEqual(1, proxy.Log.Count(l => l.StartsWith("POST", StringComparison.Ordinal)), "the same session, resumed");
+        Assert.AreEqual(1, proxy.Log.Count(l => l.StartsWith("GET /v2/client/resume/blobs/uploads/", StringComparison.Ordinal)), "the registry was asked how far it got");
+        Assert.AreEqual(6, proxy.Log.Count(l => l.StartsWith("PATCH", StringComparison.Ordinal)), "five chunks and the one cut");
+        Assert.IsTrue(log.Any(l => l.Contains("was interrupted", StringComparison.Ordinal) && l.Contains("resuming", StringComparison.Ordinal)), string.Join("; ", log));
+    }
+
+    [TestMethod]
+    public async Task A_single_PUT_upload_cut_by_a_connection_reset_starts_a_new_session()
+    {
+        await using var proxy = await RegistryProxy.StartAsync(s_registry);
+        using var client = new RegistryClient(proxy.Address, Fast());
+        var path = RandomBlob(8 * 1024, out var digest);
+        proxy.Abort = Once(r => r.Method == "PUT" && r.Path.Value!.Contains("/blobs/uploads/"));
+
+        await client.UploadBlobAsync("client/restart", digest, path);
+
+        Assert.IsTrue(await client.BlobExistsAsync("client/restart", digest));
+        Assert.AreEqual(2, proxy.Log.Count(l => l.StartsWith("POST", StringComparison.Ordinal)));
+        Assert.AreEqual(8 * 1024, client.BlobBytesUploaded, "counted once");
+    }
+
+    [TestMethod]
+    public async Task A_manifest_cut_mid_body_is_read_again_and_a_blob_download_starts_over()
+    {
+        await using var proxy = await RegistryProxy.StartAsync(s_registry);
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "client/cut");
+        using var client = new RegistryClient(proxy.Address, Fast());
+        proxy.CutBody = Once(r => r.Path.Value!.Contains("/manifests/"));
+        Assert.AreEqual(image.Digest, (await client.GetManifestAsync("client/cut", image.Digest.ToString())).Digest);
+        Assert.AreEqual(2, proxy.Log.Count(l => l.Contains("/manifests/", StringComparison.Ordinal)));
+
+        var layer = image.Manifest.Layers![0].ParsedDigest;
+        proxy.CutBody = Once(r => r.Path.Value!.Contains("/blobs/"));
+        var target = Path.Combine(_work, "layer");
+        await client.DownloadBlobAsync("client/cut", layer, target);
+        Assert.AreEqual(layer, Digest.Compute(File.ReadAllBytes(target)));
+        Assert.IsEmpty(Directory.GetFiles(_work, "layer.tmp-*"), "the broken attempt left nothing behind");
+    }
+
+    [TestMethod]
+    public async Task A_registry_slow_to_answer_is_reported_as_still_waiting_then_retried()
+    {
+        await using var proxy = await RegistryProxy.StartAsync(s_registry);
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "client/slow");
+        var reports = new List<RegistryProgress>();
+        using var client = new RegistryClient(proxy.Address, Fast() with
+        {
+            RequestTimeout = TimeSpan.FromSeconds(2),
+            WaitNoticeInterval = TimeSpan.FromMilliseconds(400),
+            Progress = new Collect(reports),
+        });
+        var stalls = 0;
+        proxy.Stall = r => r.Path.Value!.Contains("/manifests/") && Interlocked.Increment(ref stalls) == 1 ? TimeSpan.FromSeconds(10) : null;
+
+        var watch = Stopwatch.StartNew();
+        var manifest = await client.GetManifestAsync("client/slow", image.Digest.ToString());
+
+        Assert.AreEqual(image.Digest, manifest.Digest);
+        Assert.IsLessThan(8, watch.Elapsed.TotalSeconds, "the stalled attempt was given up after the request timeout");
+        Assert.IsTrue(reports.Any(r => r.Kind == RegistryProgressKind.Waiting && r.Message.StartsWith($"Still waiting for {proxy.Address} to read manifest", StringComparison.Ordinal)),
+            string.Join("; ", reports.Select(r => r.Message)));
+    }
+
+    private sealed class Collect(List<RegistryProgress> reports) : IProgress<RegistryProgress>
+    {
+        public void Report(RegistryProgress value)
+        {
+            lock (reports) reports.Add(value);
+        }
+    }
+
+    [TestMethod]
+    public async Task Large_transfers_report_bytes_done_total_and_rate()
+    {
+        var reports = new List<RegistryProgress>();
+        using var client = new RegistryClient(s_registry.Address, Fast() with { ChunkSize = 256 * 1024, ProgressInterval = TimeSpan.Zero, Progress = new Collect(reports) });
+        var path = RandomBlob(1024 * 1024, out var digest);
+
+        await client.UploadBlobAsync("client/progress", digest, path);
+        await client.DownloadBlobAsync("client/progress", digest, Path.Combine(_work, "down"));
+
+        var up = reports.Where(r => r.Kind == RegistryProgressKind.Upload).ToList();
+        var down = reports.Where(r => r.Kind == RegistryProgressKind.Download).ToList();
+        Assert.IsNotEmpty(up);
+        Assert.IsNotEmpty(down);
+        Assert.AreEqual(1024 * 1024, up[^1].BytesDone);
+        Assert.AreEqual(1024 * 1024, down[^1].BytesDone);
+        Assert.IsTrue(up.All(r => r.BytesTotal == 1024 * 1024 && r.Repository == "client/progress"));
+        Assert.IsTrue(up.Zip(up.Skip(1)).All(p => p.First.BytesDone <= p.Second.BytesDone), "monotonic");
+        StringAssert.Contains(up[^1].Message, $"Uploading blob {digest.Hex[..12]} to {s_registry.Address}/client/progress: 1.0 MiB of 1.0 MiB (100%)");
+    }
+
+    [TestMethod]
+    public async Task A_blob_is_streamed_from_one_registry_into_another_and_checked_on_the_way()
+    {
+        using var other = RegistryProcess.Start();
+        await using var source = await RegistryProxy.StartAsync(s_registry);
+        using var from = new RegistryClient(source.Address, Fast());
+        using var to = new RegistryClient(other.Address, Fast() with { ChunkSize = 64 * 1024 });
+        var path = RandomBlob(300 * 1024, out var digest);
+        await from.UploadBlobAsync("copy/source", digest, path);
+
+        source.CutBody = Once(r => r.Method == "GET" && r.Path.Value!.Contains("/blobs/"));
+        await to.UploadBlobAsync("copy/target", BlobSource.FromRegistry(from, "copy/source", digest, 300 * 1024));
+        CollectionAssert.AreEqual(File.ReadAllBytes(path), await to.GetBlobAsync("copy/target", digest), "a source cut mid-stream was read again");
+        // Resumed where the registry got to, or — when the cut left the registry with part of a chunk its session state
+        // no longer matches — restarted once: never more than the blob twice.
+        Assert.IsTrue(to.BlobBytesUploaded is >= 300 * 1024 and <= 2 * 300 * 1024, $"{to.BlobBytesUploaded} bytes sent");
+
+        var tampered = RandomBlob(200 * 1024, out var tamperedDigest);
+        await from.UploadBlobAsync("copy/source", tamperedDigest, tampered);
+        source.CutBody = null;
+        source.CorruptBody = (request, body) => request.Path.Value!.Contains(tamperedDigest.Hex) ? [.. body[..^1], (byte)(body[^1] ^ 0xff)] : body;
+        var error = await Assert.ThrowsExactlyAsync<RegistryException>(() => to.UploadBlobAsync("copy/target", BlobSource.FromRegistry(from, "copy/source", tamperedDigest, 200 * 1024)));
+        Assert.AreEqual(RegistryFailure.DigestMismatch, error.Failure);
+        Assert.IsFalse(await to.BlobExistsAsync("copy/target", tamperedDigest), "wrong content is never committed");
+    }
+
+    [TestMethod]
+    public async Task A_streamed_upload_refused_with_401_mid_session_starts_again_with_a_fresh_token()
+    {
+        using var other = RegistryProcess.Start();
+        await using var target = await RegistryProxy.StartAsync(other);
+        using var from = new RegistryClient(s_registry.Address, Fast());
+        using var to = new RegistryClient(target.Address, Fast());
+        var path = RandomBlob(20 * 1024, out var digest);
+        await from.UploadBlobAsync("copy/expired", digest, path);
+        string? Expired(Microsoft.AspNetCore.Http.HttpRequest r) => r.Method == "PUT" && r.Path.Value!.Contains("/blobs/uploads/") ? "Bearer realm=\"http://localhost:1/token\",error=\"invalid_token\"" : null;
+        var fired = 0;
+        target.Challenge = r => Expired(r) is { } c && Interlocked.Exchange(ref fired, 1) == 0 ? c : null;
+
+        // The body streams from the other registry and cannot be sent again: the upload starts a new session instead.
+        await to.UploadBlobAsync("copy/expired", BlobSource.FromRegistry(from, "copy/expired", digest, 20 * 1024));
+
+        Assert.IsTrue(await to.BlobExistsAsync("copy/expired", digest));
+        Assert.AreEqual(2, target.Log.Count(l => l.StartsWith("POST", StringComparison.Ordinal)));
+    }
+
+    private async Task<byte[]> DownloadAsync(RegistryClient client, string repository, Digest digest)
+    {
+        var target = Path.Combine(_work, "download-" + digest.Hex[..8]);
+        await client.DownloadBlobAsync(repository, digest, target);
+        return File.ReadAllBytes(target);
+    }
 }

@@ -43,7 +43,9 @@ public sealed class DigestAndReferenceTests
     }
 
     [TestMethod]
-    [DataRow("ubuntu:22.04", "no registry")]
+    [DataRow("localhost:5000/", "no repository")]
+    [DataRow("/app", "invalid repository")]
+    [DataRow("registry.example.com/app:1.0:2.0", "invalid repository")]
     [DataRow("localhost:5000/Team/App", "invalid repository")]
     [DataRow("localhost:5000/app@sha256:123", "invalid digest")]
     [DataRow("localhost:5000/app:-bad", "invalid tag")]
@@ -51,5 +53,23 @@ public sealed class DigestAndReferenceTests
     {
         Assert.IsFalse(ImageReference.TryParse(value, out _, out var error));
         StringAssert.Contains(error, expected);
+    }
+
+    [TestMethod]
+    [DataRow("ubuntu:22.04", "docker.io", "library/ubuntu", "22.04")]
+    [DataRow("ubuntu", "docker.io", "library/ubuntu", null)]
+    [DataRow("docker.io/ubuntu", "docker.io", "library/ubuntu", null)]
+    [DataRow("index.docker.io/library/ubuntu:24.04", "docker.io", "library/ubuntu", "24.04")]
+    [DataRow("bitnami/redis:7", "docker.io", "bitnami/redis", "7")]
+    [DataRow("docker.io/bitnami/redis", "docker.io", "bitnami/redis", null)]
+    [DataRow("localhost/app", "localhost", "app", null)]
+    [DataRow("registry:5000/app", "registry:5000", "app", null)]
+    [DataRow("ghcr.io/org/app:1", "ghcr.io", "org/app", "1")]
+    public void References_are_normalised_as_docker_does(string value, string registry, string repository, string? tag)
+    {
+        var reference = ImageReference.Parse(value);
+        Assert.AreEqual(registry, reference.Registry);
+        Assert.AreEqual(repository, reference.Repository);
+        Assert.AreEqual(tag, reference.Tag);
     }
 }

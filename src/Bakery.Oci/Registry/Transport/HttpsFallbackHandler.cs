@@ -1,0 +1,56 @@
+namespace Bakery.Oci.Registry;
+
+/// <summary>
+/// For an insecure registry, as the .NET SDK does: HTTPS first (its certificate is not verified), and
+/// when the TLS handshake fails, plain HTTP — remembered for every later request of the client. A
+/// registry named without a port is tried on 443, then on 80.
+/// </summary>
+internal sealed class HttpsFallbackHandler(string authority, Action<string>? log, HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    private readonly string _host = RegistryHost.HostOf(authority);
+    private readonly bool _explicitPort = RegistryHost.HasPort(authority);
+    private volatile bool _useHttp;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        var uri = request.RequestUri!;
+        if (uri.Scheme != Uri.UriSchemeHttps || !string.Equals(uri.IdnHost, _host, StringComparison.OrdinalIgnoreCase)) return await base.SendAsync(request, ct);
+        if (_useHttp)
+        {
+            request.RequestUri = ToHttp(uri);
+            return await base.SendAsync(request, ct);
+        }
+        try
+        {
+            return await base.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError
+            || (!_explicitPort && e.HttpRequestError == HttpRequestError.ConnectionError))
+        {
+            request.RequestUri = ToHttp(uri);
+            HttpResponseMessage response;
+            try
+            {
+                response = await base.SendAsync(request, ct);
+            }
+            catch (HttpRequestException second) when (second.HttpRequestError == HttpRequestError.ConnectionError && e.HttpRequestError == HttpRequestError.SecureConnectionError)
+            {
+                // Neither works: the TLS failure says more than "connection refused" on the HTTP port.
+                request.RequestUri = uri;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+                throw;
+            }
+            catch (HttpRequestException)
+            {
+                // HTTP answered and then failed (a reset): HTTP it is; the retry policy decides about this request.
+                _useHttp = true;
+                throw;
+            }
+            if (!_useHttp) log?.Invoke($"{authority} does not speak HTTPS; using plain HTTP, as for every insecure registry.");
+            _useHttp = true;
+            return response;
+        }
+    }
+
+    private Uri ToHttp(Uri uri) => new UriBuilder(uri) { Scheme = Uri.UriSchemeHttp, Port = _explicitPort ? uri.Port : -1 }.Uri;
+}
