@@ -165,5 +165,13 @@ public sealed class SecurityBakeTests
         Assert.AreEqual(0, table.ExitCode, table.Output);
         StringAssert.Contains(table.Output, "DSA-9001");
         Assert.AreEqual(0, Scan().ExitCode, "without a database it only inventories");
+
+        var allowlist = Path.Combine(s_workspace.Root, "scan-allowlist.txt");
+        File.WriteAllText(allowlist, $"DSA-9001 * {DateTimeOffset.UtcNow.AddDays(30):yyyy-MM-dd} patched by the base image's vendor, see CHG-42\n");
+        var allowed = Scan("--database", s_database, "--allowlist", allowlist, "--json");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        using var accepted = JsonDocument.Parse(allowed.Output);
+        Assert.AreEqual(0, accepted.RootElement.GetProperty("blocking").GetArrayLength());
+        StringAssert.Contains(accepted.RootElement.GetProperty("allowed")[0].GetProperty("reason").GetString(), "CHG-42");
     }
 }

@@ -10,12 +10,10 @@ namespace Bakery.Oci.Registry;
 public static class ImageDownloader
 {
     /// <summary>The platform picked from an index when the caller names none.</summary>
-    private static readonly Platform DefaultPlatform = new() { Os = "linux", Architecture = "amd64" };
-
     public static async Task<LocalImage> DownloadAsync(IRegistryClient client, ImageReference reference, string blobCache, Platform? platform = null, CancellationToken ct = default)
     {
         Directory.CreateDirectory(blobCache);
-        var image = await client.GetImageAsync(reference.Repository, reference.Reference, platform ?? DefaultPlatform, ct);
+        var image = await client.GetImageAsync(reference.Repository, reference.Reference, platform ?? Platform.LinuxAmd64, ct);
         var layers = new List<(string Digest, string Path)>();
         foreach (var layer in image.Layers)
         {
