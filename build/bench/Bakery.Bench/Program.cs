@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Bakery.Bench;
-using Bakery.Core.Verification;
+using Bakery.Core.Secrets;
 using Bakery.Oci.Layers;
 
 // bakery-bench secret-scan WORK_DIR MEGABYTES RUNS

@@ -1,0 +1,373 @@
+namespace Bakery.Core.Secrets;
+
+/// <summary>
+/// The generic rule: a key that names a secret, assigned a value, in any syntax configuration is written in —
+/// <c>KEY=v</c> (.env, shell, properties, INI, connection strings), <c>key: v</c> (YAML), <c>"key": "v"</c> (JSON, also
+/// minified and escaped inside strings), <c>key = "v"</c> (TOML, code), <c>&lt;key&gt;v&lt;/key&gt;</c> and
+/// <c>key="v"</c> (XML), <c>&lt;add key="Password" value="v"/&gt;</c> and <c>- name: DB_PASSWORD / value: v</c>
+/// (named values), <c>--password v</c> (command lines), <c>.netrc</c>. Hand-written rather than a regular expression:
+/// it runs at every occurrence of its keywords, which in configuration is most lines.
+/// </summary>
+internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPriority, "pass", "pwd", "secret", "token", "key", "credential")
+{
+    private const int MaxKey = 96;
+    private const int MaxValue = 4096;
+
+    public override bool PerHit => true;
+
+    public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
+    {
+        var s = hit;
+        var floor = Math.Max(0, hit - MaxKey);
+        while (s > floor && IsKeyChar(text[s - 1])) s--;
+        var e = hit;
+        var ceiling = Math.Min(text.Length, hit + MaxKey);
+        while (e < ceiling && IsKeyChar(text[e])) e++;
+        if (e - s >= MaxKey) return e;
+        var key = text[s..e];
+        var before = s > 0 ? text[s - 1] : '\n';
+        var before2 = s > 1 ? text[s - 2] : '\n';
+        // The name of a variable inside a reference (${DB_PASSWORD}, #{Secret}#, $(Token), %PASSWORD%, __Password__) is not a key.
+        if (before == '{' && before2 is '$' or '#' or '{' || before == '(' && before2 == '$' || before == '%'
+            || key.StartsWith("__", StringComparison.Ordinal) && key.EndsWith("__", StringComparison.Ordinal)) return e;
+
+        var family = SecretKeyNames.Classify(key);
+        if (family == KeyFamily.None && SecretKeyNames.LastSegment(key, out var previous).Equals("key", StringComparison.OrdinalIgnoreCase) && previous.IsEmpty)
+            family = SecretKeyNames.Classify(key, ParentKey(text, s));
+        if (family == KeyFamily.None) return e;
+
+        var i = e;
+        var open = s;
+        var quotedKey = false;
+        if (before is '"' or '\'' && i < text.Length && text[i] == before) { quotedKey = true; i++; open = s - 1; }
+        else if (before == '"' && before2 == '\\' && i + 1 < text.Length && text[i] == '\\' && text[i + 1] == '"') { quotedKey = true; i += 2; open = s - 2; }
+
+        if (IsNamedValueName(text, open, quotedKey))
+            return NamedValue(text, key, family, i, sink);
+
+        // The separator.
+        var afterKey = i;
+        while (i < text.Length && text[i] is ' ' or '\t') i++;
+        if (i >= text.Length) return e;
+        var separator = text[i];
+        var whitespace = false;
+        switch (separator)
+        {
+            case '=' when i + 1 < text.Length && text[i + 1] is '=' or '~':
+                return e;
+            case '=':
+                i++;
+                if (i < text.Length && text[i] == '>') i++;
+                break;
+            case ':' when i + 1 < text.Length && text[i + 1] == ':':
+                return e;
+            case ':':
+                i++;
+                if (i < text.Length && text[i] == '=') i++;
+                break;
+            case '?' when i + 1 < text.Length && text[i + 1] == '=':
+                i += 2;
+                break;
+            case '>' when before == '<' && i == afterKey:
+                return Element(text, key, family, i + 1, sink);
+            case ',' when quotedKey && key.StartsWith('-'):
+                i++;                                  // ["--password", "v"]
+                whitespace = true;
+                break;
+            default:
+                if (i > afterKey && (key.StartsWith('-') || IsNetrcLine(text, s))) { whitespace = true; break; }
+                return e;
+        }
+        while (i < text.Length && text[i] is ' ' or '\t') i++;
+        if (!ParseValue(text, i, sink.Kind, out var vs, out var ve, out var terminator)) return e;
+        if (whitespace && ve == vs) return e;
+        var inConnectionString = separator == '=' && family == KeyFamily.Password
+            && (before is ';' or ',' || terminator is ';' or ',' || LooksLikeConnectionString(text, s));
+        Judge(text, key, family, vs, ve, SecretKeyNames.RuleFor(key, family, inConnectionString), sink);
+        return e; // keywords inside the value still run their own rules (a URL, a JWT, a vendor token)
+    }
+
+    /// <summary>Offers the value when it is not a placeholder, a reference, UI text, a path or a plain word.</summary>
+    private static void Judge(ReadOnlySpan<char> text, ReadOnlySpan<char> key, KeyFamily family, int vs, int ve, string rule, FindingSink sink)
+    {
+        var value = text[vs..ve];
+        if (IsSecretValue(key, family, value, sink.Kind)) sink.Offer(text, vs, ve - vs, rule, GenericPriority, checkMarkers: false);
+        else sink.Ignored++;
+    }
+
+    public static bool IsSecretValue(ReadOnlySpan<char> key, KeyFamily family, ReadOnlySpan<char> value, FileKind kind)
+    {
+        if (value.IsEmpty || Placeholders.IsPlaceholder(value) || Placeholders.IsNaturalLanguage(value)) return false;
+        if (IsLiteral(value) || IsPathOrUrl(value) || value[0] == '^' && value[^1] == '$') return false;
+        Span<char> a = stackalloc char[64], b = stackalloc char[64];
+        if (value.Length <= 64 && Placeholders.Normalize(value, a).SequenceEqual(Placeholders.Normalize(SecretKeyNames.LastSegment(key, out _), b))) return false;
+        if (family == KeyFamily.Password && kind != FileKind.Localization) return value.Length >= 3;
+        return value.Length >= 8 && !IsPlainWords(value) && !IsAllDigits(value) && Entropy.Bits(value) >= 2.5;
+    }
+
+    /// <summary>
+    /// Letters and separators only, each word plain (lower, UPPER or Capitalised: "development", "X-Api-Key", "NONE"), or one
+    /// PascalCase name of at most two words ("AccessToken"). "MySuperSecretKey" has four humps and counts as a chosen secret.
+    /// </summary>
+    private static bool IsPlainWords(ReadOnlySpan<char> value)
+    {
+        var words = 0;
+        var maxHumps = 0;
+        var humps = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c is '-' or '_' or '.' or ' ' or ':' or '/')
+            {
+                humps = 0;
+                continue;
+            }
+            if (!char.IsAsciiLetter(c)) return false;
+            if (i == 0 || value[i - 1] is '-' or '_' or '.' or ' ' or ':' or '/') words++;
+            if (char.IsAsciiLetterUpper(c) && i > 0 && char.IsAsciiLetterLower(value[i - 1])) maxHumps = Math.Max(maxHumps, ++humps);
+        }
+        return words > 1 ? maxHumps == 0 : maxHumps <= 1;
+    }
+
+    private static bool IsAllDigits(ReadOnlySpan<char> value) => value.IndexOfAnyExceptInRange('0', '9') < 0 && value.Length <= 10;
+
+    private static bool IsLiteral(ReadOnlySpan<char> v) =>
+        v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase)
+        || v.Equals("yes", StringComparison.OrdinalIgnoreCase) || v.Equals("no", StringComparison.OrdinalIgnoreCase)
+        || v.Equals("on", StringComparison.OrdinalIgnoreCase) || v.Equals("~", StringComparison.Ordinal);
+
+    private static bool IsPathOrUrl(ReadOnlySpan<char> v)
+    {
+        if (v.StartsWith("./", StringComparison.Ordinal) || v.StartsWith("../", StringComparison.Ordinal) || v.StartsWith("~/", StringComparison.Ordinal)
+            || v.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return true;
+        if (v.Length > 2 && char.IsAsciiLetter(v[0]) && v[1] == ':' && v[2] is '\\' or '/') return true;
+        if (v[0] == '/' && v.Length > 1 && v[1..].Contains('/') && v.IndexOfAny(" @;=") < 0) return true;
+        var scheme = v.IndexOf("://", StringComparison.Ordinal);
+        if (scheme > 0 && scheme < 16 && char.IsAsciiLetter(v[0]))
+        {
+            var authority = v[(scheme + 3)..];
+            var slash = authority.IndexOfAny('/', '?', '#');
+            return (slash < 0 ? authority : authority[..slash]).IndexOf('@') < 0; // credentials in a URL are the URL rule's
+        }
+        return false;
+    }
+
+    /// <summary>The value that follows a separator: quoted (with escapes), escaped-quoted inside a JSON string, or bare.</summary>
+    private static bool ParseValue(ReadOnlySpan<char> text, int i, FileKind kind, out int start, out int end, out char terminator)
+    {
+        start = end = i;
+        terminator = '\n';
+        if (i >= text.Length) return true;
+        var c = text[i];
+        if (c is '"' or '\'' or '`')
+        {
+            var j = i + 1;
+            var limit = Math.Min(text.Length, j + MaxValue);
+            while (j < limit && text[j] != c && text[j] != '\n')
+                j += text[j] == '\\' ? 2 : 1;
+            if (j >= limit || text[j] != c) return false;
+            start = i + 1;
+            end = j;
+            terminator = c;
+            return true;
+        }
+        if (c == '\\' && i + 1 < text.Length && text[i + 1] == '"')
+        {
+            var rest = text[(i + 2)..Math.Min(text.Length, i + 2 + MaxValue)];
+            var close = rest.IndexOf("\\\"", StringComparison.Ordinal);
+            var newline = rest.IndexOf('\n');
+            if (close < 0 || newline >= 0 && newline < close) return false;
+            start = i + 2;
+            end = i + 2 + close;
+            terminator = '"';
+            return true;
+        }
+        // A bare right-hand side in program source is an expression, not a literal; '[', '{', '|', '>' open structures and block scalars.
+        if (kind == FileKind.Code || c is '[' or '{' or '|' or '>' or '(' or '\r' or '\n') return c is '\r' or '\n';
+        var k = i;
+        var max = Math.Min(text.Length, i + MaxValue);
+        while (k < max && !IsValueEnd(text[k])) k++;
+        end = k;
+        terminator = k < text.Length ? text[k] : '\n';
+        return true;
+    }
+
+    private static bool IsValueEnd(char c) => c is ' ' or '\t' or '\r' or '\n' or '"' or '\'' or '`' or ';' or ',' or '&' or '<' or '}' or ']' or ')';
+
+    /// <summary>&lt;Password&gt;v&lt;/Password&gt;: the value runs to the closing tag of the same name.</summary>
+    private static int Element(ReadOnlySpan<char> text, ReadOnlySpan<char> key, KeyFamily family, int i, FindingSink sink)
+    {
+        var rest = text[i..Math.Min(text.Length, i + MaxValue)];
+        var lt = rest.IndexOfAny('<', '\n');
+        if (lt < 0 || rest[lt] != '<' || !rest[(lt + 1)..].StartsWith('/') || !rest[(lt + 2)..].StartsWith(key, StringComparison.Ordinal)) return i;
+        var value = rest[..lt];
+        var trimmedStart = value.Length - value.TrimStart().Length;
+        var vs = i + trimmedStart;
+        var ve = i + value.TrimEnd().Length;
+        if (ve > vs) Judge(text, key, family, vs, ve, SecretKeyNames.RuleFor(key, family, inConnectionString: false), sink);
+        return i;
+    }
+
+    /// <summary>Is the key itself the value of a name field: &lt;add key="Password" …&gt;, "name": "DB_PASSWORD", - name: DB_PASSWORD?</summary>
+    private static bool IsNamedValueName(ReadOnlySpan<char> text, int open, bool quoted)
+    {
+        var j = open - 1;
+        while (j >= 0 && text[j] is ' ' or '\t') j--;
+        if (j < 0 || text[j] is not ('=' or ':')) return false;
+        j--;
+        while (j >= 0 && text[j] is ' ' or '\t') j--;
+        if (j >= 0 && text[j] is '"' or '\'') j--;
+        var end = j + 1;
+        while (j >= 0 && (char.IsAsciiLetterOrDigit(text[j]) || text[j] == '_')) j--;
+        var field = text[(j + 1)..end];
+        if (!quoted && !(j < 0 || text[j] is ' ' or '\t' or '{' or ',' or '-')) return false;
+        return field.Equals("key", StringComparison.OrdinalIgnoreCase) || field.Equals("name", StringComparison.OrdinalIgnoreCase)
+            || field.Equals("variable", StringComparison.OrdinalIgnoreCase) || field.Equals("param", StringComparison.OrdinalIgnoreCase)
+            || field.Equals("parameter", StringComparison.OrdinalIgnoreCase) || field.Equals("setting", StringComparison.OrdinalIgnoreCase)
+            || field.Equals("property", StringComparison.OrdinalIgnoreCase) || field.Equals("envName", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The value of a named entry: a value field on the same line, the element's text, or a value line right below.</summary>
+    private static int NamedValue(ReadOnlySpan<char> text, ReadOnlySpan<char> key, KeyFamily family, int i, FindingSink sink)
+    {
+        var lineEnd = LineEnd(text, i);
+        var rule = SecretKeyNames.RuleFor(key, family, inConnectionString: false);
+        if (ValueField(text, i, lineEnd, out var vs, out var ve))
+        {
+            Judge(text, key, family, vs, ve, rule, sink);
+            return i;
+        }
+        var gt = text[i..lineEnd].IndexOf('>');
+        if (gt >= 0 && text[i + gt - 1] != '/')
+        {
+            var after = i + gt + 1;
+            var lt = text[after..lineEnd].IndexOf('<');
+            var value = lt < 0 ? default : text[after..(after + lt)];
+            if (!value.Trim().IsEmpty)
+            {
+                Judge(text, key, family, after + (value.Length - value.TrimStart().Length), after + value.TrimEnd().Length, rule, sink);
+                return i;
+            }
+        }
+        // The next two lines: "value: v" (Kubernetes, compose), "<value>v</value>" (.resx, applicationSettings).
+        var next = lineEnd + 1;
+        for (var n = 0; n < 2 && next < text.Length; n++)
+        {
+            var end = LineEnd(text, next);
+            if (ValueField(text, next, end, out vs, out ve) || ValueElement(text, next, end, out vs, out ve))
+            {
+                Judge(text, key, family, vs, ve, rule, sink);
+                break;
+            }
+            next = end + 1;
+        }
+        return i;
+    }
+
+    /// <summary>value="v", "value": "v", value: v within [from, to).</summary>
+    private static bool ValueField(ReadOnlySpan<char> text, int from, int to, out int vs, out int ve)
+    {
+        vs = ve = 0;
+        var at = from;
+        while (at < to)
+        {
+            var found = text[at..to].IndexOf("value", StringComparison.OrdinalIgnoreCase);
+            if (found < 0) return false;
+            var v = at + found;
+            at = v + 5;
+            if (v > 0 && (char.IsAsciiLetterOrDigit(text[v - 1]) || text[v - 1] == '_')) continue;
+            var j = v + 5;
+            if (j < to && (char.IsAsciiLetterOrDigit(text[j]) || text[j] == '_')) continue;
+            if (j < to && text[j] is '"' or '\'') j++;
+            while (j < to && text[j] is ' ' or '\t') j++;
+            if (j >= to || text[j] is not ('=' or ':')) continue;
+            j++;
+            while (j < to && text[j] is ' ' or '\t') j++;
+            if (!ParseValue(text, j, FileKind.Config, out vs, out ve, out _) || ve > to) return false;
+            return ve > vs;
+        }
+        return false;
+    }
+
+    private static bool ValueElement(ReadOnlySpan<char> text, int from, int to, out int vs, out int ve)
+    {
+        vs = ve = 0;
+        var line = text[from..to];
+        var trimmed = line.TrimStart();
+        if (!trimmed.StartsWith("<value>", StringComparison.OrdinalIgnoreCase)) return false;
+        vs = from + (line.Length - trimmed.Length) + 7;
+        var close = text[vs..to].IndexOf('<');
+        if (close < 0) return false;
+        ve = vs + close;
+        return ve > vs;
+    }
+
+    /// <summary>
+    /// The key of the object or mapping that holds a bare "Key": "Jwt" in <c>"Jwt": { "Key": … }</c>, in <c>"Jwt": {</c> a few
+    /// lines up (the nearest less-indented line that opens an object), or in a YAML <c>Jwt:</c> above.
+    /// </summary>
+    private static ReadOnlySpan<char> ParentKey(ReadOnlySpan<char> text, int s)
+    {
+        var region = text[Math.Max(0, s - 800)..s];
+        var newline = region.LastIndexOf('\n');
+        var brace = region.LastIndexOf('{');
+        if (brace > newline) return KeyBefore(region[..brace]);
+        if (newline < 0) return default;
+        var indent = Indent(region[(newline + 1)..]);
+        region = region[..newline];
+        for (var n = 0; n < 12 && region.Length > 0; n++)
+        {
+            var start = region.LastIndexOf('\n') + 1;
+            var line = region[start..];
+            var trimmed = line.TrimEnd();
+            if (trimmed.Trim().Length > 0 && Indent(line) < indent)
+                return trimmed.EndsWith('{') || trimmed.EndsWith(':') ? KeyBefore(trimmed[..^1]) : default;
+            if (start == 0) break;
+            region = region[..(start - 1)];
+        }
+        return default;
+    }
+
+    private static int Indent(ReadOnlySpan<char> line)
+    {
+        var n = 0;
+        while (n < line.Length && line[n] is ' ' or '\t' or '-') n++;
+        return n;
+    }
+
+    private static ReadOnlySpan<char> KeyBefore(ReadOnlySpan<char> region)
+    {
+        region = region.TrimEnd().TrimEnd(':').TrimEnd().TrimEnd('"').TrimEnd('\'');
+        var j = region.Length;
+        while (j > 0 && IsKeyChar(region[j - 1])) j--;
+        return region[j..];
+    }
+
+    private static bool IsNetrcLine(ReadOnlySpan<char> text, int s)
+    {
+        var floor = Math.Max(0, s - 256);
+        var region = text[floor..s];
+        var newline = region.LastIndexOf('\n');
+        var line = region[(newline + 1)..].TrimStart();
+        return line.StartsWith("machine ", StringComparison.Ordinal) || line.StartsWith("default ", StringComparison.Ordinal) || line.StartsWith("login ", StringComparison.Ordinal);
+    }
+
+    private static bool LooksLikeConnectionString(ReadOnlySpan<char> text, int s)
+    {
+        var floor = Math.Max(0, s - 128);
+        var region = text[floor..s];
+        var newline = region.LastIndexOf('\n');
+        region = region[(newline + 1)..];
+        return region.Contains(';') && region.Contains('=');
+    }
+
+    /// <summary>The end of the line at <paramref name="from"/>, looking no further than a value can be long.</summary>
+    public static int LineEnd(ReadOnlySpan<char> text, int from)
+    {
+        var limit = Math.Min(text.Length, from + MaxValue);
+        var newline = text[from..limit].IndexOf('\n');
+        return newline < 0 ? limit : from + newline;
+    }
+
+    public static bool IsKeyChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
+}

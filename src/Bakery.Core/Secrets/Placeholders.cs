@@ -1,0 +1,153 @@
+namespace Bakery.Core.Secrets;
+
+/// <summary>
+/// Values that stand for a secret without being one: references in the syntaxes CI/CD and
+/// configuration systems substitute (<c>${VAR}</c>, <c>$(Var)</c>, <c>%VAR%</c>, <c>#{Var}#</c>,
+/// <c>__Var__</c>, <c>{{ … }}</c>, <c>&lt;your-…&gt;</c>, <c>@Microsoft.KeyVault(…)</c>, …), and the small set of
+/// dummy words people type (<c>changeme</c>, <c>********</c>, <c>REPLACE_ME</c>, …). Recognised by syntax
+/// and by that word list, never by entropy: a short real password is still a secret.
+/// </summary>
+internal static class Placeholders
+{
+    private static readonly HashSet<string> DummyWords = new(StringComparer.Ordinal)
+    {
+        "changeme", "changeit", "changethis", "changemeplease", "replaceme", "replacethis", "fillme", "fillmein", "setme", "tobereplaced", "tobefilled",
+        "placeholder", "redacted", "removed", "hidden", "masked", "obfuscated", "censored", "omitted", "elided", "sensitive",
+        "secret", "secrets", "password", "passwords", "passwd", "pass", "pwd", "passphrase", "passcode", "token", "apikey", "key", "secretkey",
+        "accesskey", "accesstoken", "clientsecret", "authtoken", "privatekey", "credential", "credentials", "value", "string", "text", "str",
+        "dummy", "example", "sample", "test", "testing", "fake", "mock", "foo", "bar", "baz", "qux", "quux", "foobar", "foobarbaz", "hello", "helloworld",
+        "none", "null", "nil", "empty", "blank", "default", "unset", "notset", "unknown", "undefined", "na", "nan", "tbd", "todo", "fixme", "xxx",
+        "notasecret", "nosecret", "notsecret", "notreal", "notapassword", "nopassword", "invalid", "disabled", "off", "required", "optional",
+        "mypassword", "mysecret", "mytoken", "myapikey", "mykey", "mysecretkey", "mypass", "secretpassword", "supersecret", "topsecret",
+        "secretvalue", "passwordvalue", "tokenvalue", "keyvalue", "yourpassword", "yoursecret", "yourtoken", "yourkey", "yourapikey",
+        "insertpasswordhere", "passwordhere", "secrethere", "tokenhere", "keyhere", "apikeyhere",
+        "env", "environment", "vault", "keyvault", "secretmanager", "fromenv", "runtime", "injected", "provided", "external",
+        // "Password" and "secret" as UI text in other languages (translation files, resx, bundled SPA strings).
+        "passwort", "kennwort", "geheimnis", "contraseña", "contrasena", "clave", "secreto", "senha", "segredo", "motdepasse", "secrète",
+        "wachtwoord", "geheim", "lösenord", "losenord", "adgangskode", "passord", "salasana", "hasło", "haslo", "heslo", "jelszó", "jelszo",
+        "parola", "parolă", "lozinka", "geslo", "şifre", "sifre", "parool", "salasõna", "slaptažodis", "parole", "пароль", "секрет", "гасло",
+        "密码", "密碼", "パスワード", "비밀번호", "סיסמה", "كلمةالمرور", "पासवर्ड", "รหัสผ่าน", "mậtkhẩu", "katasandi", "katalaluan", "κωδικός",
+    };
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Dummy = DummyWords.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly string[] DummyPrefixes = ["test", "dummy", "fake", "mock", "sample", "example", "placeholder", "my", "your", "some", "the", "a"];
+    private static readonly string[] DummyRests = ["", "password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey", "value", "user", "credential", "string"];
+
+    /// <summary>A whole configuration value (the right-hand side of an assignment) that is not a secret.</summary>
+    public static bool IsPlaceholder(ReadOnlySpan<char> value)
+    {
+        value = value.Trim();
+        if (value.IsEmpty) return true;
+        if (IsReference(value) || IsRepeatedFiller(value) || value.Contains("...", StringComparison.Ordinal) || value.Contains('…')) return true;
+        if (StartsWithWord(value, "replace") || StartsWithWord(value, "change_me") || StartsWithWord(value, "todo") || StartsWithWord(value, "tbd")
+            || StartsWithWord(value, "fixme") || StartsWithWord(value, "insert") || StartsWithWord(value, "enter") || StartsWithWord(value, "put")
+            || StartsWithWord(value, "your") || StartsWithWord(value, "<your")) return true;
+        return IsDummyWord(value);
+    }
+
+    /// <summary>A match of a format rule (a token with a fixed prefix) that is a documentation stand-in: x-runs, zero-runs, "your…", "example".</summary>
+    public static bool HasMarker(ReadOnlySpan<char> token) =>
+        token.Contains("xxxx", StringComparison.OrdinalIgnoreCase) || token.Contains("0000000", StringComparison.Ordinal) || token.Contains("****", StringComparison.Ordinal)
+        || token.Contains("example", StringComparison.OrdinalIgnoreCase) || token.Contains("your", StringComparison.OrdinalIgnoreCase)
+        || token.Contains("placeholder", StringComparison.OrdinalIgnoreCase) || token.Contains("dummy", StringComparison.OrdinalIgnoreCase)
+        || token.Contains("redacted", StringComparison.OrdinalIgnoreCase) || token.Contains("changeme", StringComparison.OrdinalIgnoreCase)
+        || token.Contains("replace", StringComparison.OrdinalIgnoreCase) || token.Contains("...", StringComparison.Ordinal)
+        || token.IndexOfAny("<>{}") >= 0 || token.Contains("$(", StringComparison.Ordinal);
+
+    /// <summary>A value another system fills in: variables, templates, vault references, encrypted-value wrappers, YAML tags and aliases.</summary>
+    public static bool IsReference(ReadOnlySpan<char> v)
+    {
+        if (v.Length < 2) return false;
+        // ${VAR}, ${{ secrets.X }}, $(Var), $env:X, $VAR, $1 — and any value with a template inside it.
+        if (v.Contains("${", StringComparison.Ordinal) || v.Contains("$(", StringComparison.Ordinal) || v.Contains("{{", StringComparison.Ordinal)
+            || v.Contains("#{", StringComparison.Ordinal) || v.Contains("<%", StringComparison.Ordinal)) return true;
+        if (v[0] == '$' && (IsIdentifier(v[1..]) || v.StartsWith("$env:", StringComparison.OrdinalIgnoreCase))) return true;
+        if (v[0] == '%' && v[^1] == '%' && IsIdentifier(v[1..^1])) return true;             // %VAR%
+        if (v[0] == '%' && v[1] == '(' && v.EndsWith(")s", StringComparison.Ordinal)) return true; // %(name)s
+        if (v.StartsWith("__", StringComparison.Ordinal) && v.EndsWith("__", StringComparison.Ordinal) && v.Length > 4) return true; // __Var__
+        if (v[0] == '@' && v[^1] == '@' && IsIdentifier(v[1..^1])) return true;             // @VAR@
+        if (v[0] == '<' && v[^1] == '>') return true;                                          // <your-password>
+        if (v[0] == '[' && v[^1] == ']' && v.IndexOfAny(" ,\"") < 0) return true;     // [PASSWORD]
+        if (v[0] == '{' && v[^1] == '}' && IsIdentifier(v[1..^1], allowDots: true)) return true; // {password}, {0}
+        if (v.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase) || v.StartsWith("ENC(", StringComparison.Ordinal)
+            || v.StartsWith("{cipher}", StringComparison.OrdinalIgnoreCase) || v.StartsWith("vault:", StringComparison.OrdinalIgnoreCase)
+            || v.StartsWith("op://", StringComparison.Ordinal) || v.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal)
+            || v.StartsWith("arn:aws:ssm:", StringComparison.Ordinal) || v.StartsWith("secretref:", StringComparison.OrdinalIgnoreCase)
+            || v.StartsWith("keyvaultref:", StringComparison.OrdinalIgnoreCase) || v.StartsWith("sm://", StringComparison.Ordinal)
+            || v.StartsWith("akv://", StringComparison.Ordinal) || v.StartsWith("gcp:secretmanager:", StringComparison.Ordinal)) return true;
+        if (v.Contains(".vault.azure.net/secrets/", StringComparison.OrdinalIgnoreCase)) return true;
+        if (v[0] is '!' or '*' or '&' && v.Length > 1 && char.IsAsciiLetter(v[1])) return true; // YAML tags (!secret x, !vault), aliases, anchors
+        return false;
+    }
+
+    /// <summary>One character repeated (<c>********</c>, <c>xxxxxxxx</c>, <c>00000000</c>), or only fillers and separators (<c>xxxx-xxxx</c>).</summary>
+    public static bool IsRepeatedFiller(ReadOnlySpan<char> v)
+    {
+        if (v.IndexOfAnyExcept(v[0]) < 0) return true;
+        foreach (var c in v)
+            if (c is not ('x' or 'X' or '*' or '#' or '.' or '-' or '_' or '0' or '?' or ' ')) return false;
+        return true;
+    }
+
+    /// <summary>A dummy word, after lower-casing and dropping separators: "changeme", "Change-Me", "test_password_1", "your-api-key".</summary>
+    public static bool IsDummyWord(ReadOnlySpan<char> value)
+    {
+        if (value.Length > 64) return false;
+        Span<char> buffer = stackalloc char[64];
+        var normalized = Normalize(value, buffer);
+        if (normalized.IsEmpty) return true;
+        if (Dummy.Contains(normalized)) return true;
+        var stem = normalized.TrimEnd("0123456789");
+        if (stem.Length < normalized.Length && (stem.IsEmpty || Dummy.Contains(stem))) return true;
+        foreach (var prefix in DummyPrefixes)
+        {
+            if (!stem.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var rest = stem[prefix.Length..];
+            foreach (var word in DummyRests)
+                if (rest.SequenceEqual(word) && (prefix.Length > 2 || word.Length > 0)) return true;
+            if (prefix == "your" || rest.EndsWith("here", StringComparison.Ordinal)) return true;
+        }
+        return stem.EndsWith("goeshere", StringComparison.Ordinal) || stem.EndsWith("here", StringComparison.Ordinal) && stem.Length > 4 && Dummy.Contains(stem[..^4]);
+    }
+
+    /// <summary>Two or more words of letters, as UI text is ("Forgot your password?", "Mot de passe"); a secret has no spaces between plain words.</summary>
+    public static bool IsNaturalLanguage(ReadOnlySpan<char> value)
+    {
+        var words = 0;
+        foreach (var range in value.Trim().Split(' '))
+        {
+            var word = value.Trim()[range].Trim(".,;:!?()'\"");
+            if (word.IsEmpty) continue;
+            foreach (var c in word)
+                if (!char.IsLetter(c) && c is not ('\'' or '-' or '’')) return false;
+            words++;
+        }
+        return words >= 2;
+    }
+
+    /// <summary>Lower-case letters and digits only: separators (<c>- _ . space</c>) dropped.</summary>
+    public static ReadOnlySpan<char> Normalize(ReadOnlySpan<char> value, Span<char> buffer)
+    {
+        var length = 0;
+        foreach (var c in value)
+        {
+            if (c is '-' or '_' or '.' or ' ' or '\'' or '"') continue;
+            if (length == buffer.Length) return buffer[..length];
+            buffer[length++] = char.ToLowerInvariant(c);
+        }
+        return buffer[..length];
+    }
+
+    private static bool StartsWithWord(ReadOnlySpan<char> value, string word) =>
+        value.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+        && (value.Length == word.Length || !char.IsAsciiLetterLower(value[word.Length]) || word.Length >= 6);
+
+    private static bool IsIdentifier(ReadOnlySpan<char> v, bool allowDots = false)
+    {
+        if (v.IsEmpty) return false;
+        foreach (var c in v)
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_' && !(allowDots && c is '.' or ':' or '-')) return false;
+        return true;
+    }
+}
