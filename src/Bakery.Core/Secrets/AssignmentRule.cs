@@ -31,9 +31,10 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         if (before == '{' && before2 is '$' or '#' or '{' || before == '(' && before2 == '$' || before == '%'
             || key.StartsWith("__", StringComparison.Ordinal) && key.EndsWith("__", StringComparison.Ordinal)) return e;
 
-        var family = SecretKeyNames.Classify(key);
-        if (family == KeyFamily.None && SecretKeyNames.LastSegment(key, out var previous).Equals("key", StringComparison.OrdinalIgnoreCase) && previous.IsEmpty)
-            family = SecretKeyNames.Classify(key, ParentKey(text, s));
+        Span<char> buffer = stackalloc char[64];
+        var family = SecretKeyNames.Classify(key, default, buffer, out var name);
+        if (family == KeyFamily.None && name.SequenceEqual("key") && key.Length <= 5)
+            family = SecretKeyNames.Classify(key, ParentKey(text, s), buffer, out name);
         if (family == KeyFamily.None) return e;
 
         var i = e;
@@ -83,24 +84,41 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         if (whitespace && ve == vs) return e;
         var inConnectionString = separator == '=' && family == KeyFamily.Password
             && (before is ';' or ',' || terminator is ';' or ',' || LooksLikeConnectionString(text, s));
-        Judge(text, key, family, vs, ve, SecretKeyNames.RuleFor(key, family, inConnectionString), sink);
-        return e; // keywords inside the value still run their own rules (a URL, a JWT, a vendor token)
+        // Keywords inside a value still run their own rules (a URL, a JWT, a vendor token); inside a placeholder there is nothing to find.
+        return Judge(text, key, family, vs, ve, inConnectionString, sink) ? ve : e;
     }
 
-    /// <summary>Offers the value when it is not a placeholder, a reference, UI text, a path or a plain word.</summary>
-    private static void Judge(ReadOnlySpan<char> text, ReadOnlySpan<char> key, KeyFamily family, int vs, int ve, string rule, FindingSink sink)
+    /// <summary>Offers the value when it is not a placeholder, a reference, UI text, a path or a plain word; true when it was a placeholder.</summary>
+    private static bool Judge(ReadOnlySpan<char> text, ReadOnlySpan<char> key, KeyFamily family, int vs, int ve, bool inConnectionString, FindingSink sink)
     {
         var value = text[vs..ve];
-        if (IsSecretValue(key, family, value, sink.Kind)) sink.Offer(text, vs, ve - vs, rule, GenericPriority, checkMarkers: false);
-        else sink.Ignored++;
+        // The common references first, cheaply: ${VAR}, $(Var), #{Var}, {{ x }}.
+        if (value.Length > 3 && value[1] is '{' or '(' && value[0] is '$' or '#' or '{')
+        {
+            sink.Ignored++;
+            return true;
+        }
+        if (!IsSecretValue(key, family, value, sink.Kind))
+        {
+            sink.Ignored++;
+            return false;
+        }
+        // A value with a vendor's shape is named after it (and a documentation marker in it, xxxx or EXAMPLE, makes it a stand-in).
+        if (VendorTokens.Identify(value) is { } vendor) sink.Offer(text, vs, ve - vs, vendor.Name, FormatPriority);
+        else sink.Offer(text, vs, ve - vs, SecretKeyNames.RuleFor(key, family, inConnectionString), GenericPriority, checkMarkers: false);
+        return false;
     }
 
     public static bool IsSecretValue(ReadOnlySpan<char> key, KeyFamily family, ReadOnlySpan<char> value, FileKind kind)
     {
-        if (value.IsEmpty || Placeholders.IsPlaceholder(value) || Placeholders.IsNaturalLanguage(value)) return false;
-        if (IsLiteral(value) || IsPathOrUrl(value) || value[0] == '^' && value[^1] == '$') return false;
-        Span<char> a = stackalloc char[64], b = stackalloc char[64];
-        if (value.Length <= 64 && Placeholders.Normalize(value, a).SequenceEqual(Placeholders.Normalize(SecretKeyNames.LastSegment(key, out _), b))) return false;
+        if (value.IsEmpty || IsPathOrUrl(value) || Placeholders.IsPlaceholder(value) || IsLiteral(value)) return false;
+        if (value[0] == '^' && value[^1] == '$' || value.Contains(' ') && Placeholders.IsNaturalLanguage(value)) return false;
+        var segment = SecretKeyNames.LastSegment(key, out _);
+        if (Math.Abs(value.Length - segment.Length) <= 4 && value.Length <= 64)
+        {
+            Span<char> a = stackalloc char[64], b = stackalloc char[64];
+            if (Placeholders.Normalize(value, a).SequenceEqual(Placeholders.Normalize(segment, b))) return false;
+        }
         if (family == KeyFamily.Password && kind != FileKind.Localization) return value.Length >= 3;
         return value.Length >= 8 && !IsPlainWords(value) && !IsAllDigits(value) && Entropy.Bits(value) >= 2.5;
     }
@@ -131,25 +149,33 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
 
     private static bool IsAllDigits(ReadOnlySpan<char> value) => value.IndexOfAnyExceptInRange('0', '9') < 0 && value.Length <= 10;
 
-    private static bool IsLiteral(ReadOnlySpan<char> v) =>
-        v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase)
-        || v.Equals("yes", StringComparison.OrdinalIgnoreCase) || v.Equals("no", StringComparison.OrdinalIgnoreCase)
-        || v.Equals("on", StringComparison.OrdinalIgnoreCase) || v.Equals("~", StringComparison.Ordinal);
+    private static bool IsLiteral(ReadOnlySpan<char> v) => v.Length switch
+    {
+        1 => v[0] == '~',
+        2 => v.Equals("no", StringComparison.OrdinalIgnoreCase) || v.Equals("on", StringComparison.OrdinalIgnoreCase),
+        3 => v.Equals("yes", StringComparison.OrdinalIgnoreCase),
+        4 => v.Equals("true", StringComparison.OrdinalIgnoreCase),
+        5 => v.Equals("false", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
 
     private static bool IsPathOrUrl(ReadOnlySpan<char> v)
     {
-        if (v.StartsWith("./", StringComparison.Ordinal) || v.StartsWith("../", StringComparison.Ordinal) || v.StartsWith("~/", StringComparison.Ordinal)
-            || v.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return true;
-        if (v.Length > 2 && char.IsAsciiLetter(v[0]) && v[1] == ':' && v[2] is '\\' or '/') return true;
-        if (v[0] == '/' && v.Length > 1 && v[1..].Contains('/') && v.IndexOfAny(" @;=") < 0) return true;
-        var scheme = v.IndexOf("://", StringComparison.Ordinal);
-        if (scheme > 0 && scheme < 16 && char.IsAsciiLetter(v[0]))
+        switch (v[0])
         {
-            var authority = v[(scheme + 3)..];
-            var slash = authority.IndexOfAny('/', '?', '#');
-            return (slash < 0 ? authority : authority[..slash]).IndexOf('@') < 0; // credentials in a URL are the URL rule's
+            case '.' when v.StartsWith("./", StringComparison.Ordinal) || v.StartsWith("../", StringComparison.Ordinal):
+            case '~' when v.StartsWith("~/", StringComparison.Ordinal):
+                return true;
+            case '/':
+                return v.Length > 1 && v[1..].Contains('/') && v.IndexOfAny(" @;=") < 0;
         }
-        return false;
+        if (v.Length > 2 && char.IsAsciiLetter(v[0]) && v[1] == ':' && v[2] is '\\' or '/') return true;
+        var scheme = v.IndexOf("://", StringComparison.Ordinal);
+        if (scheme <= 0 || scheme >= 16 || !char.IsAsciiLetter(v[0]))
+            return v.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+        var authority = v[(scheme + 3)..];
+        var slash = authority.IndexOfAny('/', '?', '#');
+        return (slash < 0 ? authority : authority[..slash]).IndexOf('@') < 0; // credentials in a URL are the URL rule's
     }
 
     /// <summary>The value that follows a separator: quoted (with escapes), escaped-quoted inside a JSON string, or bare.</summary>
@@ -204,7 +230,7 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         var trimmedStart = value.Length - value.TrimStart().Length;
         var vs = i + trimmedStart;
         var ve = i + value.TrimEnd().Length;
-        if (ve > vs) Judge(text, key, family, vs, ve, SecretKeyNames.RuleFor(key, family, inConnectionString: false), sink);
+        if (ve > vs) Judge(text, key, family, vs, ve, inConnectionString: false, sink);
         return i;
     }
 
@@ -231,10 +257,9 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
     private static int NamedValue(ReadOnlySpan<char> text, ReadOnlySpan<char> key, KeyFamily family, int i, FindingSink sink)
     {
         var lineEnd = LineEnd(text, i);
-        var rule = SecretKeyNames.RuleFor(key, family, inConnectionString: false);
         if (ValueField(text, i, lineEnd, out var vs, out var ve))
         {
-            Judge(text, key, family, vs, ve, rule, sink);
+            Judge(text, key, family, vs, ve, inConnectionString: false, sink);
             return i;
         }
         var gt = text[i..lineEnd].IndexOf('>');
@@ -245,7 +270,7 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
             var value = lt < 0 ? default : text[after..(after + lt)];
             if (!value.Trim().IsEmpty)
             {
-                Judge(text, key, family, after + (value.Length - value.TrimStart().Length), after + value.TrimEnd().Length, rule, sink);
+                Judge(text, key, family, after + (value.Length - value.TrimStart().Length), after + value.TrimEnd().Length, inConnectionString: false, sink);
                 return i;
             }
         }
@@ -256,7 +281,7 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
             var end = LineEnd(text, next);
             if (ValueField(text, next, end, out vs, out ve) || ValueElement(text, next, end, out vs, out ve))
             {
-                Judge(text, key, family, vs, ve, rule, sink);
+                Judge(text, key, family, vs, ve, inConnectionString: false, sink);
                 break;
             }
             next = end + 1;
@@ -308,6 +333,8 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
     /// </summary>
     private static ReadOnlySpan<char> ParentKey(ReadOnlySpan<char> text, int s)
     {
+        // "Jwt:Key", Jwt.Key: the segment right before.
+        if (s > 1 && text[s - 1] is ':' or '.' && IsKeyChar(text[s - 2])) return KeyBefore(text[..(s - 1)]);
         var region = text[Math.Max(0, s - 800)..s];
         var newline = region.LastIndexOf('\n');
         var brace = region.LastIndexOf('{');

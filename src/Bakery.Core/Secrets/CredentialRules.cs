@@ -10,18 +10,20 @@ internal sealed class UrlCredentialsRule() : SecretRule("url-credentials", Forma
 {
     public override bool PerHit => true;
 
+    private static readonly System.Buffers.SearchValues<char> AuthorityEnds = System.Buffers.SearchValues.Create("/?# \t\r\n\"'`<>\\)]};,");
+
     public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
     {
-        var s = hit;
-        while (s > 0 && hit - s < 32 && (char.IsAsciiLetterOrDigit(text[s - 1]) || text[s - 1] is '+' or '.' or '-')) s--;
-        if (hit - s < 2 || !char.IsAsciiLetter(text[s])) return hit + 3;
         var start = hit + 3;
-        var limit = Math.Min(text.Length, start + 1024);
-        var end = start;
-        while (end < limit && !IsAuthorityEnd(text[end])) end++;
-        var authority = text[start..end];
+        var rest = text[start..Math.Min(text.Length, start + 1024)];
+        var length = rest.IndexOfAny(AuthorityEnds);
+        var authority = length < 0 ? rest : rest[..length];
+        var end = start + authority.Length;
         var at = authority.LastIndexOf('@');
         if (at <= 0) return end;
+        var s = hit;
+        while (s > 0 && hit - s < 32 && (char.IsAsciiLetterOrDigit(text[s - 1]) || text[s - 1] is '+' or '.' or '-')) s--;
+        if (hit - s < 2 || !char.IsAsciiLetter(text[s])) return end;
         var userInfo = authority[..at];
         var colon = userInfo.IndexOf(':');
         if (colon < 0 || colon == userInfo.Length - 1) return end;
@@ -48,7 +50,6 @@ internal sealed class UrlCredentialsRule() : SecretRule("url-credentials", Forma
         return false;
     }
 
-    private static bool IsAuthorityEnd(char c) => c is '/' or '?' or '#' or ' ' or '\t' or '\r' or '\n' or '"' or '\'' or '`' or '<' or '>' or '\\' or ')' or ']' or '}' or ';' or ',';
 }
 
 /// <summary>Authorization headers written down: <c>Authorization: Bearer …</c>, <c>Basic …</c> (in scripts, logs, HTTP files, config).</summary>
@@ -146,38 +147,48 @@ internal sealed class NpmAuthRule() : SecretRule("npm-auth", FormatPriority, "_a
     }
 }
 
-/// <summary>Private parts of a JSON Web Key: "d" (RSA, EC, OKP) or "k" (symmetric) next to a "kty".</summary>
-internal sealed class JwkPrivateKeyRule() : SecretRule("jwk-private-key", KeyPriority, "\"d\"", "\"k\"")
+/// <summary>Private parts of a JSON Web Key: "d" (RSA, EC, OKP private exponent or scalar) or "k" (symmetric key) in the object of a "kty".</summary>
+internal sealed class JwkPrivateKeyRule() : SecretRule("jwk-private-key", KeyPriority, "\"kty\"")
 {
     public override bool PerHit => true;
 
     public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
     {
-        var i = hit + 3;
-        var limit = Math.Min(text.Length, i + 8192);
-        while (i < limit && text[i] is ' ' or '\t') i++;
-        if (i >= limit || text[i] != ':') return i;
-        i++;
-        while (i < limit && text[i] is ' ' or '\t') i++;
-        if (i >= limit || text[i] != '"') return i;
-        var start = ++i;
-        while (i < limit && (char.IsAsciiLetterOrDigit(text[i]) || text[i] is '-' or '_')) i++;
-        if (i >= limit || text[i] != '"' || i - start < 16) return i;
-        var around = text[Math.Max(0, hit - 2048)..Math.Min(text.Length, hit + 2048)];
-        if (!around.Contains("\"kty\"", StringComparison.Ordinal)) return i;
-        sink.Offer(text, start, i - start, Name, Priority);
-        return i;
+        var from = Math.Max(0, hit - 4096);
+        var region = text[from..Math.Min(text.Length, hit + 8192)];
+        // The object holding this "kty": from the '{' before it to the matching '}' after it (keys hold no nested objects).
+        var open = region[..(hit - from)].LastIndexOf('{');
+        var close = region[(hit - from)..].IndexOf('}');
+        if (open < 0 || close < 0) return hit + 5;
+        var objectStart = from + open;
+        var obj = text[objectStart..(hit + close)];
+        foreach (var field in (ReadOnlySpan<string>)["\"d\"", "\"k\""])
+        {
+            var at = obj.IndexOf(field, StringComparison.Ordinal);
+            if (at < 0) continue;
+            var i = at + 3;
+            while (i < obj.Length && obj[i] is ' ' or '\t' or '\r' or '\n') i++;
+            if (i >= obj.Length || obj[i] != ':') continue;
+            i++;
+            while (i < obj.Length && obj[i] is ' ' or '\t' or '\r' or '\n') i++;
+            if (i >= obj.Length || obj[i] != '"') continue;
+            var start = ++i;
+            while (i < obj.Length && (char.IsAsciiLetterOrDigit(obj[i]) || obj[i] is '-' or '_')) i++;
+            if (i >= obj.Length || obj[i] != '"' || i - start < 16) continue;
+            sink.Offer(text, objectStart + start, i - start, Name, Priority);
+        }
+        return hit + 5;
     }
 }
 
 /// <summary>curl -u user:password / --user user:password on a command line.</summary>
-internal sealed class CurlUserRule() : SecretRule("curl-credentials", FormatPriority, "curl ")
+internal sealed class CurlUserRule() : SecretRule("curl-credentials", FormatPriority, "curl")
 {
     public override bool PerHit => false;
 
     public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
     {
-        var line = text[hit..lineEnd];
+        var line = text[lineStart..lineEnd];
         foreach (var flag in (ReadOnlySpan<string>)[" -u ", " -u'", " -u\"", " --user ", " --user="])
         {
             var at = line.IndexOf(flag, StringComparison.Ordinal);
@@ -191,7 +202,7 @@ internal sealed class CurlUserRule() : SecretRule("curl-credentials", FormatPrio
             if (colon <= 0 || colon == credentials.Length - 1) continue;
             var password = credentials[(colon + 1)..];
             if (Placeholders.IsPlaceholder(password)) { sink.Ignored++; continue; }
-            sink.Offer(text, hit + start + colon + 1, password.Length, Name, Priority, checkMarkers: false);
+            sink.Offer(text, lineStart + start + colon + 1, password.Length, Name, Priority, checkMarkers: false);
         }
         return lineEnd;
     }

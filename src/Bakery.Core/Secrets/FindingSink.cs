@@ -27,8 +27,24 @@ internal sealed class FindingSink(SecretAllowlist allowlist, List<SecretFinding>
     public bool ReportLines { get; private set; } = true;
     public int FirstFindingOfFile { get; private set; }
 
-    /// <summary>Rules that consumed several lines (a PEM block) set this so the lines inside are not scanned again.</summary>
-    public int SkipUntil { get; set; }
+    private readonly List<(int Start, int End)> _consumed = [];
+
+    /// <summary>The end of the last block a rule consumed (a PEM block): keywords before it are not looked at again.</summary>
+    public int SkipUntil { get; private set; }
+
+    /// <summary>A rule read [start, end) as one secret spanning lines; no other rule looks inside it.</summary>
+    public void Consume(int start, int end)
+    {
+        _consumed.Add((start, end));
+        SkipUntil = Math.Max(SkipUntil, end);
+    }
+
+    public bool IsConsumed(int position)
+    {
+        foreach (var (start, end) in _consumed)
+            if (position >= start && position < end) return true;
+        return false;
+    }
 
     /// <summary>Values dropped as placeholders or published examples (for the log, never shown).</summary>
     public int Ignored { get; set; }
@@ -48,6 +64,7 @@ internal sealed class FindingSink(SecretAllowlist allowlist, List<SecretFinding>
     public void StartWindow()
     {
         _spans.Clear();
+        _consumed.Clear();
         _countedPosition = 0;
         SkipUntil = 0;
     }

@@ -36,7 +36,7 @@ internal sealed class PrivateKeyRule() : SecretRule("private-key", KeyPriority, 
             : text[Math.Max(0, begin - 40)..begin].Contains("\"private_key\"", StringComparison.Ordinal) ? "gcp-service-account-key" : Name;
         var trimmed = block.Trim();
         sink.Offer(text, body + (block.Length - block.TrimStart().Length), trimmed.Length, rule, Priority, checkMarkers: false);
-        sink.SkipUntil = Math.Max(sink.SkipUntil, bodyEnd + 8);
+        sink.Consume(begin, Math.Min(text.Length, bodyEnd + 8));
         return bodyEnd;
     }
 
@@ -63,21 +63,30 @@ internal sealed class PrivateKeyRule() : SecretRule("private-key", KeyPriority, 
 }
 
 /// <summary>A PEM private key base64-encoded once more: Kubernetes secrets (tls.key) and kubeconfig client-key-data.</summary>
-internal sealed class EncodedPrivateKeyRule() : SecretRule("private-key", KeyPriority, "LS0tLS1CRUdJTi")
+internal sealed class EncodedPrivateKeyRule() : SecretRule("private-key", KeyPriority, "key")
 {
-    public override bool PerHit => true;
+    private const string EncodedBegin = "LS0tLS1CRUdJTi"; // base64 of "-----BEGIN "
+
+    public override bool PerHit => false;
 
     public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
     {
-        var end = hit;
-        var limit = Math.Min(text.Length, hit + 256 * 1024);
-        while (end < limit && PrivateKeyRule.IsBase64(text[end])) end++;
-        if (end - hit < 100) return end;
+        var at = lineStart;
         Span<byte> header = stackalloc byte[48];
-        if (!Convert.TryFromBase64Chars(text.Slice(hit, 64), header, out var written) || header[..written].IndexOf("PRIVATE KEY"u8) < 0) return end;
-        var rule = text[Math.Max(0, hit - 40)..hit].Contains("client-key-data", StringComparison.Ordinal) ? "kubeconfig-client-key" : Name;
-        sink.Offer(text, hit, end - hit, rule, Priority, checkMarkers: false);
-        return end;
+        while (at < lineEnd)
+        {
+            var found = text[at..lineEnd].IndexOf(EncodedBegin, StringComparison.Ordinal);
+            if (found < 0) break;
+            var start = at + found;
+            var end = start;
+            while (end < lineEnd && PrivateKeyRule.IsBase64(text[end])) end++;
+            at = end;
+            if (end - start < 100) continue;
+            if (!Convert.TryFromBase64Chars(text.Slice(start, 64), header, out var written) || header[..written].IndexOf("PRIVATE KEY"u8) < 0) continue;
+            var rule = text[lineStart..start].Contains("client-key-data", StringComparison.Ordinal) ? "kubeconfig-client-key" : Name;
+            sink.Offer(text, start, end - start, rule, Priority, checkMarkers: false);
+        }
+        return lineEnd;
     }
 }
 
@@ -105,7 +114,7 @@ internal sealed class PuttyKeyRule() : SecretRule("putty-private-key", KeyPriori
         var block = text[start..end].TrimEnd();
         if (block.Length < 16) return end;
         sink.Offer(text, start, block.Length, Name, Priority, checkMarkers: false);
-        sink.SkipUntil = Math.Max(sink.SkipUntil, end);
+        sink.Consume(start, end);
         return end;
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Bakery.Core.Secrets;
 
 /// <summary>
@@ -32,18 +34,33 @@ internal static class Placeholders
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Dummy = DummyWords.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly string[] DummyPrefixes = ["test", "dummy", "fake", "mock", "sample", "example", "placeholder", "my", "your", "some", "the", "a"];
-    private static readonly string[] DummyRests = ["", "password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey", "value", "user", "credential", "string"];
+    private static readonly HashSet<string> DummyRestWords = new(StringComparer.Ordinal)
+        { "", "password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey", "value", "user", "credential", "string" };
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> DummyRests = DummyRestWords.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>Characters every reference syntax uses; a value without any of them is at most a dummy word.</summary>
+    private static readonly SearchValues<char> ReferenceMarks = SearchValues.Create("$#{}<>%@_[]!*&…:.(");
 
     /// <summary>A whole configuration value (the right-hand side of an assignment) that is not a secret.</summary>
     public static bool IsPlaceholder(ReadOnlySpan<char> value)
     {
         value = value.Trim();
         if (value.IsEmpty) return true;
-        if (IsReference(value) || IsRepeatedFiller(value) || value.Contains("...", StringComparison.Ordinal) || value.Contains('…')) return true;
-        if (StartsWithWord(value, "replace") || StartsWithWord(value, "change_me") || StartsWithWord(value, "todo") || StartsWithWord(value, "tbd")
-            || StartsWithWord(value, "fixme") || StartsWithWord(value, "insert") || StartsWithWord(value, "enter") || StartsWithWord(value, "put")
-            || StartsWithWord(value, "your") || StartsWithWord(value, "<your")) return true;
-        return IsDummyWord(value);
+        if (value.IndexOfAny(ReferenceMarks) >= 0 && (IsReference(value) || value.Contains("...", StringComparison.Ordinal) || value.Contains('…'))) return true;
+        if (value.IndexOfAnyExcept(value[0]) < 0 || IsFillers(value)) return true;
+        switch (value[0] | 0x20)
+        {
+            case 'r' when StartsWithWord(value, "replace"):
+            case 'c' when StartsWithWord(value, "change_me"):
+            case 't' when StartsWithWord(value, "todo") || StartsWithWord(value, "tbd"):
+            case 'f' when StartsWithWord(value, "fixme"):
+            case 'i' when StartsWithWord(value, "insert"):
+            case 'e' when StartsWithWord(value, "enter"):
+            case 'p' when StartsWithWord(value, "put"):
+            case 'y' when StartsWithWord(value, "your"):
+                return true;
+        }
+        return value.Length <= 40 && IsDummyWord(value);
     }
 
     /// <summary>A match of a format rule (a token with a fixed prefix) that is a documentation stand-in: x-runs, zero-runs, "your…", "example".</summary>
@@ -55,40 +72,44 @@ internal static class Placeholders
         || token.Contains("replace", StringComparison.OrdinalIgnoreCase) || token.Contains("...", StringComparison.Ordinal)
         || token.IndexOfAny("<>{}") >= 0 || token.Contains("$(", StringComparison.Ordinal);
 
+    private static readonly SearchValues<string> Templates = SearchValues.Create(["${", "$(", "{{", "#{", "<%"], StringComparison.Ordinal);
+
     /// <summary>A value another system fills in: variables, templates, vault references, encrypted-value wrappers, YAML tags and aliases.</summary>
     public static bool IsReference(ReadOnlySpan<char> v)
     {
         if (v.Length < 2) return false;
-        // ${VAR}, ${{ secrets.X }}, $(Var), $env:X, $VAR, $1 — and any value with a template inside it.
-        if (v.Contains("${", StringComparison.Ordinal) || v.Contains("$(", StringComparison.Ordinal) || v.Contains("{{", StringComparison.Ordinal)
-            || v.Contains("#{", StringComparison.Ordinal) || v.Contains("<%", StringComparison.Ordinal)) return true;
-        if (v[0] == '$' && (IsIdentifier(v[1..]) || v.StartsWith("$env:", StringComparison.OrdinalIgnoreCase))) return true;
-        if (v[0] == '%' && v[^1] == '%' && IsIdentifier(v[1..^1])) return true;             // %VAR%
-        if (v[0] == '%' && v[1] == '(' && v.EndsWith(")s", StringComparison.Ordinal)) return true; // %(name)s
-        if (v.StartsWith("__", StringComparison.Ordinal) && v.EndsWith("__", StringComparison.Ordinal) && v.Length > 4) return true; // __Var__
-        if (v[0] == '@' && v[^1] == '@' && IsIdentifier(v[1..^1])) return true;             // @VAR@
-        if (v[0] == '<' && v[^1] == '>') return true;                                          // <your-password>
-        if (v[0] == '[' && v[^1] == ']' && v.IndexOfAny(" ,\"") < 0) return true;     // [PASSWORD]
-        if (v[0] == '{' && v[^1] == '}' && IsIdentifier(v[1..^1], allowDots: true)) return true; // {password}, {0}
-        if (v.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase) || v.StartsWith("ENC(", StringComparison.Ordinal)
-            || v.StartsWith("{cipher}", StringComparison.OrdinalIgnoreCase) || v.StartsWith("vault:", StringComparison.OrdinalIgnoreCase)
-            || v.StartsWith("op://", StringComparison.Ordinal) || v.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal)
-            || v.StartsWith("arn:aws:ssm:", StringComparison.Ordinal) || v.StartsWith("secretref:", StringComparison.OrdinalIgnoreCase)
-            || v.StartsWith("keyvaultref:", StringComparison.OrdinalIgnoreCase) || v.StartsWith("sm://", StringComparison.Ordinal)
-            || v.StartsWith("akv://", StringComparison.Ordinal) || v.StartsWith("gcp:secretmanager:", StringComparison.Ordinal)) return true;
-        if (v.Contains(".vault.azure.net/secrets/", StringComparison.OrdinalIgnoreCase)) return true;
-        if (v[0] is '!' or '*' or '&' && v.Length > 1 && char.IsAsciiLetter(v[1])) return true; // YAML tags (!secret x, !vault), aliases, anchors
+        // ${VAR}, ${{ secrets.X }}, $(Var), {{ x }}, #{Var}#, <%= x %> — and any value with a template inside it.
+        if (v.IndexOfAny(Templates) >= 0) return true;
+        switch (v[0])
+        {
+            case '$': return IsIdentifier(v[1..]) || v.StartsWith("$env:", StringComparison.OrdinalIgnoreCase);       // $VAR, $1, $env:X
+            case '%': return v[^1] == '%' && IsIdentifier(v[1..^1]) || v[1] == '(' && v.EndsWith(")s", StringComparison.Ordinal); // %VAR%, %(name)s
+            case '_': return v.Length > 4 && v.StartsWith("__", StringComparison.Ordinal) && v.EndsWith("__", StringComparison.Ordinal); // __Var__
+            case '@': return v[^1] == '@' && IsIdentifier(v[1..^1]) || v.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase); // @VAR@
+            case '<': return v[^1] == '>';                                                                   // <your-password>
+            case '[': return v[^1] == ']' && v.IndexOfAny(" ,\"") < 0;                                       // [PASSWORD]
+            case '{': return v[^1] == '}' && IsIdentifier(v[1..^1], allowDots: true) || v.StartsWith("{cipher}", StringComparison.OrdinalIgnoreCase); // {password}, {0}
+            case '!' or '*' or '&': return char.IsAsciiLetter(v[1]);                                         // YAML tags (!secret x, !vault), aliases, anchors
+            case 'E': return v.StartsWith("ENC(", StringComparison.Ordinal);                                  // jasypt
+        }
+        if (v.IndexOf(':') is > 0 and < 24)
+        {
+            if (v.StartsWith("vault:", StringComparison.OrdinalIgnoreCase) || v.StartsWith("op://", StringComparison.Ordinal)
+                || v.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal) || v.StartsWith("arn:aws:ssm:", StringComparison.Ordinal)
+                || v.StartsWith("secretref:", StringComparison.OrdinalIgnoreCase) || v.StartsWith("keyvaultref:", StringComparison.OrdinalIgnoreCase)
+                || v.StartsWith("sm://", StringComparison.Ordinal) || v.StartsWith("akv://", StringComparison.Ordinal)
+                || v.StartsWith("gcp:secretmanager:", StringComparison.Ordinal)) return true;
+            return v.Contains(".vault.azure.net/secrets/", StringComparison.OrdinalIgnoreCase);
+        }
         return false;
     }
 
     /// <summary>One character repeated (<c>********</c>, <c>xxxxxxxx</c>, <c>00000000</c>), or only fillers and separators (<c>xxxx-xxxx</c>).</summary>
-    public static bool IsRepeatedFiller(ReadOnlySpan<char> v)
-    {
-        if (v.IndexOfAnyExcept(v[0]) < 0) return true;
-        foreach (var c in v)
-            if (c is not ('x' or 'X' or '*' or '#' or '.' or '-' or '_' or '0' or '?' or ' ')) return false;
-        return true;
-    }
+    public static bool IsRepeatedFiller(ReadOnlySpan<char> v) => v.IsEmpty || v.IndexOfAnyExcept(v[0]) < 0 || IsFillers(v);
+
+    private static readonly SearchValues<char> Fillers = SearchValues.Create("xX*#.-_0? ");
+
+    private static bool IsFillers(ReadOnlySpan<char> v) => v.IndexOfAnyExcept(Fillers) < 0;
 
     /// <summary>A dummy word, after lower-casing and dropping separators: "changeme", "Change-Me", "test_password_1", "your-api-key".</summary>
     public static bool IsDummyWord(ReadOnlySpan<char> value)
@@ -96,19 +117,19 @@ internal static class Placeholders
         if (value.Length > 64) return false;
         Span<char> buffer = stackalloc char[64];
         var normalized = Normalize(value, buffer);
-        if (normalized.IsEmpty) return true;
-        if (Dummy.Contains(normalized)) return true;
+        if (normalized.IsEmpty || Dummy.Contains(normalized)) return true;
         var stem = normalized.TrimEnd("0123456789");
         if (stem.Length < normalized.Length && (stem.IsEmpty || Dummy.Contains(stem))) return true;
+        if (stem.EndsWith("goeshere", StringComparison.Ordinal)) return true;
+        if (stem.Length < 2 || stem[0] is not ('t' or 'd' or 'f' or 'm' or 's' or 'e' or 'p' or 'y' or 'a')) return false;
         foreach (var prefix in DummyPrefixes)
         {
             if (!stem.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var rest = stem[prefix.Length..];
-            foreach (var word in DummyRests)
-                if (rest.SequenceEqual(word) && (prefix.Length > 2 || word.Length > 0)) return true;
             if (prefix == "your" || rest.EndsWith("here", StringComparison.Ordinal)) return true;
+            if ((prefix.Length > 2 || rest.Length > 0) && DummyRests.Contains(rest)) return true;
         }
-        return stem.EndsWith("goeshere", StringComparison.Ordinal) || stem.EndsWith("here", StringComparison.Ordinal) && stem.Length > 4 && Dummy.Contains(stem[..^4]);
+        return false;
     }
 
     /// <summary>Two or more words of letters, as UI text is ("Forgot your password?", "Mot de passe"); a secret has no spaces between plain words.</summary>
@@ -126,15 +147,22 @@ internal static class Placeholders
         return words >= 2;
     }
 
-    /// <summary>Lower-case letters and digits only: separators (<c>- _ . space</c>) dropped.</summary>
+    /// <summary>Lower-case letters and digits only: separators (<c>- _ . space</c>) and quotes dropped.</summary>
     public static ReadOnlySpan<char> Normalize(ReadOnlySpan<char> value, Span<char> buffer)
     {
         var length = 0;
         foreach (var c in value)
         {
-            if (c is '-' or '_' or '.' or ' ' or '\'' or '"') continue;
-            if (length == buffer.Length) return buffer[..length];
-            buffer[length++] = char.ToLowerInvariant(c);
+            char lower;
+            if (char.IsAsciiLetterUpper(c)) lower = (char)(c | 0x20);
+            else if (c < 128)
+            {
+                if (c is '-' or '_' or '.' or ' ' or '\'' or '"') continue;
+                lower = c;
+            }
+            else lower = char.ToLowerInvariant(c);
+            if (length == buffer.Length) break;
+            buffer[length++] = lower;
         }
         return buffer[..length];
     }

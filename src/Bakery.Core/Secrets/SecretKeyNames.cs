@@ -19,7 +19,6 @@ internal enum KeyFamily
 /// </summary>
 internal static class SecretKeyNames
 {
-    private static readonly string[] PasswordEndings = ["password", "passwd", "passphrase", "passcode", "pwd", "pass", "pswd"];
     private static readonly string[] NotPasswords = ["bypass", "compass", "surpass", "overpass", "underpass", "firstpass", "secondpass", "multipass", "onepass", "nopass", "renderpass", "subpass"];
     private static readonly string[] TokenExclusions =
         ["publickeytoken", "csrftoken", "xsrftoken", "antiforgerytoken", "requestverificationtoken", "cancellationtoken", "canceltoken", "continuationtoken",
@@ -39,39 +38,82 @@ internal static class SecretKeyNames
 
     public static KeyFamily Classify(ReadOnlySpan<char> key, ReadOnlySpan<char> parent = default)
     {
-        var segment = LastSegment(key, out var previous);
-        if (segment.Length is 0 or > 64) return KeyFamily.None;
         Span<char> buffer = stackalloc char[64];
-        var name = Placeholders.Normalize(segment, buffer).TrimEnd("0123456789");
-        if (name.Length < 3) return KeyFamily.None;
+        return Classify(key, parent, buffer, out _);
+    }
 
-        foreach (var ending in PasswordEndings)
-            if (name.EndsWith(ending, StringComparison.Ordinal))
+    /// <summary>Classifies <paramref name="key"/>; <paramref name="name"/> is its last segment normalized (in <paramref name="buffer"/>).</summary>
+    public static KeyFamily Classify(ReadOnlySpan<char> key, ReadOnlySpan<char> parent, Span<char> buffer, out ReadOnlySpan<char> name)
+    {
+        name = NormalizedLastSegment(key, buffer, out var previousEnd);
+        var stem = name.TrimEnd("0123456789");
+        if (stem.Length < 3) return KeyFamily.None;
+        // Dispatch on the last letter: most keys end in none of d, s, e, t, n, y, l.
+        switch (stem[^1])
+        {
+            case 'd':
+                if (stem.EndsWith("password", StringComparison.Ordinal) || stem.EndsWith("passwd", StringComparison.Ordinal)
+                    || stem.EndsWith("pwd", StringComparison.Ordinal) || stem.EndsWith("pswd", StringComparison.Ordinal)) return KeyFamily.Password;
+                return stem.EndsWith("secretid", StringComparison.Ordinal) ? KeyFamily.Secret : KeyFamily.None;
+            case 's':
+                if (stem.EndsWith("pass", StringComparison.Ordinal)) return IsPass(stem, LastSegment(key, out _)) ? KeyFamily.Password : KeyFamily.None;
+                return stem.EndsWith("credentials", StringComparison.Ordinal) || stem.EndsWith("creds", StringComparison.Ordinal) ? KeyFamily.Secret : KeyFamily.None;
+            case 'e':
+                return stem.EndsWith("passphrase", StringComparison.Ordinal) || stem.EndsWith("passcode", StringComparison.Ordinal) ? KeyFamily.Password : KeyFamily.None;
+            case 't':
+                return stem.EndsWith("secret", StringComparison.Ordinal) ? KeyFamily.Secret : KeyFamily.None;
+            case 'l':
+                return stem.EndsWith("credential", StringComparison.Ordinal) ? KeyFamily.Secret : KeyFamily.None;
+            case 'n':
+                if (!stem.EndsWith("token", StringComparison.Ordinal)) return KeyFamily.None;
+                foreach (var not in TokenExclusions)
+                    if (stem.EndsWith(not, StringComparison.Ordinal)) return KeyFamily.None;
+                return KeyFamily.Secret;
+            case 'y':
+                if (!stem.EndsWith("key", StringComparison.Ordinal)) return KeyFamily.None;
+                var before = stem[..^3];
+                if (before.IsEmpty)
+                {
+                    if (previousEnd > 0) parent = key[..previousEnd];
+                    return IsSecretParent(parent) ? KeyFamily.Secret : KeyFamily.None;
+                }
+                if (before.EndsWith("public", StringComparison.Ordinal) || before.EndsWith("publishable", StringComparison.Ordinal)) return KeyFamily.None;
+                foreach (var prefix in SecretKeyPrefixes)
+                    if (before.EndsWith(prefix, StringComparison.Ordinal)) return KeyFamily.Secret;
+                return KeyFamily.None;
+            default:
+                return KeyFamily.None;
+        }
+    }
+
+    /// <summary>
+    /// The last segment of a hierarchical key (after <c>.</c>, <c>:</c>, <c>/</c>, <c>__</c>) lower-cased without separators, in one
+    /// backward pass; <paramref name="previousEnd"/> is where the segments before it end (0 when there are none).
+    /// </summary>
+    public static ReadOnlySpan<char> NormalizedLastSegment(ReadOnlySpan<char> key, Span<char> buffer, out int previousEnd)
+    {
+        previousEnd = 0;
+        var write = buffer.Length;
+        for (var i = key.Length - 1; i >= 0; i--)
+        {
+            var c = key[i];
+            if (char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)) { if (write == 0) break; buffer[--write] = c; }
+            else if (char.IsAsciiLetterUpper(c)) { if (write == 0) break; buffer[--write] = (char)(c | 0x20); }
+            else if (c is '.' or ':' or '/' || c == '_' && i > 0 && key[i - 1] == '_' && write < buffer.Length)
             {
-                foreach (var not in NotPasswords)
-                    if (name.EndsWith(not, StringComparison.Ordinal)) return KeyFamily.None;
-                // "pass" alone ends many words; it counts only as the whole name or after a separator-free prefix people use (DB_PASS, SMTP_PASS, keypass).
-                if (ending == "pass" && name.Length > 4 && !EndsWithPassSegment(segment)) return KeyFamily.None;
-                return KeyFamily.Password;
+                previousEnd = c == '_' ? i - 1 : i;
+                break;
             }
-        if (name.EndsWith("secret", StringComparison.Ordinal) || name.EndsWith("secretid", StringComparison.Ordinal)
-            || name.EndsWith("credential", StringComparison.Ordinal) || name.EndsWith("credentials", StringComparison.Ordinal))
-            return KeyFamily.Secret;
-        if (name.EndsWith("token", StringComparison.Ordinal))
-        {
-            foreach (var not in TokenExclusions)
-                if (name.EndsWith(not, StringComparison.Ordinal)) return KeyFamily.None;
-            return KeyFamily.Secret;
         }
-        if (name.EndsWith("key", StringComparison.Ordinal))
-        {
-            var before = name[..^3];
-            if (before.IsEmpty) return IsSecretParent(previous.IsEmpty ? parent : previous) ? KeyFamily.Secret : KeyFamily.None;
-            if (before.EndsWith("public", StringComparison.Ordinal) || before.EndsWith("publishable", StringComparison.Ordinal)) return KeyFamily.None;
-            foreach (var prefix in SecretKeyPrefixes)
-                if (before.EndsWith(prefix, StringComparison.Ordinal)) return KeyFamily.Secret;
-        }
-        return KeyFamily.None;
+        return buffer[write..];
+    }
+
+    /// <summary>"pass" alone ends many words: it counts as the whole name, or written as its own word (DB_PASS, SmtpPass, keypass/storepass).</summary>
+    private static bool IsPass(ReadOnlySpan<char> name, ReadOnlySpan<char> segment)
+    {
+        foreach (var not in NotPasswords)
+            if (name.EndsWith(not, StringComparison.Ordinal)) return false;
+        return name.Length == 4 || EndsWithPassSegment(segment);
     }
 
     /// <summary>The rule a generic finding is reported under; kept stable so allowlist entries keep matching.</summary>

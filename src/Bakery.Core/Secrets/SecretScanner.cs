@@ -137,8 +137,10 @@ public sealed class SecretScanner
     private void ScanTextStream(string file, string name, Stream content, int filled, int offset, Encoding encoding, IncrementalHash? hash)
     {
         _sink.StartFile(file, KindOf(file, name));
+        var secretNamed = IsSecretNamed(name);
         var decoder = encoding.GetDecoder();
         var carry = 0;
+        var first = true;
         while (true)
         {
             if (filled < Window) filled += content.ReadAtLeast(_bytes.AsSpan(filled), Window - filled, throwOnEndOfStream: false);
@@ -155,13 +157,28 @@ public sealed class SecretScanner
             {
                 _sink.StartWindow();
                 _text.Scan(text, scanEnd, _sink);
+                if (secretNamed)
+                {
+                    _text.ScanEveryLine(text, scanEnd, _sink);
+                    if (final && first) LoneValue(text);
+                }
                 _sink.EndWindow(text, scanEnd);
             }
             carry = total - scanEnd;
+            first = false;
             text[scanEnd..].CopyTo(_chars);
             filled = offset = 0;
             if (final) return;
         }
+    }
+
+    /// <summary>A file that is nothing but one generated-looking value (a token file, a mounted secret) is a secret.</summary>
+    private void LoneValue(ReadOnlySpan<char> text)
+    {
+        var value = text.Trim();
+        if (value.Length is < 8 or > 4096 || value.IndexOfAny(" \t\r\n") >= 0) return;
+        if (!AssignmentRule.IsSecretValue("secret", KeyFamily.Secret, value, FileKind.Config)) return;
+        _sink.Offer(text, text.Length - text.TrimStart().Length, value.Length, "secret-file", SecretRule.GenericPriority, checkMarkers: false);
     }
 
     /// <summary>After the last line break that leaves <see cref="Lookahead"/> characters behind it; 0 to read on (a long line); a forced cut at a separator past <see cref="MaxLine"/>.</summary>
@@ -174,6 +191,23 @@ public sealed class SecretScanner
         if (text.Length < MaxLine) return 0;
         var separator = text[(cutoff - 4096)..cutoff].LastIndexOfAny(" \t,;>");
         return separator < 0 ? cutoff : cutoff - 4096 + separator + 1;
+    }
+
+    /// <summary>
+    /// A file whose name says it holds a credential (github_token, api.key, credentials.csv, /run/secrets/db-password) is
+    /// looked at line by line with every vendor format, keyword or not; and a lone value in it is a secret itself.
+    /// </summary>
+    private static bool IsSecretNamed(string name)
+    {
+        var lower = name.ToLowerInvariant();
+        var stem = Path.GetFileNameWithoutExtension(lower).TrimStart('.');
+        var extension = Path.GetExtension(lower);
+        if (extension is ".token" or ".secret" or ".pat" or ".apikey") return true;
+        if (stem is "token" or "secret" or "secrets" or "password" or "passwd" or "pass" or "credentials" or "credential" or "creds" or "apikey"
+            or "api_key" or "api-key" or "auth" or "pat" or "accesskeys" or "access_keys") return true;
+        foreach (var suffix in (ReadOnlySpan<string>)["_token", "-token", ".token", "_secret", "-secret", "_password", "-password", "_apikey", "-apikey", "_api_key", "-api-key", "_credentials", "-credentials", "_accesskeys"])
+            if (stem.EndsWith(suffix, StringComparison.Ordinal)) return true;
+        return false;
     }
 
     private static FileKind KindOf(string file, string name)

@@ -1,129 +1,31 @@
-using System.Text.RegularExpressions;
-
 namespace Bakery.Core.Secrets;
 
-/// <summary>
-/// A format with a signature of its own (a vendor prefix, a fixed shape), matched by a regular expression over the
-/// line. The whole match is the secret unless <see cref="After"/> names the character it follows
-/// (<c>sig=</c>, <c>validationKey="</c>). Matches holding documentation markers are dropped by the sink.
-/// </summary>
-internal sealed class PatternRule(string name, Regex pattern, char? after, params string[] keywords) : SecretRule(name, FormatPriority, keywords)
+/// <summary>A vendor format with a keyword of its own that starts the token (AKIA…, eyJ…, sig=…): matched where the keyword is.</summary>
+internal sealed class AnchoredTokenRule(VendorToken token, params string[] keywords) : SecretRule(token.Name, FormatPriority, keywords)
 {
-    public PatternRule(string name, Regex pattern, params string[] keywords) : this(name, pattern, null, keywords) { }
+    public override bool PerHit => true;
 
-    public char? After { get; } = after;
+    public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
+    {
+        var length = token.MatchAt(text, hit);
+        if (length == 0) return hit + 1;
+        if (token == VendorTokens.SasSignature) sink.Offer(text, hit + 4, length - 4, Name, Priority);
+        else sink.Offer(text, hit, length, Name, Priority);
+        return hit + length;
+    }
+}
 
+/// <summary>A vendor format without a prefix of its own, looked for on lines that have one of its keywords and its needle.</summary>
+internal sealed class LineTokenRule(VendorToken token, string needle, params string[] keywords) : SecretRule(token.Name, FormatPriority, keywords)
+{
     public override bool PerHit => false;
 
     public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
     {
         var line = text[lineStart..lineEnd];
-        foreach (var match in pattern.EnumerateMatches(line))
-        {
-            var start = match.Index;
-            var length = match.Length;
-            if (After is { } c)
-            {
-                var cut = line.Slice(start, length).IndexOf(c) + 1;
-                start += cut;
-                length -= cut;
-            }
-            sink.Offer(text, lineStart + start, length, Name, Priority);
-        }
+        if (line.IndexOf(needle, StringComparison.Ordinal) < 0) return lineEnd;
+        foreach (var match in token.Pattern.EnumerateMatches(line))
+            sink.Offer(text, lineStart + match.Index, match.Length, Name, Priority);
         return lineEnd;
     }
-}
-
-/// <summary>
-/// The vendor token formats a .NET image plausibly holds, after gitleaks' and trufflehog's rule sets: cloud (AWS, Azure,
-/// Google), source hosting and CI (GitHub, GitLab, npm, NuGet, PyPI, Docker Hub, JFrog, Octopus), messaging and SaaS
-/// (Slack, Teams, Discord, Telegram, SendGrid, Twilio, Stripe, Shopify), observability (Sentry, New Relic, Grafana),
-/// AI APIs (OpenAI, Anthropic, Hugging Face), secret stores (Vault, age), JWTs.
-/// </summary>
-internal static partial class TokenRules
-{
-    public static IEnumerable<SecretRule> All() =>
-    [
-        new PatternRule("aws-access-key-id", AwsAccessKeyId(), "AKIA", "ASIA", "ABIA", "ACCA"),
-        new PatternRule("aws-session-token", AwsSessionToken(), "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
-        new PatternRule("github-token", GitHubToken(), "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        new PatternRule("gitlab-token", GitLabToken(), "glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glsoat-", "glffct-", "glimt-"),
-        new PatternRule("slack-token", SlackToken(), "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xapp-"),
-        new PatternRule("slack-webhook", SlackWebhook(), "hooks.slack.com"),
-        new PatternRule("teams-webhook", TeamsWebhook(), "webhook.office.com"),
-        new PatternRule("discord-webhook", DiscordWebhook(), "/api/webhooks/"),
-        new PatternRule("google-api-key", GoogleApiKey(), "AIza"),
-        new PatternRule("google-oauth-client-secret", GoogleClientSecret(), "GOCSPX-"),
-        new PatternRule("stripe-live-key", StripeLiveKey(), "sk_live_", "rk_live_"),
-        new PatternRule("stripe-test-key", StripeTestKey(), "sk_test_", "rk_test_"),
-        new PatternRule("stripe-webhook-secret", StripeWebhookSecret(), "whsec_"),
-        new PatternRule("sendgrid-api-key", SendGridKey(), "SG."),
-        new PatternRule("twilio-api-key", TwilioKey(), "twilio", "keysid", "key_sid", "apikeysid"),
-        new PatternRule("npm-access-token", NpmToken(), "npm_"),
-        new PatternRule("nuget-api-key", NuGetApiKey(), "oy2"),
-        new PatternRule("azure-sas-signature", AzureSasSignature(), '=', "sig="),
-        new PatternRule("azure-ad-client-secret", AzureAdClientSecret(), "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~"),
-        new PatternRule("jwt", Jwt(), "eyJ"),
-        new PatternRule("openai-api-key", OpenAiKey(), "T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"),
-        new PatternRule("anthropic-api-key", AnthropicKey(), "sk-ant-"),
-        new PatternRule("huggingface-token", HuggingFaceToken(), "hf_"),
-        new PatternRule("hashicorp-vault-token", VaultToken(), "hvs.", "hvb."),
-        new PatternRule("age-secret-key", AgeSecretKey(), "AGE-SECRET-KEY-1"),
-        new PatternRule("dockerhub-token", DockerHubToken(), "dckr_pat_", "dckr_oat_"),
-        new PatternRule("pypi-token", PyPiToken(), "pypi-AgEIcHlwaS5vcmc"),
-        new PatternRule("shopify-token", ShopifyToken(), "shpat_", "shpss_", "shpca_", "shppa_"),
-        new PatternRule("sentry-token", SentryToken(), "sntrys_", "sntryu_"),
-        new PatternRule("newrelic-api-key", NewRelicKey(), "NRAK-", "NRII-"),
-        new PatternRule("grafana-token", GrafanaToken(), "glsa_", "glc_"),
-        new PatternRule("postman-api-key", PostmanKey(), "PMAK-"),
-        new PatternRule("telegram-bot-token", TelegramBotToken(), ":AA"),
-        new PatternRule("digitalocean-token", DigitalOceanToken(), "dop_v1_", "doo_v1_", "dor_v1_"),
-        new PatternRule("octopus-api-key", OctopusKey(), "API-"),
-        new PatternRule("databricks-token", DatabricksToken(), "dapi"),
-        new PatternRule("jfrog-token", JFrogToken(), "AKCp", "cmVmdGtu"),
-        new PatternRule("atlassian-api-token", AtlassianToken(), "ATATT3"),
-        new PatternRule("linear-api-key", LinearKey(), "lin_api_"),
-    ];
-
-    private const RegexOptions Options = RegexOptions.CultureInvariant;
-
-    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])", Options)] private static partial Regex AwsAccessKeyId();
-    [GeneratedRegex(@"(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9/+=]{100,}", Options)] private static partial Regex AwsSessionToken();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9])", Options)] private static partial Regex GitHubToken();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])gl(?:pat|dt|rt|ptt|cbt|soat|ffct|imt)-[A-Za-z0-9_-]{20,64}(?![A-Za-z0-9_-])", Options)] private static partial Regex GitLabToken();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:xox[abeoprs]-[0-9A-Za-z]{6,}-[0-9A-Za-z-]{6,250}|xapp-\d-[A-Z0-9]{9,}-\d{9,}-[a-z0-9]{32,})", Options)] private static partial Regex SlackToken();
-    [GeneratedRegex(@"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9]{8,}/[A-Za-z0-9]{8,}/[A-Za-z0-9]{16,}", Options)] private static partial Regex SlackWebhook();
-    [GeneratedRegex(@"[a-z0-9-]+\.webhook\.office\.com/webhookb2/[A-Za-z0-9-]{36}@[A-Za-z0-9-]{36}/IncomingWebhook/[A-Za-z0-9]{32}/[A-Za-z0-9-]{36}(?:/[A-Za-z0-9_-]{20,})?", Options)] private static partial Regex TeamsWebhook();
-    [GeneratedRegex(@"discord(?:app)?\.com/api/webhooks/[0-9]{15,25}/[A-Za-z0-9_-]{60,80}", Options)] private static partial Regex DiscordWebhook();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])", Options)] private static partial Regex GoogleApiKey();
-    [GeneratedRegex(@"GOCSPX-[A-Za-z0-9_-]{28}(?![A-Za-z0-9_-])", Options)] private static partial Regex GoogleClientSecret();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[sr]k_live_[0-9A-Za-z]{10,247}(?![A-Za-z0-9])", Options)] private static partial Regex StripeLiveKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[sr]k_test_[0-9A-Za-z]{10,247}(?![A-Za-z0-9])", Options)] private static partial Regex StripeTestKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])whsec_[A-Za-z0-9+/=]{32,}(?![A-Za-z0-9])", Options)] private static partial Regex StripeWebhookSecret();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", Options)] private static partial Regex SendGridKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])", Options)] private static partial Regex TwilioKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])", Options)] private static partial Regex NpmToken();
-    [GeneratedRegex(@"(?<![a-z0-9])oy2[a-z0-9]{43}(?![a-z0-9])", Options)] private static partial Regex NuGetApiKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])sig=[A-Za-z0-9%+/]{30,}(?:=|%3[Dd]){0,2}", Options)] private static partial Regex AzureSasSignature();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", Options)] private static partial Regex AzureAdClientSecret();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}", Options)] private static partial Regex Jwt();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![A-Za-z0-9_-])", Options)] private static partial Regex OpenAiKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_-])sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,120}(?![A-Za-z0-9_-])", Options)] private static partial Regex AnthropicKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9_])hf_[A-Za-z]{34}(?![A-Za-z0-9])", Options)] private static partial Regex HuggingFaceToken();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])hv[sb]\.[A-Za-z0-9_-]{24,}", Options)] private static partial Regex VaultToken();
-    [GeneratedRegex(@"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", Options)] private static partial Regex AgeSecretKey();
-    [GeneratedRegex(@"dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,}", Options)] private static partial Regex DockerHubToken();
-    [GeneratedRegex(@"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", Options)] private static partial Regex PyPiToken();
-    [GeneratedRegex(@"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}", Options)] private static partial Regex ShopifyToken();
-    [GeneratedRegex(@"sntry[su]_[A-Za-z0-9_=+/-]{40,}", Options)] private static partial Regex SentryToken();
-    [GeneratedRegex(@"NR(?:AK|II)-[A-Z0-9]{27,32}", Options)] private static partial Regex NewRelicKey();
-    [GeneratedRegex(@"(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,400}={0,2})", Options)] private static partial Regex GrafanaToken();
-    [GeneratedRegex(@"PMAK-[a-f0-9]{24}-[a-f0-9]{34}", Options)] private static partial Regex PostmanKey();
-    [GeneratedRegex(@"(?<![0-9])[0-9]{8,10}:AA[0-9A-Za-z_-]{33}(?![A-Za-z0-9_-])", Options)] private static partial Regex TelegramBotToken();
-    [GeneratedRegex(@"do[por]_v1_[a-f0-9]{64}", Options)] private static partial Regex DigitalOceanToken();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])API-[A-Z0-9]{26,32}(?![A-Za-z0-9])", Options)] private static partial Regex OctopusKey();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])dapi[a-f0-9]{32}(?:-[0-9])?(?![A-Za-z0-9])", Options)] private static partial Regex DatabricksToken();
-    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:AKCp[A-Za-z0-9]{69}|cmVmdGtu[A-Za-z0-9]{56})(?![A-Za-z0-9])", Options)] private static partial Regex JFrogToken();
-    [GeneratedRegex(@"ATATT3[A-Za-z0-9_=-]{180,200}", Options)] private static partial Regex AtlassianToken();
-    [GeneratedRegex(@"lin_api_[A-Za-z0-9]{40}", Options)] private static partial Regex LinearKey();
 }
