@@ -41,6 +41,7 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         var open = s;
         var quotedKey = false;
         if (before is '"' or '\'' && i < text.Length && text[i] == before) { quotedKey = true; i++; open = s - 1; }
+        else if (before is ':' or '.' && i < text.Length && text[i] is '"' or '\'' && OpeningQuote(text, s, text[i]) is var q and >= 0) { quotedKey = true; i++; open = q; }
         else if (before == '"' && before2 == '\\' && i + 1 < text.Length && text[i] == '\\' && text[i + 1] == '"') { quotedKey = true; i += 2; open = s - 2; }
 
         if (IsNamedValueName(text, open, quotedKey))
@@ -82,6 +83,8 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         while (i < text.Length && text[i] is ' ' or '\t') i++;
         if (!ParseValue(text, i, sink.Kind, out var vs, out var ve, out var terminator)) return e;
         if (whitespace && ve == vs) return e;
+        // "Password: see the vault." is a sentence, not an assignment.
+        if (terminator == ' ' && Placeholders.IsWord(text[vs..ve]) && IsProse(text, ve)) return e;
         var inConnectionString = separator == '=' && family == KeyFamily.Password
             && (before is ';' or ',' || terminator is ';' or ',' || LooksLikeConnectionString(text, s));
         // Keywords inside a value still run their own rules (a URL, a JWT, a vendor token); inside a placeholder there is nothing to find.
@@ -113,6 +116,7 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
     {
         if (value.IsEmpty || IsPathOrUrl(value) || Placeholders.IsPlaceholder(value) || IsLiteral(value)) return false;
         if (value[0] == '^' && value[^1] == '$' || value.Contains(' ') && Placeholders.IsNaturalLanguage(value)) return false;
+        if (kind == FileKind.Localization && Placeholders.IsText(value)) return false;
         var segment = SecretKeyNames.LastSegment(key, out _);
         if (Math.Abs(value.Length - segment.Length) <= 4 && value.Length <= 64)
         {
@@ -370,13 +374,32 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         return region[j..];
     }
 
+    /// <summary>.netrc: "machine h login u password p", on one line or a token per line after "machine".</summary>
     private static bool IsNetrcLine(ReadOnlySpan<char> text, int s)
     {
-        var floor = Math.Max(0, s - 256);
-        var region = text[floor..s];
+        var region = text[Math.Max(0, s - 256)..s];
         var newline = region.LastIndexOf('\n');
         var line = region[(newline + 1)..].TrimStart();
-        return line.StartsWith("machine ", StringComparison.Ordinal) || line.StartsWith("default ", StringComparison.Ordinal) || line.StartsWith("login ", StringComparison.Ordinal);
+        if (line.StartsWith("machine ", StringComparison.Ordinal) || line.StartsWith("default ", StringComparison.Ordinal) || line.StartsWith("login ", StringComparison.Ordinal)) return true;
+        return line.IsEmpty && (region.Contains("machine ", StringComparison.Ordinal) && region.Contains("login ", StringComparison.Ordinal));
+    }
+
+    /// <summary>After a one-word value, more plain words to the end of the line: prose ("Password: see the vault.").</summary>
+    private static bool IsProse(ReadOnlySpan<char> text, int from)
+    {
+        var rest = text[from..LineEnd(text, from)].Trim();
+        return rest.Length > 0 && rest.IndexOfAny("=:#;\"'") < 0 && Placeholders.IsText(rest);
+    }
+
+    /// <summary>The quote a key like <c>"Authentication:Google:ClientSecret"</c> opens with, when its last segment is <paramref name="s"/>.</summary>
+    private static int OpeningQuote(ReadOnlySpan<char> text, int s, char quote)
+    {
+        for (var j = s - 1; j >= 0 && s - j < MaxKey; j--)
+        {
+            if (text[j] == quote) return j;
+            if (!IsKeyChar(text[j]) && text[j] is not (':' or '.')) return -1;
+        }
+        return -1;
     }
 
     private static bool LooksLikeConnectionString(ReadOnlySpan<char> text, int s)

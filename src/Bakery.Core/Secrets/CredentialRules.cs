@@ -20,7 +20,7 @@ internal sealed class UrlCredentialsRule() : SecretRule("url-credentials", Forma
         var authority = length < 0 ? rest : rest[..length];
         var end = start + authority.Length;
         var at = authority.LastIndexOf('@');
-        if (at <= 0) return end;
+        if (at <= 0) return Webhook(text, start, authority, sink) ?? end;
         var s = hit;
         while (s > 0 && hit - s < 32 && (char.IsAsciiLetterOrDigit(text[s - 1]) || text[s - 1] is '+' or '.' or '-')) s--;
         if (hit - s < 2 || !char.IsAsciiLetter(text[s])) return end;
@@ -37,6 +37,22 @@ internal sealed class UrlCredentialsRule() : SecretRule("url-credentials", Forma
         }
         sink.Offer(text, start + colon + 1, password.Length, Name, Priority, checkMarkers: false);
         return end;
+    }
+
+    /// <summary>An incoming-webhook URL (Slack, Teams, Discord): the path is the credential.</summary>
+    private int? Webhook(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> host, FindingSink sink)
+    {
+        foreach (var webhook in VendorTokens.Webhooks)
+        {
+            var known = false;
+            foreach (var name in webhook.Prefixes) known |= host.EndsWith(name, StringComparison.OrdinalIgnoreCase);
+            if (!known) continue;
+            var length = webhook.MatchAt(text, start);
+            if (length == 0) return null;
+            sink.Offer(text, start, length, webhook.Name, Priority);
+            return start + length;
+        }
+        return null;
     }
 
     /// <summary>RFC 2606 names reserved for documentation: example.com/.net/.org and the .example, .test, .invalid domains.</summary>

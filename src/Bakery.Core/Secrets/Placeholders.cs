@@ -85,7 +85,7 @@ internal static class Placeholders
             case '$': return IsIdentifier(v[1..]) || v.StartsWith("$env:", StringComparison.OrdinalIgnoreCase);       // $VAR, $1, $env:X
             case '%': return v[^1] == '%' && IsIdentifier(v[1..^1]) || v[1] == '(' && v.EndsWith(")s", StringComparison.Ordinal); // %VAR%, %(name)s
             case '_': return v.Length > 4 && v.StartsWith("__", StringComparison.Ordinal) && v.EndsWith("__", StringComparison.Ordinal); // __Var__
-            case '@': return v[^1] == '@' && IsIdentifier(v[1..^1]) || v.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase); // @VAR@
+            case '@': return v[^1] == '@' && IsIdentifier(v.Trim('@')) || v.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase); // @VAR@, @@VAR@@
             case '<': return v[^1] == '>';                                                                   // <your-password>
             case '[': return v[^1] == ']' && v.IndexOfAny(" ,\"") < 0;                                       // [PASSWORD]
             case '{': return v[^1] == '}' && IsIdentifier(v[1..^1], allowDots: true) || v.StartsWith("{cipher}", StringComparison.OrdinalIgnoreCase); // {password}, {0}
@@ -132,19 +132,47 @@ internal static class Placeholders
         return false;
     }
 
-    /// <summary>Two or more words of letters, as UI text is ("Forgot your password?", "Mot de passe"); a secret has no spaces between plain words.</summary>
+    /// <summary>Two or more words of letters, as UI text is ("Forgot your password?", "Mot de passe", "¿Olvidaste tu contraseña?").</summary>
     public static bool IsNaturalLanguage(ReadOnlySpan<char> value)
     {
         var words = 0;
-        foreach (var range in value.Trim().Split(' '))
+        var trimmed = value.Trim();
+        foreach (var range in trimmed.Split(' '))
         {
-            var word = value.Trim()[range].Trim(".,;:!?()'\"");
+            var word = TrimPunctuation(trimmed[range]);
             if (word.IsEmpty) continue;
-            foreach (var c in word)
-                if (!char.IsLetter(c) && c is not ('\'' or '-' or '’')) return false;
+            if (!IsWord(word)) return false;
             words++;
         }
         return words >= 2;
+    }
+
+    /// <summary>Letters of any script, with inner hyphens and apostrophes: a word, not a generated value.</summary>
+    public static bool IsWord(ReadOnlySpan<char> word)
+    {
+        foreach (var c in word)
+            if (!char.IsLetter(c) && c is not ('\'' or '-' or '’')) return false;
+        return !word.IsEmpty;
+    }
+
+    /// <summary>Words of any script with spaces and punctuation only ("API-Schlüssel", "Mot de passe oublié ?"): text for people.</summary>
+    public static bool IsText(ReadOnlySpan<char> value)
+    {
+        foreach (var range in value.Trim().Split(' '))
+        {
+            var word = TrimPunctuation(value.Trim()[range]);
+            if (!word.IsEmpty && !IsWord(word)) return false;
+        }
+        return true;
+    }
+
+    private static ReadOnlySpan<char> TrimPunctuation(ReadOnlySpan<char> word)
+    {
+        var start = 0;
+        var end = word.Length;
+        while (start < end && !char.IsLetterOrDigit(word[start])) start++;
+        while (end > start && !char.IsLetterOrDigit(word[end - 1])) end--;
+        return word[start..end];
     }
 
     /// <summary>Lower-case letters and digits only: separators (<c>- _ . space</c>) and quotes dropped.</summary>

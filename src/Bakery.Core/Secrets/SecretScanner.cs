@@ -220,7 +220,7 @@ public sealed class SecretScanner
             return FileKind.Localization;
         return extension is ".cs" or ".vb" or ".fs" or ".java" or ".kt" or ".scala" or ".go" or ".py" or ".rb" or ".php" or ".js" or ".mjs" or ".cjs"
             or ".ts" or ".tsx" or ".jsx" or ".c" or ".cc" or ".cpp" or ".h" or ".hpp" or ".rs" or ".swift" or ".razor" or ".cshtml" or ".vue" or ".svelte"
-            or ".dart" or ".lua" or ".pl" or ".ps1" or ".psm1"
+            or ".dart" or ".lua" or ".pl" or ".ps1" or ".psm1" or ".tf" or ".hcl" or ".groovy" or ".gradle" or ".kts"
             ? FileKind.Code : FileKind.Config;
     }
 

@@ -40,6 +40,14 @@ internal static partial class VendorTokens
     public static readonly VendorToken AzureAdSecret = new("azure-ad-client-secret", AzureAdClientSecret());
     public static readonly VendorToken TwilioApiKey = new("twilio-api-key", TwilioKey(), "SK");
 
+    /// <summary>Incoming-webhook URLs (the URL is the credential), matched from the host on by the URL rule.</summary>
+    public static readonly VendorToken[] Webhooks =
+    [
+        new("slack-webhook", SlackWebhook(), "hooks.slack.com"),
+        new("teams-webhook", TeamsWebhook(), ".webhook.office.com"),
+        new("discord-webhook", DiscordWebhook(), "discord.com", "discordapp.com"),
+    ];
+
     public static readonly VendorToken[] All =
     [
         AwsAccessKey,
