@@ -384,11 +384,19 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         return line.IsEmpty && (region.Contains("machine ", StringComparison.Ordinal) && region.Contains("login ", StringComparison.Ordinal));
     }
 
-    /// <summary>After a one-word value, more plain words to the end of the line: prose ("Password: see the vault.").</summary>
+    /// <summary>After a one-word value, plain words follow: prose ("Password: see the vault."), not an assignment ("password=x host=db", "pass: x # note").</summary>
     private static bool IsProse(ReadOnlySpan<char> text, int from)
     {
         var rest = text[from..LineEnd(text, from)].Trim();
-        return rest.Length > 0 && rest.IndexOfAny("=:#;\"'") < 0 && Placeholders.IsText(rest);
+        var words = 0;
+        foreach (var range in rest.Split(' '))
+        {
+            var word = rest[range].TrimEnd(".,;!?");
+            if (word.IsEmpty) continue;
+            if (!Placeholders.IsWord(word)) return false;
+            if (++words == 2) break;
+        }
+        return words > 0;
     }
 
     /// <summary>The quote a key like <c>"Authentication:Google:ClientSecret"</c> opens with, when its last segment is <paramref name="s"/>.</summary>
