@@ -85,6 +85,8 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         if (whitespace && ve == vs) return e;
         // "Password: see the vault." is a sentence, not an assignment.
         if (terminator == ' ' && Placeholders.IsWord(text[vs..ve]) && IsProse(text, ve)) return e;
+        // In code (also in snippets in docs and logs), a bare right-hand side is an expression: const secret = alice.computeSecret(key).
+        if (ve > vs && text[vs - 1] is not ('"' or '\'' or '`') && IsExpression(text, s, vs, ve)) return e;
         var inConnectionString = separator == '=' && family == KeyFamily.Password
             && (before is ';' or ',' || terminator is ';' or ',' || LooksLikeConnectionString(text, s));
         // Keywords inside a value still run their own rules (a URL, a JWT, a vendor token); inside a placeholder there is nothing to find.
@@ -117,6 +119,7 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         if (value.IsEmpty || IsPathOrUrl(value) || Placeholders.IsPlaceholder(value) || IsLiteral(value)) return false;
         if (value[0] == '^' && value[^1] == '$' || value.Contains(' ') && Placeholders.IsNaturalLanguage(value)) return false;
         if (kind == FileKind.Localization && Placeholders.IsText(value)) return false;
+        if (IsVersion(value) || Placeholders.IsDummyPhrase(value) || IsEncodedPlaceholder(value)) return false;
         var segment = SecretKeyNames.LastSegment(key, out _);
         if (Math.Abs(value.Length - segment.Length) <= 4 && value.Length <= 64)
         {
@@ -148,7 +151,29 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
             if (i == 0 || value[i - 1] is '-' or '_' or '.' or ' ' or ':' or '/') words++;
             if (char.IsAsciiLetterUpper(c) && i > 0 && char.IsAsciiLetterLower(value[i - 1])) maxHumps = Math.Max(maxHumps, ++humps);
         }
-        return words > 1 ? maxHumps == 0 : maxHumps <= 1;
+        return words > 1 ? maxHumps <= 2 : maxHumps <= 1;
+    }
+
+    /// <summary>1.2.3, v10.0.1, 7.9.0-rc.42413: a package version (deps.json, lock files), not a credential.</summary>
+    private static bool IsVersion(ReadOnlySpan<char> value)
+    {
+        var v = value.TrimStart('v');
+        var dash = v.IndexOfAny('-', '+');
+        var core = dash < 0 ? v : v[..dash];
+        return core.Length >= 3 && core.Contains('.') && core.IndexOfAnyExcept("0123456789.") < 0 && char.IsAsciiDigit(core[0]);
+    }
+
+    /// <summary>A base64 value that decodes to a placeholder or to words ("bm90IG15IHJlYWwgcGFzc3dvcmQ=" is "not my real password").</summary>
+    private static bool IsEncodedPlaceholder(ReadOnlySpan<char> value)
+    {
+        if (value.Length is < 8 or > 512 || value.Length % 4 != 0) return false;
+        Span<byte> bytes = stackalloc byte[384];
+        if (!Convert.TryFromBase64Chars(value, bytes, out var written) || written == 0) return false;
+        var decoded = bytes[..written];
+        foreach (var b in decoded) if (b is < 0x20 or > 0x7E) return false;
+        Span<char> text = stackalloc char[written];
+        for (var i = 0; i < written; i++) text[i] = (char)decoded[i];
+        return Placeholders.IsPlaceholder(text) || Placeholders.IsNaturalLanguage(text) || Placeholders.IsDummyPhrase(text);
     }
 
     private static bool IsAllDigits(ReadOnlySpan<char> value) => value.IndexOfAnyExceptInRange('0', '9') < 0 && value.Length <= 10;
@@ -397,6 +422,24 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
             if (++words == 2) break;
         }
         return words > 0;
+    }
+
+    private static readonly string[] Declarations = ["const", "let", "var", "val", "my", "local", "private", "public", "protected", "internal", "static", "final", "def", "string", "String", "auto", "dim", "Dim", "readonly", "export const"];
+    private static readonly string[] ExpressionWords = ["new", "await", "function", "typeof", "this", "self", "require", "import", "lambda", "null", "nil", "None", "undefined", "fn", "async", "yield", "return"];
+
+    /// <summary>An unquoted value that is code: a call or member access, an operator word, or the value of a declared variable.</summary>
+    private static bool IsExpression(ReadOnlySpan<char> text, int keyStart, int vs, int ve)
+    {
+        var value = text[vs..ve];
+        if (value.Contains('(') || ve < text.Length && text[ve] == '(') return true;
+        if (ve < text.Length && text[ve] == ' ')
+            foreach (var word in ExpressionWords)
+                if (value.SequenceEqual(word)) return true;
+        var lineStart = text[Math.Max(0, keyStart - 64)..keyStart].LastIndexOf('\n') + 1 + Math.Max(0, keyStart - 64);
+        var before = text[lineStart..keyStart].Trim();
+        foreach (var declaration in Declarations)
+            if (before.EndsWith(declaration, StringComparison.Ordinal) && (before.Length == declaration.Length || before[^(declaration.Length + 1)] is ' ' or '\t')) return true;
+        return false;
     }
 
     /// <summary>The quote a key like <c>"Authentication:Google:ClientSecret"</c> opens with, when its last segment is <paramref name="s"/>.</summary>

@@ -29,6 +29,7 @@ internal sealed class UrlCredentialsRule() : SecretRule("url-credentials", Forma
         if (colon < 0 || colon == userInfo.Length - 1) return end;
         var password = userInfo[(colon + 1)..];
         var user = userInfo[..colon];
+        if (password.Contains(':')) return end; // not user:password (cvs://:pserver:anoncvs@host)
         if (Placeholders.IsPlaceholder(password) || IsDocumentationHost(authority[(at + 1)..])
             || password.Equals("guest", StringComparison.Ordinal) && user.Equals("guest", StringComparison.Ordinal))
         {
@@ -96,7 +97,9 @@ internal sealed class AuthorizationHeaderRule() : SecretRule("authorization-head
         var start = i;
         while (i < limit && (char.IsAsciiLetterOrDigit(text[i]) || text[i] is '.' or '_' or '~' or '+' or '/' or '=' or '-' or ':')) i++;
         var token = text[start..i];
-        if (token.Length < 8 || i < limit && text[i] is '$' or '{' or '<' or '%') return i;
+        if (token.Length < 8 || i < limit && text[i] is '$' or '{' or '<' or '%' or '(' or '[') return i;
+        // A header value is generated: a plain word ("BasicHeader", "Bearer") is a name in code or prose.
+        if (token.Length < 20 && token.IndexOfAnyExceptInRange('A', 'z') < 0) return i;
         if (Placeholders.IsPlaceholder(token) || basic && IsPlaceholderCredentials(token)) { sink.Ignored++; return i; }
         sink.Offer(text, start, token.Length, Name, Priority);
         return i;

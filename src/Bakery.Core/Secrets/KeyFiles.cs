@@ -37,6 +37,39 @@ internal static class KeyFiles
         return null;
     }
 
+    /// <summary>
+    /// A Java keystore (JKS, JCEKS) that holds only trusted certificates — a truststore such as Java's cacerts — has no
+    /// secret in it. Entries are walked: tag 1 (private key) or 3 (secret key), or anything unreadable, keeps it a secret.
+    /// </summary>
+    public static bool IsJavaTruststore(ReadOnlySpan<byte> store)
+    {
+        if (store.Length < 12) return false;
+        var magic = BinaryPrimitives.ReadUInt32BigEndian(store);
+        if (magic is not (0xFEEDFEED or 0xCECECECE)) return false;
+        var version = BinaryPrimitives.ReadUInt32BigEndian(store[4..]);
+        var count = BinaryPrimitives.ReadUInt32BigEndian(store[8..]);
+        var i = 12;
+        for (var n = 0; n < count; n++)
+        {
+            if (i + 4 > store.Length || BinaryPrimitives.ReadUInt32BigEndian(store[i..]) != 2) return false;
+            i += 4;
+            if (!Skip16(store, ref i) || (i += 8) > store.Length) return false;   // alias, timestamp
+            if (version == 2 && !Skip16(store, ref i)) return false;                // certificate type
+            if (i + 4 > store.Length) return false;
+            var length = BinaryPrimitives.ReadUInt32BigEndian(store[i..]);
+            if (length > store.Length - i - 4) return false;
+            i += 4 + (int)length;
+        }
+        return count > 0;
+    }
+
+    private static bool Skip16(ReadOnlySpan<byte> data, ref int i)
+    {
+        if (i + 2 > data.Length) return false;
+        i += 2 + BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+        return i <= data.Length;
+    }
+
     /// <summary>PFX: SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7-data|signedData, … } } in DER (or BER with indefinite length).</summary>
     private static bool IsPkcs12(ReadOnlySpan<byte> h)
     {

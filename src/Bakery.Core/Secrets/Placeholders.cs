@@ -82,7 +82,7 @@ internal static class Placeholders
         if (v.IndexOfAny(Templates) >= 0) return true;
         switch (v[0])
         {
-            case '$': return IsIdentifier(v[1..]) || v.StartsWith("$env:", StringComparison.OrdinalIgnoreCase);       // $VAR, $1, $env:X
+            case '$': return IsIdentifier(v[1..]) || v.StartsWith("$env:", StringComparison.OrdinalIgnoreCase) || IsVariablePath(v[1..]); // $VAR, $1, $env:X, $dir/x
             case '%': return v[^1] == '%' && IsIdentifier(v[1..^1]) || v[1] == '(' && v.EndsWith(")s", StringComparison.Ordinal); // %VAR%, %(name)s
             case '_': return v.Length > 4 && v.StartsWith("__", StringComparison.Ordinal) && v.EndsWith("__", StringComparison.Ordinal); // __Var__
             case '@': return v[^1] == '@' && IsIdentifier(v.Trim('@')) || v.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase); // @VAR@, @@VAR@@
@@ -111,6 +111,34 @@ internal static class Placeholders
 
     private static bool IsFillers(ReadOnlySpan<char> v) => v.IndexOfAnyExcept(Fillers) < 0;
 
+    /// <summary>The words dummy values are made of: "SuperSecretToken", "MySecretKey", "ThisIsMyPassword123" are stand-ins people type.</summary>
+    private static readonly string[] DummyVocabulary =
+        ["super", "secret", "token", "key", "password", "pass", "pwd", "my", "your", "api", "access", "private", "top", "very", "the", "this", "is", "a",
+         "test", "dummy", "sample", "example", "value", "string", "here", "goes", "some", "fake", "mock", "default", "placeholder", "change", "me", "it",
+         "not", "real", "strong", "long", "random", "signing", "jwt", "client", "app", "for", "and", "of", "to", "auth", "hmac", "encryption", "master"];
+
+    /// <summary>Made only of <see cref="DummyVocabulary"/> words (then digits or symbols): a phrase, not a generated secret.</summary>
+    public static bool IsDummyPhrase(ReadOnlySpan<char> value)
+    {
+        if (value.Length is < 6 or > 48) return false;
+        Span<char> buffer = stackalloc char[48];
+        var normalized = Normalize(value, buffer);
+        var letters = normalized.TrimEnd("0123456789!@#$%^&*?+=~");
+        if (letters.Length < 6 || letters.IndexOfAnyExceptInRange('a', 'z') >= 0) return false;
+        // Word break by dynamic programming: reachable[i] when letters[..i] splits into vocabulary words.
+        Span<bool> reachable = stackalloc bool[letters.Length + 1];
+        reachable[0] = true;
+        var words = 0;
+        for (var i = 0; i < letters.Length; i++)
+        {
+            if (!reachable[i]) continue;
+            foreach (var word in DummyVocabulary)
+                if (letters[i..].StartsWith(word, StringComparison.Ordinal)) reachable[i + word.Length] = true;
+        }
+        for (var i = 1; i <= letters.Length; i++) if (reachable[i]) words++;
+        return reachable[letters.Length] && words >= 2;
+    }
+
     /// <summary>A dummy word, after lower-casing and dropping separators: "changeme", "Change-Me", "test_password_1", "your-api-key".</summary>
     public static bool IsDummyWord(ReadOnlySpan<char> value)
     {
@@ -132,19 +160,23 @@ internal static class Placeholders
         return false;
     }
 
-    /// <summary>Two or more words of letters, as UI text is ("Forgot your password?", "Mot de passe", "¿Olvidaste tu contraseña?").</summary>
+    /// <summary>
+    /// Mostly words (two thirds of the tokens, at least two): UI text and documentation ("Forgot your password?", "Mot de passe",
+    /// "The password required to access the X.509 certificate data.").
+    /// </summary>
     public static bool IsNaturalLanguage(ReadOnlySpan<char> value)
     {
-        var words = 0;
+        int words = 0, tokens = 0;
         var trimmed = value.Trim();
         foreach (var range in trimmed.Split(' '))
         {
-            var word = TrimPunctuation(trimmed[range]);
-            if (word.IsEmpty) continue;
-            if (!IsWord(word)) return false;
-            words++;
+            var token = trimmed[range];
+            if (token.IsEmpty) continue;
+            tokens++;
+            var word = TrimPunctuation(token);
+            if (word.IsEmpty || IsWord(word)) words++;
         }
-        return words >= 2;
+        return words >= 2 && words * 3 >= tokens * 2;
     }
 
     /// <summary>Letters of any script, with inner hyphens and apostrophes: a word, not a generated value.</summary>
@@ -198,6 +230,14 @@ internal static class Placeholders
     private static bool StartsWithWord(ReadOnlySpan<char> value, string word) =>
         value.StartsWith(word, StringComparison.OrdinalIgnoreCase)
         && (value.Length == word.Length || !char.IsAsciiLetterLower(value[word.Length]) || word.Length >= 6);
+
+    /// <summary>A variable then a path or member: <c>$dir/private/key.pem</c>, <c>$insta::secret</c>, <c>$HOME/.pgpass</c>.</summary>
+    private static bool IsVariablePath(ReadOnlySpan<char> v)
+    {
+        var i = 0;
+        while (i < v.Length && (char.IsAsciiLetterOrDigit(v[i]) || v[i] == '_')) i++;
+        return i > 0 && i < v.Length && v[i] is '/' or '.' or ':' or '-';
+    }
 
     private static bool IsIdentifier(ReadOnlySpan<char> v, bool allowDots = false)
     {

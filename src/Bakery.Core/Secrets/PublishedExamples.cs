@@ -25,8 +25,11 @@ internal static class PublishedExamples
         // RFC 6749 / 6750 / 7617 examples: access and refresh tokens, client secret, basic credentials.
         "2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", "7Fjfp0ZBr1KtDRbnfVdmIw", "mF_9.B5f-4.1JqM", "SplxlOBeZQQYbYS6WxSbIA",
         "QWxhZGRpbjpvcGVuIHNlc2FtZQ==", "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
-        // Google's own placeholder P12 keystore password.
-        "notasecret",
+        // Google's own placeholder P12 keystore password; OpenSSL's shipped openssl.cnf example; PyJWT's README token.
+        "notasecret", "pass:insta", "insta",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg",
+        // The example GUID Swagger UI fills in.
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6",
     };
 
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Lookup = Values.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -19,7 +19,7 @@ internal enum KeyFamily
 /// </summary>
 internal static class SecretKeyNames
 {
-    private static readonly string[] NotPasswords = ["bypass", "compass", "surpass", "overpass", "underpass", "firstpass", "secondpass", "multipass", "onepass", "nopass", "renderpass", "subpass"];
+    private static readonly string[] NotPasswords = ["bypass", "compass", "surpass", "overpass", "underpass", "firstpass", "secondpass", "multipass", "onepass", "nopass", "renderpass", "subpass", "askpass"];
     private static readonly string[] TokenExclusions =
         ["publickeytoken", "csrftoken", "xsrftoken", "antiforgerytoken", "requestverificationtoken", "cancellationtoken", "canceltoken", "continuationtoken",
          "nexttoken", "pagetoken", "nextpagetoken", "synctoken", "deltatoken", "skiptoken", "resumetoken", "paginationtoken", "idempotencytoken",

@@ -123,7 +123,10 @@ public sealed class SecretScanner
         var encoding = TextDecoding.Detect(headSpan, out var bom);
         if (encoding is null)
         {
-            if (keyRule is not null) _sink.AddFile(file, keyRule, size >= 0 ? size : head, HashRest(headSpan, content));
+            if (keyRule is null) return;
+            var whole = ReadWhole(headSpan, content);
+            if (keyRule == "keystore-file" && KeyFiles.IsJavaTruststore(whole)) return;
+            _sink.AddFile(file, keyRule, size >= 0 ? size : whole.Length, Convert.ToHexStringLower(SHA256.HashData(whole))[..SecretRedaction.HashLength]);
             return;
         }
         var before = _findings.Count;
@@ -220,21 +223,18 @@ public sealed class SecretScanner
             return FileKind.Localization;
         return extension is ".cs" or ".vb" or ".fs" or ".java" or ".kt" or ".scala" or ".go" or ".py" or ".rb" or ".php" or ".js" or ".mjs" or ".cjs"
             or ".ts" or ".tsx" or ".jsx" or ".c" or ".cc" or ".cpp" or ".h" or ".hpp" or ".rs" or ".swift" or ".razor" or ".cshtml" or ".vue" or ".svelte"
-            or ".dart" or ".lua" or ".pl" or ".ps1" or ".psm1" or ".tf" or ".hcl" or ".groovy" or ".gradle" or ".kts"
+            or ".dart" or ".lua" or ".pl" or ".ps1" or ".psm1" or ".tf" or ".hcl" or ".groovy" or ".gradle" or ".kts" or ".pp" or ".pas" or ".dpr"
             ? FileKind.Code : FileKind.Config;
     }
 
-    private string HashRest(ReadOnlySpan<byte> head, Stream content)
+    /// <summary>A key file's content (keystores are small; at most <see cref="MaxLine"/> bytes are read).</summary>
+    private static byte[] ReadWhole(ReadOnlySpan<byte> head, Stream content)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(head);
-        long total = head.Length;
+        var whole = new MemoryStream();
+        whole.Write(head);
+        var buffer = new byte[81920];
         int read;
-        while (total < MaxLine && (read = content.Read(_bytes, 0, _bytes.Length)) > 0)
-        {
-            hash.AppendData(_bytes, 0, read);
-            total += read;
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..SecretRedaction.HashLength];
+        while (whole.Length < MaxLine && (read = content.Read(buffer, 0, buffer.Length)) > 0) whole.Write(buffer, 0, read);
+        return whole.ToArray();
     }
 }

@@ -28,7 +28,7 @@ internal sealed class TextScanner(SecretRules rules)
                 foreach (var (keyword, offset, keywordRules) in keywords)
                 {
                     var hit = at - offset;
-                    if (hit < 0 || hit < sink.SkipUntil || offset > 0 && !text[hit..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase)) continue;
+                    if (hit < 0 || hit < sink.SkipUntil || keyword.Length > anchor.Length && !text[hit..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase)) continue;
                     foreach (var rule in keywordRules)
                     {
                         if (rule.PerHit)
