@@ -8,7 +8,7 @@ namespace Bakery.Core.Secrets;
 /// (named values), <c>--password v</c> (command lines), <c>.netrc</c>. Hand-written rather than a regular expression:
 /// it runs at every occurrence of its keywords, which in configuration is most lines.
 /// </summary>
-internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPriority, "pass", "pwd", "secret", "token", "key", "credential")
+internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPriority, "pass", "pwd", "secret", "token", "key", "cred")
 {
     private const int MaxKey = 96;
     private const int MaxValue = 4096;

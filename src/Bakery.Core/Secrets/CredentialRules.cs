@@ -201,13 +201,14 @@ internal sealed class JwkPrivateKeyRule() : SecretRule("jwk-private-key", KeyPri
 }
 
 /// <summary>curl -u user:password / --user user:password on a command line.</summary>
-internal sealed class CurlUserRule() : SecretRule("curl-credentials", FormatPriority, "curl")
+internal sealed class CurlUserRule() : SecretRule("curl-credentials", FormatPriority, "://")
 {
     public override bool PerHit => false;
 
     public override int Scan(ReadOnlySpan<char> text, int hit, int lineStart, int lineEnd, FindingSink sink)
     {
         var line = text[lineStart..lineEnd];
+        if (line.IndexOf("curl", StringComparison.Ordinal) < 0) return lineEnd;
         foreach (var flag in (ReadOnlySpan<string>)[" -u ", " -u'", " -u\"", " --user ", " --user="])
         {
             var at = line.IndexOf(flag, StringComparison.Ordinal);

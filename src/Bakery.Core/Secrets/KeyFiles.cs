@@ -30,10 +30,11 @@ internal static class KeyFiles
         if (IsOpenPgpSecretKey(header, name)) return "pgp-private-key";
         if (header.Length >= 2 && header[0] == 0x05 && header[1] is 0x01 or 0x02 && name.EndsWith(".keytab", StringComparison.OrdinalIgnoreCase)) return "kerberos-keytab";
 
-        var lower = name.ToLowerInvariant();
-        if (KeystoreExtensions.Any(e => lower.EndsWith(e, StringComparison.Ordinal))) return "keystore-file";
+        foreach (var extension in KeystoreExtensions)
+            if (name.EndsWith(extension, StringComparison.OrdinalIgnoreCase)) return "keystore-file";
         if (name.EndsWith(".snk", StringComparison.OrdinalIgnoreCase) && !IsStrongNamePublicKey(header)) return "strong-name-key";
-        if (SshKeyNames.Contains(lower)) return "private-key-file";
+        foreach (var ssh in SshKeyNames)
+            if (name.Equals(ssh, StringComparison.OrdinalIgnoreCase)) return "private-key-file";
         return null;
     }
 
@@ -107,10 +108,9 @@ internal static class KeyFiles
     /// <summary>An OpenPGP secret-key packet (tag 5) at the start of a .gpg/.pgp/.key/secring file: exported with gpg --export-secret-keys.</summary>
     private static bool IsOpenPgpSecretKey(ReadOnlySpan<byte> h, string name)
     {
-        if (h.Length < 8) return false;
-        var lower = name.ToLowerInvariant();
-        if (!(lower.EndsWith(".gpg", StringComparison.Ordinal) || lower.EndsWith(".pgp", StringComparison.Ordinal) || lower.EndsWith(".key", StringComparison.Ordinal)
-              || lower.StartsWith("secring", StringComparison.Ordinal) || lower.EndsWith(".sec", StringComparison.Ordinal))) return false;
+        if (h.Length < 8 || h[0] != 0xC5 && (h[0] & 0xFC) != 0x94) return false;
+        if (!(name.EndsWith(".gpg", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".pgp", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".key", StringComparison.OrdinalIgnoreCase)
+              || name.StartsWith("secring", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".sec", StringComparison.OrdinalIgnoreCase))) return false;
         int version;
         if (h[0] == 0xC5) version = h[1] < 192 ? h[2] : h[1] < 224 ? h[3] : h[6];       // new format, tag 5
         else if ((h[0] & 0xFC) == 0x94) version = (h[0] & 0x03) switch { 0 => h[2], 1 => h[3], 2 => h[5], _ => -1 }; // old format, tag 5

@@ -13,7 +13,7 @@ internal sealed class SecretRules
     /// <summary>Bumped whenever rules change what they find: verdicts cached for an unchanged image are then made again.</summary>
     public const string Version = "2";
 
-    private static readonly string[] Anchors = ["pass", "pwd", "secret", "token", "key", "credential", "://", "auth"];
+    private static readonly string[] Anchors = ["pass", "pwd", "secret", "token", "key", "://", "auth"];
 
     public static readonly SecretRules Default = new(
     [
@@ -29,12 +29,13 @@ internal sealed class SecretRules
         new NpmAuthRule(),
         new JwkPrivateKeyRule(),
         new CurlUserRule(),
-        new AnchoredTokenRule(VendorTokens.AwsAccessKey, "AKIA", "ASIA"),
+        new AnchoredTokenRule(VendorTokens.AwsAccessKey, "AKIA"),
+        new LineTokenRule(VendorTokens.AwsAccessKey, "ASIA", "key", "token"),
         new AnchoredTokenRule(VendorTokens.JsonWebToken, "eyJ"),
         new AnchoredTokenRule(VendorTokens.SasSignature, "sig="),
         new LineTokenRule(VendorTokens.GoogleKey, "AIza", "key"),
-        new LineTokenRule(VendorTokens.AzureAdSecret, "Q~", "secret", "credential", "pass", "key"),
-        new LineTokenRule(VendorTokens.TwilioApiKey, "SK", "key", "token", "secret"),
+        new LineTokenRule(VendorTokens.AzureAdSecret, "Q~", "secret"),
+        new LineTokenRule(VendorTokens.TwilioApiKey, "SK", "key"),
     ]);
 
     /// <summary>For an anchor's first character (either case): the anchors, each with the rule keywords it stands for.</summary>

@@ -202,29 +202,35 @@ public sealed class SecretScanner
     /// </summary>
     private static bool IsSecretNamed(string name)
     {
-        var lower = name.ToLowerInvariant();
-        var stem = Path.GetFileNameWithoutExtension(lower).TrimStart('.');
-        var extension = Path.GetExtension(lower);
-        if (extension is ".token" or ".secret" or ".pat" or ".apikey") return true;
-        if (stem is "token" or "secret" or "secrets" or "password" or "passwd" or "pass" or "credentials" or "credential" or "creds" or "apikey"
-            or "api_key" or "api-key" or "auth" or "pat" or "accesskeys" or "access_keys") return true;
+        var dot = name.LastIndexOf('.');
+        var extension = dot > 0 ? name.AsSpan(dot) : default;
+        var stem = (dot > 0 ? name.AsSpan(0, dot) : name.AsSpan()).TrimStart('.');
+        foreach (var e in (ReadOnlySpan<string>)[".token", ".secret", ".pat", ".apikey"])
+            if (extension.Equals(e, StringComparison.OrdinalIgnoreCase)) return true;
+        foreach (var n in (ReadOnlySpan<string>)["token", "secret", "secrets", "password", "passwd", "pass", "credentials", "credential", "creds", "apikey", "api_key", "api-key", "auth", "pat", "accesskeys", "access_keys"])
+            if (stem.Equals(n, StringComparison.OrdinalIgnoreCase)) return true;
         foreach (var suffix in (ReadOnlySpan<string>)["_token", "-token", ".token", "_secret", "-secret", "_password", "-password", "_apikey", "-apikey", "_api_key", "-api-key", "_credentials", "-credentials", "_accesskeys"])
-            if (stem.EndsWith(suffix, StringComparison.Ordinal)) return true;
+            if (stem.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) return true;
         return false;
     }
 
+    private static readonly string[] LocalizationExtensions = [".resx", ".po", ".pot", ".xlf", ".xliff", ".strings", ".arb", ".ftl"];
+    private static readonly string[] LocalizationFolders = ["/i18n/", "/locales/", "/locale/", "/translations/", "/l10n/", "/lang/"];
+    private static readonly string[] CodeExtensions =
+        [".cs", ".vb", ".fs", ".java", ".kt", ".scala", ".go", ".py", ".rb", ".php", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".c", ".cc", ".cpp", ".h", ".hpp",
+         ".rs", ".swift", ".razor", ".cshtml", ".vue", ".svelte", ".dart", ".lua", ".pl", ".ps1", ".psm1", ".tf", ".hcl", ".groovy", ".gradle", ".kts", ".pp", ".pas", ".dpr"];
+
     private static FileKind KindOf(string file, string name)
     {
-        var extension = Path.GetExtension(name).ToLowerInvariant();
-        if (extension is ".resx" or ".po" or ".pot" or ".xlf" or ".xliff" or ".strings" or ".arb" or ".ftl"
-            || file.Contains("/i18n/", StringComparison.OrdinalIgnoreCase) || file.Contains("/locales/", StringComparison.OrdinalIgnoreCase)
-            || file.Contains("/locale/", StringComparison.OrdinalIgnoreCase) || file.Contains("/translations/", StringComparison.OrdinalIgnoreCase)
-            || file.Contains("/l10n/", StringComparison.OrdinalIgnoreCase) || file.Contains("/lang/", StringComparison.OrdinalIgnoreCase))
-            return FileKind.Localization;
-        return extension is ".cs" or ".vb" or ".fs" or ".java" or ".kt" or ".scala" or ".go" or ".py" or ".rb" or ".php" or ".js" or ".mjs" or ".cjs"
-            or ".ts" or ".tsx" or ".jsx" or ".c" or ".cc" or ".cpp" or ".h" or ".hpp" or ".rs" or ".swift" or ".razor" or ".cshtml" or ".vue" or ".svelte"
-            or ".dart" or ".lua" or ".pl" or ".ps1" or ".psm1" or ".tf" or ".hcl" or ".groovy" or ".gradle" or ".kts" or ".pp" or ".pas" or ".dpr"
-            ? FileKind.Code : FileKind.Config;
+        var dot = name.LastIndexOf('.');
+        var extension = dot >= 0 ? name.AsSpan(dot) : default;
+        foreach (var e in LocalizationExtensions)
+            if (extension.Equals(e, StringComparison.OrdinalIgnoreCase)) return FileKind.Localization;
+        foreach (var folder in LocalizationFolders)
+            if (file.Contains(folder, StringComparison.OrdinalIgnoreCase)) return FileKind.Localization;
+        foreach (var e in CodeExtensions)
+            if (extension.Equals(e, StringComparison.OrdinalIgnoreCase)) return FileKind.Code;
+        return FileKind.Config;
     }
 
     /// <summary>A key file's content (keystores are small; at most <see cref="MaxLine"/> bytes are read).</summary>

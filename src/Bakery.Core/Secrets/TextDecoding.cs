@@ -44,9 +44,13 @@ internal static class TextDecoding
         return null;
     }
 
+    private static readonly System.Buffers.SearchValues<byte> Controls = System.Buffers.SearchValues.Create(
+        [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0B, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1C, 0x1D, 0x1E, 0x1F, 0x7F]);
+
     /// <summary>Without NUL bytes a file is still binary when control characters are more than a few percent of it.</summary>
     private static bool LooksBinary(ReadOnlySpan<byte> sample)
     {
+        if (sample.IndexOfAny(Controls) < 0) return false;
         var controls = 0;
         foreach (var b in sample)
             if (b < 0x20 && b is not (0x09 or 0x0A or 0x0C or 0x0D or 0x1B) || b == 0x7F) controls++;
