@@ -116,7 +116,8 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
 
     public static bool IsSecretValue(ReadOnlySpan<char> key, KeyFamily family, ReadOnlySpan<char> value, FileKind kind)
     {
-        if (value.IsEmpty || IsPathOrUrl(value) || Placeholders.IsPlaceholder(value) || IsLiteral(value)) return false;
+        var strict = family != KeyFamily.Password || kind == FileKind.Localization;
+        if (value.Length < (strict ? 8 : 3) || IsPathOrUrl(value) || Placeholders.IsPlaceholder(value) || IsLiteral(value)) return false;
         if (value[0] == '^' && value[^1] == '$' || value.Contains(' ') && Placeholders.IsNaturalLanguage(value)) return false;
         if (kind == FileKind.Localization && Placeholders.IsText(value)) return false;
         if (IsVersion(value) || Placeholders.IsDummyPhrase(value) || IsEncodedPlaceholder(value)) return false;
@@ -126,8 +127,8 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
             Span<char> a = stackalloc char[64], b = stackalloc char[64];
             if (Placeholders.Normalize(value, a).SequenceEqual(Placeholders.Normalize(segment, b))) return false;
         }
-        if (family == KeyFamily.Password && kind != FileKind.Localization) return value.Length >= 3;
-        return value.Length >= 8 && !IsPlainWords(value) && !IsAllDigits(value) && Entropy.Bits(value) >= 2.5;
+        if (!strict) return true;
+        return !IsPlainWords(value) && !IsAllDigits(value) && Entropy.Bits(value) >= 2.5;
     }
 
     /// <summary>

@@ -52,8 +52,16 @@ public sealed class SecretScanner
         var archives = Archives();
         SafeLayerReader.Read(layer, new LayerReadLimits { AllowDevices = true }, (entry, content) =>
         {
-            if (content is not null && entry.Type == LayerEntryType.File)
+            if (content is null || entry.Type != LayerEntryType.File) return;
+            try
+            {
                 ScanEntry("/" + entry.Path, Path.GetFileName(entry.Path), content, entry.Size, 0, archives);
+            }
+            catch (Exception e) when (e is not (UnsafeLayerException or IOException or OutOfMemoryException))
+            {
+                // A file the rules cannot handle is reported, not passed in silence, and the layer's other files are still scanned.
+                _unscanned.Add(new UnscannedContent("/" + entry.Path, $"the scan of this file failed ({e.GetType().Name}: {e.Message})"));
+            }
         });
         return findings;
     }
