@@ -28,6 +28,8 @@ public sealed class SecretCorpusTests
         Assert.IsEmpty(missed, $"{missed.Count} of {corpus.Expected.Count} planted secrets missed (seed {seed}):\n" + string.Join("\n", missed.Select(m =>
             $"  {m.Format} [{m.Placement}] {m.File}: want {string.Join("|", m.Plant.Rules)}; found {string.Join(", ", findings.Where(f => f.File == m.File).Select(f => f.Rule))}")));
         Assert.IsEmpty(scanner.Unscanned, string.Join("\n", scanner.Unscanned));
+        Console.WriteLine($"seed {seed}: {corpus.Expected.Count} planted secrets in {corpus.Expected.Select(e => e.Format).Distinct().Count()} formats and "
+            + $"{corpus.Expected.Select(e => e.Placement).Distinct().Count()} placements, all found; {findings.Count} findings");
     }
 
     [TestMethod]
@@ -59,6 +61,7 @@ public sealed class SecretCorpusTests
         Assert.IsLessThanOrEqualTo(configurations / 100, findings.Count,
             $"{findings.Count} false positive(s) in {clean.Count} clean files ({configurations} configuration):\n" +
             string.Join("\n", findings.Select(f => $"  {f} in a '{kinds.GetValueOrDefault(f.File.Split('!')[0], "?")}' file")));
+        Console.WriteLine($"seed {seed}: {findings.Count} false positive(s) in {clean.Count} clean files ({configurations} configuration, {CleanFiles.Kinds.Length} kinds)");
     }
 
     private static bool Matches(SecretFinding finding, ExpectedSecret expected) =>
