@@ -5,7 +5,7 @@ namespace Bakery.Core.Baking;
 
 /// <summary>
 /// The gates a bake passes before anything is tagged, besides the structure tests: no secrets in the
-/// added layers (BAKE302), no root user without a reason (BAKE304), and the SBOM with the
+/// added layers or configuration (BAKE302), no root user without a reason (BAKE304), and the SBOM with the
 /// vulnerability gate (BAKE306 is thrown by the caller, which reports what was found).
 /// </summary>
 internal sealed class BakeGates(IBakeLog log)
@@ -38,33 +38,45 @@ internal sealed class BakeGates(IBakeLog log)
         return new SecurityAssessment(components.Count, findings.Except(gate.Blocking).ToList(), gate.Blocking);
     }
 
-    /// <summary>The layers this bake added are scanned; inherited layers were scanned by their own bakes.</summary>
-    public List<Verification.SecretFinding> ScanSecrets(BakeRequest request, List<(string Name, LayerBlob Blob)> added, string image)
+    /// <summary>
+    /// Scans the layers this bake added and the configuration entries it added (inherited layers and entries were
+    /// scanned by their own bakes). Returns every finding, allowed or not; <see cref="ThrowOnSecrets"/> decides.
+    /// </summary>
+    public List<Secrets.SecretFinding> ScanSecrets(BakeRequest request, List<(string Name, LayerBlob Blob)> added, byte[] config, byte[] baseConfig)
     {
-        var scanner = new Verification.SecretScanner(request.SecretAllowlist);
-        var findings = new List<Verification.SecretFinding>();
-        var clean = Path.Combine(request.WorkDirectory, "secret-scan");
+        var scanner = new Secrets.SecretScanner(request.SecretAllowlist);
+        var findings = scanner.ScanImageConfig(config, baseConfig);
+        var clean = Path.Combine(request.WorkDirectory, "secret-scan", "rules-" + Secrets.SecretScanner.RulesVersion);
         foreach (var (_, blob) in added)
         {
-            // A layer already scanned without any finding (it is content-addressed) need not be read again.
+            // A layer already scanned by these rules without any finding (it is content-addressed) need not be read again.
             var marker = Path.Combine(clean, blob.Digest.Hex);
             if (File.Exists(marker)) continue;
+            var unscanned = scanner.Unscanned.Count;
             using (var stream = File.OpenRead(blob.Path))
             {
                 var found = scanner.ScanLayer(stream);
                 findings.AddRange(found);
-                if (found.Count > 0) continue;
+                if (found.Count > 0 || scanner.Unscanned.Count > unscanned) continue;
             }
             Directory.CreateDirectory(clean);
             File.WriteAllText(marker, "");
         }
-        var blocking = findings.Where(f => f.AllowedBecause is null).ToList();
-        if (blocking.Count > 0)
-            throw BakeryException.Create("BAKE302", image, blocking.Count,
-                string.Join("; ", blocking.Take(10).Select(f => $"{f.Path}{(f.Line > 0 ? $":{f.Line}" : "")} ({f.Rule}: {f.Redacted})")) + (blocking.Count > 10 ? $"; and {blocking.Count - 10} more" : ""));
-        foreach (var allowed in findings) log.Info($"Allowed secret finding {allowed.Path}:{allowed.Line} ({allowed.Rule}): {allowed.AllowedBecause}");
-        log.Detail($"Secret scan: {scanner.BytesScanned:N0} bytes in {added.Count} layer(s), no findings");
+        foreach (var skipped in scanner.Unscanned) log.Warning(BakeryDiagnostic.Warning("BAKE330", skipped.File, skipped.Reason));
+        foreach (var allowed in findings.Where(f => f.AllowedBecause is not null))
+            log.Info($"Allowed secret finding {allowed.Location} ({allowed.Rule}): {allowed.AllowedBecause}");
+        log.Detail($"Secret scan: {scanner.BytesScanned:N0} text bytes in {added.Count} layer(s) and the image configuration; " +
+            $"{findings.Count} finding(s), {scanner.ValuesIgnored} placeholder or example value(s) ignored");
         return findings;
+    }
+
+    /// <summary>BAKE302 when any finding is not allowed: the message names the first ten, the report lists them all.</summary>
+    public static void ThrowOnSecrets(IReadOnlyList<Secrets.SecretFinding> findings, string image)
+    {
+        var blocking = findings.Where(f => f.AllowedBecause is null).ToList();
+        if (blocking.Count == 0) return;
+        throw BakeryException.Create("BAKE302", image, blocking.Count,
+            string.Join("; ", blocking.Take(10)) + (blocking.Count > 10 ? $"; {blocking.Count - 10} more in the report" : ""));
     }
 
     public void CheckUser(ImageConfig config, BakeRequest request, string image)

@@ -46,7 +46,7 @@ public sealed record BakeRequest
     public Verification.VerificationPlan Verification { get; init; } = Bakery.Core.Verification.VerificationPlan.None;
 
     /// <summary>Accepted secret findings, with reasons (BakerySecretAllowlist).</summary>
-    public Verification.SecretAllowlist SecretAllowlist { get; init; } = Bakery.Core.Verification.SecretAllowlist.Empty;
+    public Secrets.SecretAllowlist SecretAllowlist { get; init; } = Bakery.Core.Secrets.SecretAllowlist.Empty;
 
     /// <summary>Where the CycloneDX SBOM is written (every bake writes one).</summary>
     public string? SbomPath { get; init; }

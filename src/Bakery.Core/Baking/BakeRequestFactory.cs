@@ -43,7 +43,7 @@ public static class BakeRequestFactory
             AppDestination = string.IsNullOrWhiteSpace(inputs.WorkingDirectory) ? "/app" : inputs.WorkingDirectory,
             Steps = BakeStepOrder.Arrange(LocalLayers(inputs.Layers), inputs.RunSteps.Select(ToRunStep).ToList()),
             Verification = Verification.VerificationPlan.Create(inputs.VerifyFiles.Select(f => f.Get("FullPath")), descriptor, inputs.DescriptorPath, inputs.RunCommandTests),
-            SecretAllowlist = Verification.SecretAllowlist.Load(inputs.SecretAllowlist),
+            SecretAllowlist = Secrets.SecretAllowlist.Load(inputs.SecretAllowlist),
             SbomPath = Path.Combine(inputs.ReportDirectory, "sbom.cdx.json"),
             AdvisoryDatabase = security.AdvisoryDatabase,
             FailOnSeverity = security.FailOnSeverity,

@@ -42,7 +42,10 @@ public sealed record BakeResult
     public IReadOnlyList<Verification.CheckResult> Checks { get; init; } = [];
 
     /// <summary>Secret findings that were allowed (redacted); any other finding fails the bake.</summary>
-    public IReadOnlyList<Verification.SecretFinding> AllowedSecrets { get; init; } = [];
+    public IReadOnlyList<Bakery.Core.Secrets.SecretFinding> AllowedSecrets { get; init; } = [];
+
+    /// <summary>Every secret finding that blocked the bake (redacted): only in a failed report.</summary>
+    public IReadOnlyList<Bakery.Core.Secrets.SecretFinding> Secrets { get; init; } = [];
 
     public int SbomComponents { get; init; }
 

@@ -67,6 +67,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         var checks = new List<Verification.CheckResult>();
         var assessment = new BakeGates.SecurityAssessment(0, [], []);
         var config = ImageConfig.Parse(final.ConfigBytes);
+        List<Secrets.SecretFinding> secrets = [];
         try
         {
             gates.CheckUser(config, request, image);
@@ -74,7 +75,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Verification.ImageVerifier.ThrowOnFailures(checks, image);
             if (outcome is null)
             {
-                var allowedSecrets = gates.ScanSecrets(request, [.. session.Added], image);
+                secrets = gates.ScanSecrets(request, [.. session.Added], final.ConfigBytes, session.BaseConfig);
+                BakeGates.ThrowOnSecrets(secrets, image);
+                var allowedSecrets = secrets;
                 var layerFiles = await session.LayerFilesAsync();
                 var filesystem = Verification.ImageFilesystem.Load(layerFiles, Path.Combine(request.WorkDirectory, "fs-index"));
                 if (!request.Verification.IsEmpty)
@@ -99,10 +102,13 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         catch (BakeryException e) when (e.FailedBake is null)
         {
             // Nothing is tagged; the report of what was checked is still worth having.
-            var partial = new VerifiedOutcome(checks, [], assessment.Components, assessment.Findings);
+            var partial = new VerifiedOutcome(checks, secrets.Where(f => f.AllowedBecause is not null).ToList(), assessment.Components, assessment.Findings);
             throw new BakeryException(e.Code, e.Message, e.InnerException)
             {
-                FailedBake = Report(session, final, request, lifecycle, [], partial, assessment.Blocking, null) with { Outcome = BakeOutcome.Failed, Failure = $"{e.Code}: {e.Message}" },
+                FailedBake = Report(session, final, request, lifecycle, [], partial, assessment.Blocking, null) with
+                {
+                    Outcome = BakeOutcome.Failed, Failure = $"{e.Code}: {e.Message}", Secrets = secrets.Where(f => f.AllowedBecause is null).ToList(),
+                },
             };
         }
         if (!outcome.FromCache) outcomes.Save(outcomeKey, outcome, request.SbomPath);

@@ -7,7 +7,7 @@ using Bakery.Oci.Model;
 namespace Bakery.Core.Baking;
 
 /// <summary>What verification, the secret scan, the SBOM and the vulnerability gate concluded about one image.</summary>
-public sealed record VerifiedOutcome(IReadOnlyList<Verification.CheckResult> Checks, IReadOnlyList<Verification.SecretFinding> AllowedSecrets,
+public sealed record VerifiedOutcome(IReadOnlyList<Verification.CheckResult> Checks, IReadOnlyList<Secrets.SecretFinding> AllowedSecrets,
     int SbomComponents, IReadOnlyList<Security.VulnerabilityFinding> Vulnerabilities)
 {
     [JsonIgnore] public bool FromCache { get; init; }
@@ -26,7 +26,7 @@ internal sealed class VerifiedOutcomes(string directory)
     {
         var text = new StringBuilder().Append(digest).Append('\n')
             .Append(request.Verification.Fingerprint()).Append('\n')
-            .Append(Hash(request.SecretAllowlist.Fingerprint)).Append('\n')
+            .Append(Hash(request.SecretAllowlist.Fingerprint)).Append('|').Append(Secrets.SecretScanner.RulesVersion).Append('\n')
             .Append(Hash(request.VulnerabilityAllowlist.Fingerprint)).Append('\n')
             .Append(request.FailOnSeverity).Append('|').Append(request.AdvisoryMaxAgeDays).Append('|').Append(request.AllowRootReason).Append('\n')
             .Append(string.Join(',', request.RequiredLabels.Select(l => $"{l.Name}@{l.SetBy}"))).Append('\n')

@@ -71,6 +71,17 @@ public static class BakeReportWriter
                 md.AppendLine($"| {(c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}")} | {c.Suite}: {c.Name} | {(c.Skipped ? "skipped: " + c.Failure : c.Passed ? "passed" : "FAILED: " + c.Failure)} |");
             md.AppendLine();
         }
+        var secrets = r.Secrets.Select(f => (f, "blocking")).Concat(r.AllowedSecrets.Select(f => (f, "allowed: " + f.AllowedBecause))).ToList();
+        if (secrets.Count > 0)
+        {
+            md.AppendLine("## Secrets");
+            md.AppendLine();
+            md.AppendLine("| File | Line | Rule | Redacted | Verdict |");
+            md.AppendLine("|---|---|---|---|---|");
+            foreach (var (f, verdict) in secrets)
+                md.AppendLine($"| `{Cell(f.File)}` | {(f.Line > 0 ? f.Line : "")} | {f.Rule} | {f.Redacted} | {Cell(verdict)} |");
+            md.AppendLine();
+        }
         var vulnerabilities = r.BlockingVulnerabilities.Select(v => (v, "blocking")).Concat(r.Vulnerabilities.Select(v => (v, "below threshold"))).ToList();
         if (vulnerabilities.Count > 0)
         {
@@ -100,8 +111,11 @@ public static class BakeReportWriter
         var checks = r.Checks.Concat(r.BlockingVulnerabilities.Concat(r.Vulnerabilities).Select(v => new Verification.CheckResult(
                 "vulnerabilities", v.Ecosystem, $"{v.AdvisoryId} {v.Package} {v.InstalledVersion} ({v.Severity})", !r.BlockingVulnerabilities.Contains(v),
                 r.BlockingVulnerabilities.Contains(v) ? $"fixed in {v.FixedVersion ?? "(no fix)"}" : null)))
+            .Concat(r.Secrets.Concat(r.AllowedSecrets).Select(f => new Verification.CheckResult(
+                "secret-scan", f.Rule, $"{f.Location} ({f.Redacted})", f.AllowedBecause is not null,
+                f.AllowedBecause is null ? $"{f.Rule}: a secret in {f.Location} ({f.Redacted})" : null)))
             .ToList();
-        if (r.Outcome == BakeOutcome.Failed && r.Checks.All(c => c.Passed) && r.BlockingVulnerabilities.Count == 0)
+        if (r.Outcome == BakeOutcome.Failed && r.Checks.All(c => c.Passed) && r.BlockingVulnerabilities.Count == 0 && r.Secrets.Count == 0)
             checks.Add(new Verification.CheckResult("bake", "bakery", "bake", false, r.Failure));
         xml.Append($"<testsuites name=\"bakery {X(r.Image)}\" tests=\"{checks.Count}\" failures=\"{checks.Count(c => !c.Passed)}\">\n");
         foreach (var file in checks.GroupBy(c => c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}"))
@@ -133,6 +147,10 @@ public static class BakeReportWriter
         yield return $"  pushed   {r.Push.BlobsUploaded} blob(s), {FormatBytes(r.Push.BytesUploaded)}; {r.Push.BlobsMounted} mounted; {r.Push.BlobsSkipped} already there";
         yield return $"  report   {reportPath}";
     }
+
+    /// <summary>Text for a Markdown table cell: a pipe or line break in a file name must not break (or forge) the table.</summary>
+    private static string Cell(string? text) =>
+        (text ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal).Replace('\n', ' ').Replace('\r', ' ');
 
     public static string FormatBytes(long bytes) => bytes switch
     {

@@ -201,8 +201,14 @@ public sealed class VerificationBakeTests
         var result = s_workspace.Bake(dir, "BakeryBuildId=1");
         Assert.AreNotEqual(0, result.ExitCode, result.Output);
         StringAssert.Contains(result.Output, "error BAKE302");
-        StringAssert.Contains(result.Output, "/app/appsettings.Production.json:1 (config-secret: q8#L…(15 chars))");
-        Assert.DoesNotContain(secret, result.Output, "the secret itself is never printed");
+        StringAssert.Contains(result.Output, $"/app/appsettings.Production.json:1 (config-secret: 15 chars, sha256 {Bakery.Core.Secrets.SecretRedaction.Hash(secret)})");
+        Assert.DoesNotContain(secret[..4], result.Output, "nothing of the secret is printed, not even its first characters");
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "obj", "Release", "net10.0", "bakery", "bakery-report.json"))))
+        {
+            var secrets = report.RootElement.GetProperty("secrets");
+            Assert.AreEqual(1, secrets.GetArrayLength());
+            Assert.AreEqual("/app/appsettings.Production.json", secrets[0].GetProperty("file").GetString());
+        }
         using (var client = new RegistryClient(s_registry.Address))
             Assert.IsEmpty(await client.ListTagsAsync("tests/leaky"));
 
@@ -210,6 +216,19 @@ public sealed class VerificationBakeTests
         var allowed = s_workspace.Bake(dir, "BakeryBuildId=2", $"BakerySecretAllowlist={Path.Combine(dir, "secrets.allow")}");
         Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
         StringAssert.Contains(allowed.Output, "local test database, rotated per run");
+
+        // A connection string in a ContainerEnvironmentVariable is as leaked as one in a file: the image config is scanned too.
+        var password = string.Concat("Vv3!k", "Qz8#pL2");
+        var leakyEnv = App("leaky-env", "schemaVersion: 2.0.0\n", extra: $"""
+              <ItemGroup><ContainerEnvironmentVariable Include="ConnectionStrings__Orders" Value="Server=db;User Id=app;Password={password};" /></ItemGroup>
+            """);
+        var env = s_workspace.Bake(leakyEnv, "BakeryBuildId=1");
+        Assert.AreNotEqual(0, env.ExitCode, env.Output);
+        StringAssert.Contains(env.Output, "error BAKE302");
+        StringAssert.Contains(env.Output, "config:Env[ConnectionStrings__Orders] (connection-string-password: 12 chars");
+        Assert.DoesNotContain(password, env.Output);
+        using (var client = new RegistryClient(s_registry.Address))
+            Assert.IsEmpty(await client.ListTagsAsync("tests/leaky-env"));
     }
 
     [TestMethod]
