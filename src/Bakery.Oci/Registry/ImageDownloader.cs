@@ -28,12 +28,18 @@ public static class ImageDownloader
                 $"{reference} is not an image manifest (media type {fetched.MediaType}).");
 
         var config = await client.GetBlobAsync(reference.Repository, manifest.Config.ParsedDigest, ct);
-        var layers = new List<(string Digest, string Path)>();
-        foreach (var layer in manifest.Layers)
+        var diffIds = ImageConfig.Parse(config).DiffIds;
+        if (diffIds.Count != manifest.Layers.Count)
+            throw new RegistryException(RegistryFailure.NotFound, reference.Registry, reference.Repository,
+                $"{reference}'s config lists {diffIds.Count} diff id(s) for {manifest.Layers.Count} layer(s): the image is corrupt.");
+        var layers = new List<Layers.LayerFile>();
+        for (var i = 0; i < manifest.Layers.Count; i++)
         {
+            var layer = manifest.Layers[i];
             var path = Path.Combine(blobCache, layer.ParsedDigest.Hex);
             if (!File.Exists(path)) await client.DownloadBlobAsync(reference.Repository, layer.ParsedDigest, path, ct);
-            layers.Add((layer.Digest, path));
+            // media type, size and diff id are checked when the layer is read
+            layers.Add(new Layers.LayerFile(layer.Digest, path, layer.MediaType, layer.Size, diffIds[i]));
         }
         return new LocalImage($"{reference.Registry}/{reference.Repository}", fetched.Digest, fetched.MediaType,
             manifest.Config.ParsedDigest, config, layers, ArchivePath: null);
