@@ -100,7 +100,7 @@ public sealed class DockerRunStepExecutor(IBakeLog log) : IDisposable
             var archive = await _docker.Containers.GetArchiveFromContainerAsync(id, new GetArchiveFromContainerParameters { Path = "/" + path }, statOnly: false, ct);
             await using var stream = archive.Stream;
             var parent = path.Contains('/') ? path[..path.LastIndexOf('/')] : "";
-            SafeLayerReader.Read(stream, new LayerReadLimits(), (entry, content) =>
+            SafeLayerReader.Read(stream, new LayerReadOptions { Standalone = true }, (entry, content) =>
             {
                 var target = parent.Length == 0 ? entry.Path : $"{parent}/{entry.Path}";
                 var mode = (UnixFileMode)(entry.Mode & 0xFFF);
@@ -117,7 +117,7 @@ public sealed class DockerRunStepExecutor(IBakeLog log) : IDisposable
                         if (entries.TryGetValue(source, out var original))
                             entries[target] = original with { Path = target };
                         break;
-                    default:
+                    case LayerEntryType.File:
                         var file = Path.Combine(staging, $"f{entries.Count}");
                         using (var output = File.Create(file)) content!.CopyTo(output);
                         entries[target] = new LayerPlan.Entry(target, LayerPlan.EntryKind.File, mode, file, null, entry.Uid, entry.Gid);
