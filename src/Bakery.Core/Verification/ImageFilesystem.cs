@@ -41,6 +41,7 @@ public sealed class ImageFilesystem
     private readonly IReadOnlyList<LayerFile> _layers;
     private readonly string _cache;
     private readonly string _image;
+    private LayerReadLimits? _limits;
 
     private ImageFilesystem(IReadOnlyList<LayerFile> layers, string cache, string image)
     {
@@ -64,15 +65,15 @@ public sealed class ImageFilesystem
     /// match its media type, size or diff id, or cannot be read is a <see cref="BakeryException"/>
     /// (BAKE320–BAKE323) naming <paramref name="image"/>, the layer and the entry.
     /// </summary>
-    public static ImageFilesystem Load(IReadOnlyList<LayerFile> layers, string indexCache, string? image = null)
+    public static ImageFilesystem Load(IReadOnlyList<LayerFile> layers, string indexCache, string? image = null, LayerReadLimits? limits = null)
     {
-        var fs = new ImageFilesystem(layers, indexCache, image ?? "the image");
+        var fs = new ImageFilesystem(layers, indexCache, image ?? "the image") { _limits = limits };
         for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
             try
             {
-                var index = LayerFileIndex.Load(layer, indexCache);
+                var index = LayerFileIndex.Load(layer, indexCache, limits);
                 fs._hazards.AddRange(index.Hazards.Select(h => new LayerHazardAt(i, layer.Digest, h)));
                 foreach (var entry in index.Entries) fs.Apply(entry, i);
             }
@@ -205,6 +206,11 @@ public sealed class ImageFilesystem
                     foreach (var p in Parts(node.LinkTarget).Reverse()) pending.Push(p);
                     break;
                 default:
+                    if (!create && pending.Count == 0)
+                    {
+                        resolved.Add(part); // a path to a file: only its parents must be directories
+                        break;
+                    }
                     if (!create) return null;
                     throw new UnsafeLayerException(LayerProblem.NotADirectory, entry,
                         $"Its parent '{LayerNames.Escape(candidate)}' is a {SafeLayerReader.Describe(node.Type)}, not a directory (the runtime cannot unpack it either).");
@@ -249,7 +255,7 @@ public sealed class ImageFilesystem
         var layer = _layers[node.Layer];
         try
         {
-            return LayerFileIndex.OpenEntry(layer, node.Ordinal, node.Path);
+            return LayerFileIndex.OpenEntry(layer, node.Ordinal, node.Path, _limits);
         }
         catch (UnsafeLayerException e)
         {

@@ -13,7 +13,7 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
 {
     private const int MaxHazardsKept = 1000;
 
-    public static LayerFileIndex Load(LayerFile layer, string cacheDirectory)
+    public static LayerFileIndex Load(LayerFile layer, string cacheDirectory, LayerReadLimits? limits = null)
     {
         CheckSize(layer);
         var declared = layer.MediaType is null ? (LayerCompression?)null
@@ -35,6 +35,7 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
         using (var stream = new FileStream(layer.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             summary = SafeLayerReader.Read(stream, new LayerReadOptions
             {
+                Limits = limits ?? new LayerReadLimits(),
                 MediaType = layer.MediaType,
                 ComputeDiffId = true,
                 OnHazard = h => { if (hazards.Count < MaxHazardsKept) hazards.Add(h); },
@@ -46,13 +47,13 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
     }
 
     /// <summary>The content of entry <paramref name="ordinal"/> (or, for an old index without ordinals, the entry named <paramref name="path"/>).</summary>
-    public static Stream OpenEntry(LayerFile layer, int ordinal, string path)
+    public static Stream OpenEntry(LayerFile layer, int ordinal, string path, LayerReadLimits? limits = null)
     {
         var file = new FileStream(layer.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         SafeLayerReader? reader = null;
         try
         {
-            reader = SafeLayerReader.Open(file, new LayerReadOptions { MediaType = layer.MediaType });
+            reader = SafeLayerReader.Open(file, new LayerReadOptions { MediaType = layer.MediaType, Limits = limits ?? new LayerReadLimits() });
             while (reader.Next() is { } entry)
                 if (ordinal >= 0 ? entry.Ordinal == ordinal : entry.Path == path)
                     return new EntryStream(reader.Content ?? Stream.Null, reader, file);

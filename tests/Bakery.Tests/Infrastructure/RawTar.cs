@@ -4,7 +4,7 @@ using System.Text;
 namespace Bakery.Tests.Infrastructure;
 
 /// <summary>Builds tar archives byte by byte, so tests can craft the malformed and malicious ones real tools refuse to write.</summary>
-internal sealed class RawTar
+public sealed class RawTar
 {
     private readonly MemoryStream _out = new();
 
