@@ -143,7 +143,7 @@ public sealed class ImageFilesystem
     {
         if (!_nodes.Remove(path)) return;
         _inLayer.Remove(path);
-        _children[LayerPaths.Split(path).Parent].Remove(path);
+        if (_children.TryGetValue(LayerPaths.Split(path).Parent, out var siblings)) siblings.Remove(path);
         if (_children.Remove(path, out var children))
             foreach (var child in children.ToList()) Remove(child);
     }

@@ -348,13 +348,13 @@ public sealed class SafeLayerReader : IDisposable
         switch (entry.Type)
         {
             case LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice:
-                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"{Describe(entry.Type)} {entry.DeviceMajor}:{entry.DeviceMinor}; never created on this machine");
+                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"{Describe(entry.Type)} {entry.DeviceMajor}:{entry.DeviceMinor}, mode {octal}; never created on this machine");
                 break;
             case LayerEntryType.Fifo:
-                Hazard(LayerHazardKind.SpecialFile, entry.Path, "FIFO; never created on this machine");
+                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"FIFO, mode {octal}; never created on this machine");
                 break;
         }
-        if (entry.Type is not (LayerEntryType.SymbolicLink or LayerEntryType.HardLink))
+        if (entry.Type is LayerEntryType.File or LayerEntryType.Directory or LayerEntryType.BlockDevice)
         {
             if (!isDirectory && (entry.Mode & 0x800) != 0) Hazard(LayerHazardKind.Setuid, entry.Path, $"setuid, mode {octal}, owner {entry.Uid}");
             if (!isDirectory && (entry.Mode & 0x400) != 0) Hazard(LayerHazardKind.Setgid, entry.Path, $"setgid, mode {octal}, group {entry.Gid}");

@@ -520,7 +520,7 @@ internal static class LayerCorpus
         yield return Refuse("compression: zeros after the gzip stream", cat, LayerProblem.BadCompression, new CorpusLayer([.. gz, .. new byte[64]], TarGzip));
         yield return Refuse("compression: two gzip members", cat, LayerProblem.BadCompression,
             new CorpusLayer(GzipMembers(small[..1024], small[1024..]), TarGzip));
-        yield return Refuse("compression: truncated gzip", cat, LayerProblem.BadCompression, new CorpusLayer(gz[..(gz.Length / 2)], TarGzip));
+        yield return Refuse("compression: truncated gzip", cat, LayerProblem.Truncated, new CorpusLayer(gz[..(gz.Length / 2)], TarGzip));
         yield return Refuse("compression: zstd with a bad checksum", cat, LayerProblem.BadCompression, new CorpusLayer(Flip(zst, zst.Length - 1), TarZstd));
         yield return Refuse("compression: garbage after the zstd stream", cat, LayerProblem.BadCompression, new CorpusLayer([.. zst, .. B("garbage!")], TarZstd));
         yield return Refuse("compression: truncated zstd", cat, LayerProblem.Truncated, new CorpusLayer(zst[..^6], TarZstd));
