@@ -62,8 +62,9 @@ public static partial class ImageArchive
         var folded = new Dictionary<string, string>(StringComparer.Ordinal);
         var links = new Dictionary<string, string>(StringComparer.Ordinal);
         var fullRoot = Path.GetFullPath(root);
-        var limits = new LayerReadLimits();
-        limits = limits with { MaxEntrySize = limits.MaxTotalSize, MaxTotalSize = Math.Max(limits.MaxTotalSize, 1L << 40) };
+        // Members are blobs, not layer files: a compressed layer may be larger than the layer limit.
+        // An archive on disk holds what it holds; a compressed one is still bound by the ratio check.
+        var limits = new LayerReadLimits() with { MaxEntrySize = 1L << 40, MaxTotalSize = 1L << 42 };
         using var input = File.OpenRead(archivePath);
         SafeLayerReader.Read(input, new LayerReadOptions { Limits = limits, Standalone = true }, (entry, content) =>
         {
