@@ -165,7 +165,22 @@ public sealed class ImageFilesystem
     /// The directory an entry's parent path names after symbolic links (inside the root), creating
     /// missing directories as the applier does; a parent that is a file refuses the layer.
     /// </summary>
-    private string Directory(string path, int layer, string entry) => Walk(path, layer, create: true, entry)!;
+    private string Directory(string path, int layer, string entry)
+    {
+        // A directory node only ever exists at a resolved path, so a parent that is one needs no walk;
+        // its ancestors are marked as part of this layer once.
+        if (path.Length == 0) return path;
+        if (_nodes.TryGetValue(path, out var node) && node.Type == LayerEntryType.Directory)
+        {
+            if (_markedLayer != layer) (_markedLayer, _marked) = (layer, new HashSet<string>(StringComparer.Ordinal));
+            for (var dir = path; dir.Length > 0 && _marked.Add(dir); dir = LayerPaths.Split(dir).Parent) _inLayer[dir] = layer;
+            return path;
+        }
+        return Walk(path, layer, create: true, entry)!;
+    }
+
+    private int _markedLayer = -1;
+    private HashSet<string> _marked = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Follows <paramref name="path"/> component by component, every symbolic link resolved inside

@@ -39,10 +39,10 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
                 MediaType = layer.MediaType,
                 ComputeDiffId = true,
                 OnHazard = h => { if (hazards.Count < MaxHazardsKept) hazards.Add(h); },
-            }, (entry, _) => entries.Add(entry with { Xattrs = null }));
+            }, (entry, _) => entries.Add(entry.Xattrs is null ? entry : entry with { Xattrs = null }));
         CheckDiffId(layer, summary.DiffId!.Value.ToString());
-        Oci.AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(new CachedIndex(summary.Compression, summary.DiffId.Value.ToString(),
-            entries.Select(CachedEntry.From).ToList(), hazards.Select(CachedHazard.From).ToList())));
+        var index = new CachedIndex(summary.Compression, summary.DiffId.Value.ToString(), entries.Select(CachedEntry.From), hazards.Select(CachedHazard.From).ToList());
+        Oci.AtomicFile.Write(cache, stream => JsonSerializer.Serialize(stream, index));
         return new LayerFileIndex(entries, hazards);
     }
 
@@ -95,7 +95,7 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
         }
     }
 
-    private sealed record CachedIndex(LayerCompression Compression, string DiffId, List<CachedEntry> Entries, List<CachedHazard> Hazards);
+    private sealed record CachedIndex(LayerCompression Compression, string DiffId, IEnumerable<CachedEntry> Entries, List<CachedHazard> Hazards);
 
     private sealed record CachedEntry(string P, LayerEntryType T, long S, int M, int U, int G, string? L, int O, long Mt, bool Sp, int Ma, int Mi)
     {

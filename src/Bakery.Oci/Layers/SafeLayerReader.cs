@@ -95,12 +95,12 @@ public sealed class SafeLayerReader : IDisposable
         {
             if (!ReadHeader(ref afterZeroBlock)) { Finish(); return null; }
             var first = _count == 0 && pax is null && longName is null && longLink is null;
-            if (!TarBlocks.ChecksumMatches(_header, out var stored, out var sum))
-                throw first
-                    ? new UnsafeLayerException(LayerProblem.BadHeader, null, "The blob is not a tar archive (its first block is not a valid tar header).")
-                    : TarBlocks.Malformed(HeaderName(), $"the header checksum is {stored} but the header sums to {sum}");
-            var type = (char)_header[156];
+            var checksumMatches = TarBlocks.ChecksumMatches(_header, out var stored, out var sum);
+            if (!checksumMatches && first)
+                throw new UnsafeLayerException(LayerProblem.BadHeader, null, "The blob is not a tar archive (its first block is not a valid tar header).");
             var headerName = HeaderName();
+            if (!checksumMatches) throw TarBlocks.Malformed(headerName, $"the header checksum is {stored} but the header sums to {sum}");
+            var type = (char)_header[156];
             var size = TarBlocks.Number(_header.AsSpan(124, 12), "size", headerName);
             switch (type)
             {
@@ -344,22 +344,22 @@ public sealed class SafeLayerReader : IDisposable
     {
         if (_options.OnHazard is null) return;
         var isDirectory = entry.Type == LayerEntryType.Directory;
-        var octal = Convert.ToString(entry.Mode, 8).PadLeft(4, '0');
+        string Octal() => Convert.ToString(entry.Mode, 8).PadLeft(4, '0');
         switch (entry.Type)
         {
             case LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice:
-                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"{Describe(entry.Type)} {entry.DeviceMajor}:{entry.DeviceMinor}, mode {octal}; never created on this machine");
+                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"{Describe(entry.Type)} {entry.DeviceMajor}:{entry.DeviceMinor}, mode {Octal()}; never created on this machine");
                 break;
             case LayerEntryType.Fifo:
-                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"FIFO, mode {octal}; never created on this machine");
+                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"FIFO, mode {Octal()}; never created on this machine");
                 break;
         }
         if (entry.Type is LayerEntryType.File or LayerEntryType.Directory or LayerEntryType.BlockDevice)
         {
-            if (!isDirectory && (entry.Mode & 0x800) != 0) Hazard(LayerHazardKind.Setuid, entry.Path, $"setuid, mode {octal}, owner {entry.Uid}");
-            if (!isDirectory && (entry.Mode & 0x400) != 0) Hazard(LayerHazardKind.Setgid, entry.Path, $"setgid, mode {octal}, group {entry.Gid}");
+            if (!isDirectory && (entry.Mode & 0x800) != 0) Hazard(LayerHazardKind.Setuid, entry.Path, $"setuid, mode {Octal()}, owner {entry.Uid}");
+            if (!isDirectory && (entry.Mode & 0x400) != 0) Hazard(LayerHazardKind.Setgid, entry.Path, $"setgid, mode {Octal()}, group {entry.Gid}");
             if ((entry.Mode & 0x2) != 0 && !(isDirectory && (entry.Mode & 0x200) != 0))
-                Hazard(LayerHazardKind.WorldWritable, entry.Path, $"world-writable {(isDirectory ? "directory without the sticky bit" : Describe(entry.Type))}, mode {octal}");
+                Hazard(LayerHazardKind.WorldWritable, entry.Path, $"world-writable {(isDirectory ? "directory without the sticky bit" : Describe(entry.Type))}, mode {Octal()}");
         }
         foreach (var attribute in entry.Xattrs?.Keys ?? [])
             Hazard(attribute == "security.capability" ? LayerHazardKind.FileCapabilities : LayerHazardKind.ExtendedAttributes, entry.Path,

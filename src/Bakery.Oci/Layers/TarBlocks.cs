@@ -10,12 +10,19 @@ internal static class TarBlocks
     public static void Skip(Stream tar, long count, string? entry)
     {
         if (count <= 0) return;
-        var buffer = new byte[(int)Math.Min(count, 65536)];
-        while (count > 0)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(count, 65536));
+        try
         {
-            var read = tar.Read(buffer, 0, (int)Math.Min(buffer.Length, count));
-            if (read == 0) throw new UnsafeLayerException(LayerProblem.Truncated, entry, "The layer ends inside an entry.");
-            count -= read;
+            while (count > 0)
+            {
+                var read = tar.Read(buffer, 0, (int)Math.Min(buffer.Length, count));
+                if (read == 0) throw new UnsafeLayerException(LayerProblem.Truncated, entry, "The layer ends inside an entry.");
+                count -= read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
