@@ -283,6 +283,35 @@ public sealed class ImageFilesystem
     }
 
     /// <summary>
+    /// The content of many regular files with one pass over each layer that holds them (reading them
+    /// one by one would read a layer again from its start for each). Nodes that share content (hard
+    /// links) are given together; the stream is read in the callback, never kept.
+    /// </summary>
+    public void ReadFiles(IEnumerable<Node> nodes, Action<IReadOnlyList<Node>, Stream> read)
+    {
+        foreach (var layerGroup in nodes.Where(n => n.Type == LayerEntryType.File && n.Layer >= 0 && n.Layer < _layers.Count).GroupBy(n => n.Layer).OrderBy(g => g.Key))
+        {
+            var layer = _layers[layerGroup.Key];
+            var wanted = layerGroup.GroupBy(n => n.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<Node>)g.ToList());
+            try
+            {
+                using var file = new FileStream(layer.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                using var reader = SafeLayerReader.Open(file, new LayerReadOptions { MediaType = layer.MediaType, Limits = _limits ?? new LayerReadLimits() });
+                while (wanted.Count > 0 && reader.Next() is { } entry)
+                    if (wanted.Remove(entry.Ordinal, out var group) && reader.Content is { } content) read(group, content);
+            }
+            catch (UnsafeLayerException e)
+            {
+                throw LayerErrors.Refused(_image, layer.Digest, e);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw LayerErrors.Unreadable(_image, layer, e);
+            }
+        }
+    }
+
+    /// <summary>
     /// A regular file's content, at most <paramref name="limit"/> bytes (the rest is never read into
     /// memory); cached by layer digest, entry and limit, since layers never change.
     /// </summary>

@@ -160,15 +160,15 @@ public sealed class MergedViewDifferentialTests
 
     private static List<string> Differences(ImageFilesystem fs, Dictionary<string, Entry> exported)
     {
-        var view = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        foreach (var node in fs.Nodes)
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var nodes = fs.Nodes.ToList();
+        fs.ReadFiles(nodes, (same, content) =>
         {
-            string? hash = null;
-            if (node.Type == LayerEntryType.File)
-                using (var content = fs.OpenFile(node)!)
-                    hash = Convert.ToHexStringLower(SHA256.HashData(content));
-            view[node.Path] = new Entry(node.Type, node.Mode & 0xFFF, node.Uid, node.Gid, node.Type == LayerEntryType.SymbolicLink ? node.LinkTarget : null, hash);
-        }
+            var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+            foreach (var node in same) hashes[node.Path] = hash;
+        });
+        var view = nodes.ToDictionary(n => n.Path, n => new Entry(n.Type, n.Mode & 0xFFF, n.Uid, n.Gid,
+            n.Type == LayerEntryType.SymbolicLink ? n.LinkTarget : null, n.Type == LayerEntryType.File ? hashes.GetValueOrDefault(n.Path, "(unread)") : null), StringComparer.Ordinal);
         bool DockerOwned(string path) => DockerInitPaths.Any(p => path == p || path.StartsWith(p + "/", StringComparison.Ordinal))
             || DockerInitParents.Contains(path) && !view.ContainsKey(path);
         var differences = new List<string>();
