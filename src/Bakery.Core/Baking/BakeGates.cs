@@ -49,11 +49,16 @@ internal sealed class BakeGates(IBakeLog log)
             // A layer already scanned without any finding (it is content-addressed) need not be read again.
             var marker = Path.Combine(clean, blob.Digest.Hex);
             if (File.Exists(marker)) continue;
-            using (var stream = File.OpenRead(blob.Path))
+            try
             {
+                using var stream = File.OpenRead(blob.Path);
                 var found = scanner.ScanLayer(stream);
                 findings.AddRange(found);
                 if (found.Count > 0) continue;
+            }
+            catch (UnsafeLayerException e)
+            {
+                throw Verification.LayerErrors.Refused(image, blob.Digest.ToString(), e);
             }
             Directory.CreateDirectory(clean);
             File.WriteAllText(marker, "");

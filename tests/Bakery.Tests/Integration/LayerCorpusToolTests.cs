@@ -39,6 +39,36 @@ public sealed class LayerCorpusToolTests
         }
     }
 
+    [TestMethod]
+    public void Warnings_are_in_the_verify_report_and_a_bad_limit_setting_is_BAKE328()
+    {
+        var root = TestPaths.NewTempDirectory("corpus-report");
+        try
+        {
+            var archive = CorpusImages.WriteOciLayout(LayerCorpus.Named("permissions: setuid file"), Path.Combine(root, "image.tar"));
+            File.WriteAllText(Path.Combine(root, "policy.yaml"), Policy);
+            var tool = Path.Combine(AppContext.BaseDirectory, "Bakery.Tool.dll");
+            var reports = Path.Combine(root, "reports");
+            var result = ProcessRunner.Run("dotnet", [tool, "verify", archive, "--policy", Path.Combine(root, "policy.yaml"), "--command-tests", "false", "--report-directory", reports], root,
+                new Dictionary<string, string> { ["XDG_CACHE_HOME"] = Path.Combine(root, "cache") });
+            Assert.AreEqual(0, result.ExitCode, result.Output);
+            StringAssert.Contains(result.Output, "warning BAKE326");
+            StringAssert.Contains(result.Output, "usr/bin/su");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(reports, "bakery-verify.json")), "BAKE326");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(reports, "bakery-verify.md")), "Layer warnings");
+
+            var bad = ProcessRunner.Run("dotnet", [tool, "scan", archive], root,
+                new Dictionary<string, string> { ["XDG_CACHE_HOME"] = Path.Combine(root, "cache2"), ["BAKERY_LAYER_LIMITS"] = "maxEntrySize=huge" });
+            Assert.AreEqual(1, bad.ExitCode, bad.Output);
+            StringAssert.Contains(bad.Output, "bakery: BAKE328:");
+            Assert.IsFalse(bad.Output.Contains("   at ", StringComparison.Ordinal), bad.Output);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     /// <summary>Null when the case passed; otherwise what went wrong.</summary>
     private static string? Run(CorpusCase c, string format, string caseRoot)
     {
