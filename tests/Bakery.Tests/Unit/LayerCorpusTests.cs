@@ -148,6 +148,26 @@ public sealed class LayerCorpusTests
         Assert.IsFalse(File.Exists(Path.Combine(_dir, "..", "escape")));
     }
 
+    [TestMethod]
+    public void A_single_entry_bomb_in_an_archive_stops_while_it_is_written_and_leaves_nothing()
+    {
+        // 512 MiB of zeros in one member, compressed as a bomb would be (about 1000:1): the default ratio (200:1 past 64 MiB) stops it mid-entry.
+        var archive = Path.Combine(_dir, "bomb.tar.gz");
+        using (var file = File.Create(archive))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.SmallestSize))
+        {
+            const long size = 512L << 20;
+            gzip.Write(new RawTar().Entry("blobs/sha256/zeros", beforeChecksum: h => RawTar.Put(h, 124, 12, Convert.ToString(size, 8).PadLeft(11, '0')), writeData: false).Build(end: false));
+            var zeros = new byte[1 << 20];
+            for (var i = 0; i < 512; i++) gzip.Write(zeros);
+            gzip.Write(new byte[1024]);
+        }
+        var work = Path.Combine(_dir, "bomb-work");
+        var error = Assert.ThrowsExactly<ImageArchiveException>(() => ImageArchive.Open(archive, work));
+        StringAssert.Contains(error.Problem, "decompression bomb");
+        Assert.IsFalse(Directory.Exists(work), "the partly written member is removed with the work folder");
+    }
+
     /// <summary>The merged view as the corpus lists it: "dir/", "file", "link -> target", "node (fifo)".</summary>
     internal static List<string> Members(ImageFilesystem fs) => fs.Nodes.Select(n => n.Type switch
     {
