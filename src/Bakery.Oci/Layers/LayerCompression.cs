@@ -50,6 +50,7 @@ internal sealed class LayerDecoder : IDisposable
 
     public LayerCompression Compression { get; }
     public GuardedStream Tar { get; }
+    public long CompressedBytes => _compressed.Count;
 
     private LayerDecoder(CountingStream compressed, Stream decompressor, LayerCompression compression, LayerReadLimits limits, bool hash)
     {

@@ -8,6 +8,4 @@ namespace Bakery.Oci.Layers;
 public sealed record LayerFile(string Digest, string Path, string? MediaType = null, long? Size = null, string? DiffId = null)
 {
     public void Deconstruct(out string digest, out string path) => (digest, path) = (Digest, Path);
-
-    public static implicit operator LayerFile((string Digest, string Path) layer) => new(layer.Digest, layer.Path);
 }

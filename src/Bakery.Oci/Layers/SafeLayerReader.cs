@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Bakery.Oci.Layers;
 
 /// <summary>How a layer is read: its limits, its media type (null: sniffed), where hazards go.</summary>
@@ -47,7 +45,6 @@ public sealed class SafeLayerReader : IDisposable
     private readonly Stream _tar;
     private readonly byte[] _header = new byte[TarBlocks.Size];
     private readonly Dictionary<string, LayerEntryType> _seen = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _hardLinkOrigin = new(StringComparer.Ordinal);
     private readonly HashSet<string> _symlinks = new(StringComparer.Ordinal);
     private BoundedStream? _content;
     private long _pendingPadding = -1;
@@ -219,7 +216,7 @@ public sealed class SafeLayerReader : IDisposable
             DeviceMajor = entryType is LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice ? (int)Math.Min(int.MaxValue, TarBlocks.Number(_header.AsSpan(329, 8), "devmajor", rawName)) : 0,
             DeviceMinor = entryType is LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice ? (int)Math.Min(int.MaxValue, TarBlocks.Number(_header.AsSpan(337, 8), "devminor", rawName)) : 0,
         };
-        ReportHazards(entry, rawName);
+        ReportHazards(entry);
 
         _currentName = rawName;
         _pendingPadding = size;
@@ -264,7 +261,7 @@ public sealed class SafeLayerReader : IDisposable
         _done = true;
         Content = null;
         _decoder.VerifyEnd();
-        Summary = new LayerReadSummary(_count, _decoder.Compression, 0, _decoder.Tar.Count, _decoder.Tar.Digest);
+        Summary = new LayerReadSummary(_count, _decoder.Compression, _decoder.CompressedBytes, _decoder.Tar.Count, _decoder.Tar.Digest);
     }
 
     private byte[] ReadExtended(long size, string name)
@@ -340,7 +337,7 @@ public sealed class SafeLayerReader : IDisposable
         return target; // a file of a lower layer: the merged view resolves it
     }
 
-    private void ReportHazards(LayerEntry entry, string raw)
+    private void ReportHazards(LayerEntry entry)
     {
         if (_options.OnHazard is null) return;
         var isDirectory = entry.Type == LayerEntryType.Directory;
@@ -366,7 +363,6 @@ public sealed class SafeLayerReader : IDisposable
                 attribute == "security.capability" ? "file capabilities (security.capability)" : $"extended attribute {LayerNames.Escape(attribute)}");
         if (entry.ModificationTime < 0 || entry.ModificationTime > LatestSaneTime)
             Hazard(LayerHazardKind.AbsurdTimestamp, entry.Path, $"modification time {entry.ModificationTime} s ({(entry.ModificationTime < 0 ? "before 1970" : "after 2100")})");
-        _ = raw;
     }
 
     private void Hazard(LayerHazardKind kind, string entry, string detail) => _options.OnHazard?.Invoke(new LayerHazard(kind, entry, detail));
@@ -407,6 +403,4 @@ public sealed class SafeLayerReader : IDisposable
     };
 
     public void Dispose() => _decoder.Dispose();
-
-    internal static string Ascii(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes);
 }

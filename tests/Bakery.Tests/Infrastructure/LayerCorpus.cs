@@ -107,12 +107,11 @@ internal static class LayerCorpus
     };
 
     /// <summary>An old GNU sparse ('S') header: regions in the header (and extension blocks), the packed data after it.</summary>
-    private static RawTar OldGnuSparse(RawTar tar, string name, (long Offset, byte[] Data)[] regions, long realSize, int extensionRegions = 0)
+    private static RawTar OldGnuSparse(RawTar tar, string name, (long Offset, byte[] Data)[] regions, long realSize)
     {
         var packed = regions.SelectMany(r => r.Data).ToArray();
         var inHeader = regions.Take(4).ToArray();
         var rest = regions.Skip(4).ToArray();
-        var header = new List<byte[]>();
         tar.Entry(name, 'S', packed, gnu: true, writeData: false, beforeChecksum: h =>
         {
             for (var i = 0; i < inHeader.Length; i++)
@@ -123,7 +122,6 @@ internal static class LayerCorpus
             h[482] = (byte)(rest.Length > 0 ? 1 : 0);
             RawTar.Put(h, 483, 12, Convert.ToString(realSize, 8).PadLeft(11, '0'));
         });
-        _ = extensionRegions;
         for (var start = 0; start < rest.Length; start += 21)
         {
             var block = new byte[512];
