@@ -10,13 +10,15 @@
 #  5. the secret scan of a mixed 200 MB layer vs reading the same layer (gunzip + safe tar walk);
 #  6. a no-change app rebake through a token-auth registry (Distribution auth: token and the tests' token
 #     server, the base copied there) vs the same rebake through the anonymous registry;
+#  7. peak memory (RSS) of `bakery verify` and `bakery scan` of a generated 1 GB image (many small files,
+#     a few large ones, one huge *.deps.json), cold index cache, vs the same commands on a tiny image;
 #  plus blob bytes uploaded by no-change rebakes and whether two bakes of one commit give one digest.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 RUNS="${RUNS:-5}"
 
 ensure_dotnet
-ensure_apt docker-registry docker.io debootstrap jq curl
+ensure_apt docker-registry docker.io debootstrap jq curl time
 start_dockerd || die "dockerd did not start; see $RUN_DIR/dockerd.log"
 start_registry
 SDK_VERSION=$(pack_sdk)
@@ -163,6 +165,27 @@ secret_json=$(dotnet "$ROOT/build/bench/Bakery.Bench/bin/Release/net10.0/Bakery.
 log "secret scan: $secret_json"
 secret_field() { jq -r ".$1" <<<"$secret_json"; }
 
+log "Peak memory of verify and scan of a generated 1 GB image (build/bench/Bakery.Bench big-image)"
+big_json=$(dotnet "$ROOT/build/bench/Bakery.Bench/bin/Release/net10.0/Bakery.Bench.dll" big-image "$work/big-image" 1024)
+big_image=$(jq -r .path <<<"$big_json")
+tiny_dir="$work/tiny-image"; mkdir -p "$tiny_dir"
+tiny_json=$(dotnet "$ROOT/build/bench/Bakery.Bench/bin/Release/net10.0/Bakery.Bench.dll" big-image "$tiny_dir" 1)
+tiny_image=$(jq -r .path <<<"$tiny_json")
+printf 'schemaVersion: 2.0.0\nfileContentTests:\n  - name: dpkg status\n    path: /var/lib/dpkg/status\n    expectedContents: ["pkg799"]\nfileExistenceTests:\n  - name: deps.json\n    path: /app/app.deps.json\n    shouldExist: true\nmetadataTest:\n  user: "1654"\n' > "$work/big-policy.yaml"
+# peak_rss_mib COMMAND... : the tool's maximum resident set size (GNU time), with an empty index cache.
+peak_rss_mib() {
+  local cache="$work/rss-cache" out="$work/rss.time"
+  rm -rf "$cache"
+  XDG_CACHE_HOME="$cache" /usr/bin/time -v "$@" >/dev/null 2>"$out" || { cat "$out" >&2; die "$* failed"; }
+  awk '/Maximum resident set size/ { printf "%.0f", $NF / 1024 }' "$out"
+}
+verify_rss=$(peak_rss_mib "$BAKERY" verify "$big_image" --policy "$work/big-policy.yaml" --command-tests false)
+scan_rss=$(peak_rss_mib "$BAKERY" scan "$big_image")
+verify_tiny_rss=$(peak_rss_mib "$BAKERY" verify "$tiny_image" --policy "$work/big-policy.yaml" --command-tests false)
+scan_tiny_rss=$(peak_rss_mib "$BAKERY" scan "$tiny_image")
+log "1 GB image: $big_json; verify ${verify_rss} MiB, scan ${scan_rss} MiB (tiny image: ${verify_tiny_rss} / ${scan_tiny_rss} MiB)"
+rm -rf "$work/big-image" "$tiny_dir"
+
 warm_ratio=$(ratio "${results[bakery-app:warm]}" "${results[sdk-app:warm]}")
 changed_ratio=$(ratio "${results[bakery-app:changed]}" "${results[sdk-app:changed]}")
 base_ratio=$(ratio "${results[bakery-base:warm]}" "${results[docker-base:warm]}")
@@ -186,6 +209,8 @@ echo "| SBOM + assessment of the global image, warm (baseline: bakery inspect) |
 token_ratio=$(ratio "${results[app:token]}" "${results[app:anonymous]}")
 echo "| app, warm, nothing changed, through a token-auth registry (baseline: same rebake, anonymous registry) | ${results[app:anonymous]} | ${results[app:token]} | ${token_ratio}x | <= 1.1x: $(verdict "$token_ratio" 1.1) |"
 echo "| secret scan, mixed $(secret_field layerMiB) MiB layer (baseline: gunzip + tar walk) | $(secret_field readMs) | $(secret_field scanMs) | ${secret_ratio}x | $(secret_field mibPerSecondPerCore) MiB/s per core, >= 200: $(awk -v v="$(secret_field mibPerSecondPerCore)" 'BEGIN { print (v >= 200 ? "met" : "MISSED") }') |"
+echo "| bakery verify, generated $(jq -r .imageMiB <<<"$big_json") MiB image, peak RSS in MiB (baseline: the same on a tiny image) | ${verify_tiny_rss} | ${verify_rss} | $(ratio "$verify_rss" "$verify_tiny_rss")x | <= 150 MiB: $(verdict "$verify_rss" 150) |"
+echo "| bakery scan, generated $(jq -r .imageMiB <<<"$big_json") MiB image, peak RSS in MiB (baseline: the same on a tiny image) | ${scan_tiny_rss} | ${scan_rss} | $(ratio "$scan_rss" "$scan_tiny_rss")x | <= 150 MiB: $(verdict "$scan_rss" 150) |"
 echo
 echo "secret scan: found $(secret_field findings) of $(secret_field planted) planted secrets; peak working set $(secret_field peakWorkingSetMiB) MiB for a $(secret_field layerMiB) MiB layer (bounded: files are read one at a time, in windows of 4 MiB)"
 echo "token-auth rebake: $tokens_per_rebake token(s) issued per app rebake (reused per scope, not fetched per request); the registry work alone, in process: $(jq -r .anonymousMs <<<"$rebake_json") ms anonymous, $(jq -r .tokenMs <<<"$rebake_json") ms with tokens (+$(jq -r .addedMs <<<"$rebake_json") ms, $(jq -r .tokensPerRebake <<<"$rebake_json") token for $(jq -r .requestsPerRebake <<<"$rebake_json") requests) = $(awk -v a="$(jq -r .addedMs <<<"$rebake_json")" -v b="${results[app:anonymous]}" 'BEGIN { printf "%.1f", 100 * a / b }') % of the anonymous app rebake"

@@ -10,6 +10,13 @@ public static class AtomicFile
 
     public static void WriteAllBytes(string path, byte[] content) => Write(path, temporary => File.WriteAllBytes(temporary, content));
 
+    /// <summary>Streams the content (for large cache entries that should not be built as one string).</summary>
+    public static void Write(string path, Action<Stream> write) => Write(path, temporary =>
+    {
+        using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        write(stream);
+    });
+
     private static void Write(string path, Action<string> write)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -36,6 +36,13 @@ public abstract class BakeryTask : Task, ICancelableTask
             Log.LogMessage(MessageImportance.High, "Bake cancelled.");
             return false;
         }
+        catch (Exception e)
+        {
+            // The last resort: no exception reaches MSBuild as MSB4018 with a stack trace.
+            var error = BakeryErrors.From(e);
+            LogDiagnostic(new BakeryDiagnostic(error.Code, true, error.Message));
+            Log.LogMessage(MessageImportance.Low, e.ToString());
+        }
         return !Log.HasLoggedErrors;
     }
 

@@ -5,13 +5,21 @@ using Bakery.Core.Secrets;
 using Bakery.Oci.Layers;
 
 if (RegistryBench.Handles(args)) return await RegistryBench.RunAsync(args);
+// bakery-bench big-image WORK_DIR MEGABYTES
+// Writes a generated OCI image layout tar of about that size and prints {"path", "imageMiB", "files"}.
+if (args is ["big-image", var bigWork, var bigMegabytes])
+{
+    var (image, bytes, count) = BigImage.Create(bigWork, int.Parse(bigMegabytes, System.Globalization.CultureInfo.InvariantCulture));
+    Console.WriteLine(JsonSerializer.Serialize(new { path = image, imageMiB = Math.Round(bytes / (double)(1 << 20)), files = count, archiveMiB = Math.Round(new FileInfo(image).Length / (double)(1 << 20)) }));
+    return 0;
+}
 
 // bakery-bench secret-scan WORK_DIR MEGABYTES RUNS
 // Prints one JSON object: the layer's size, the median time to read it (gunzip + safe tar walk,
 // the baseline) and to secret-scan it, CPU time, throughput per core and peak memory.
 if (args is not ["secret-scan", var work, var megabytesText, var runsText])
 {
-    Console.Error.WriteLine("usage: Bakery.Bench secret-scan WORK_DIR MEGABYTES RUNS");
+    Console.Error.WriteLine("usage: Bakery.Bench secret-scan WORK_DIR MEGABYTES RUNS | big-image WORK_DIR MEGABYTES");
     return 2;
 }
 var (layer, uncompressed) = MixedLayer.Create(work, int.Parse(megabytesText, System.Globalization.CultureInfo.InvariantCulture));

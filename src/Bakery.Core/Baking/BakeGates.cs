@@ -42,7 +42,7 @@ internal sealed class BakeGates(IBakeLog log)
     /// Scans the layers this bake added and the configuration entries it added (inherited layers and entries were
     /// scanned by their own bakes). Returns every finding, allowed or not; <see cref="ThrowOnSecrets"/> decides.
     /// </summary>
-    public List<Secrets.SecretFinding> ScanSecrets(BakeRequest request, List<(string Name, LayerBlob Blob)> added, byte[] config, byte[] baseConfig)
+    public List<Secrets.SecretFinding> ScanSecrets(BakeRequest request, List<(string Name, LayerBlob Blob)> added, byte[] config, byte[] baseConfig, string image)
     {
         var scanner = new Secrets.SecretScanner(request.SecretAllowlist);
         var findings = scanner.ScanImageConfig(config, baseConfig);
@@ -53,11 +53,16 @@ internal sealed class BakeGates(IBakeLog log)
             var marker = Path.Combine(clean, blob.Digest.Hex);
             if (File.Exists(marker)) continue;
             var unscanned = scanner.Unscanned.Count;
-            using (var stream = File.OpenRead(blob.Path))
+            try
             {
+                using var stream = File.OpenRead(blob.Path);
                 var found = scanner.ScanLayer(stream);
                 findings.AddRange(found);
                 if (found.Count > 0 || scanner.Unscanned.Count > unscanned) continue;
+            }
+            catch (UnsafeLayerException e)
+            {
+                throw Verification.LayerErrors.Refused(image, blob.Digest.ToString(), e);
             }
             Directory.CreateDirectory(clean);
             File.WriteAllText(marker, "");

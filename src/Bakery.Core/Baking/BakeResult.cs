@@ -58,5 +58,8 @@ public sealed record BakeResult
     /// <summary>Advisory matches at or above the threshold: only in a failed report.</summary>
     public IReadOnlyList<Security.VulnerabilityFinding> BlockingVulnerabilities { get; init; } = [];
 
+    /// <summary>Warnings about accepted layer entries (BAKE325–BAKE327: special files, permissions, unusual tar features).</summary>
+    public IReadOnlyList<BakeryDiagnostic> LayerWarnings { get; init; } = [];
+
     public long TotalSize => Layers.Sum(l => l.Size);
 }

@@ -11,6 +11,8 @@ namespace Bakery.Core.Baking;
 /// </summary>
 public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog log)
 {
+    private IReadOnlyList<BakeryDiagnostic> _layerWarnings = [];
+
     public async Task<BakeResult> BakeAsync(BakeRequest request, LifecycleState lifecycle, CancellationToken ct = default)
     {
         using var session = await BakeSession.OpenAsync(request, registryOptions, log, ct);
@@ -75,11 +77,12 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             Verification.ImageVerifier.ThrowOnFailures(checks, image);
             if (outcome is null)
             {
-                secrets = gates.ScanSecrets(request, [.. session.Added], final.ConfigBytes, session.BaseConfig);
+                secrets = gates.ScanSecrets(request, [.. session.Added], final.ConfigBytes, session.BaseConfig, image);
                 BakeGates.ThrowOnSecrets(secrets, image);
                 var allowedSecrets = secrets;
                 var layerFiles = await session.LayerFilesAsync();
-                var filesystem = Verification.ImageFilesystem.Load(layerFiles, Path.Combine(request.WorkDirectory, "fs-index"));
+                var filesystem = Verification.ImageFilesystem.Load(ImageLayers.Describe(layerFiles, session), Path.Combine(request.WorkDirectory, "fs-index"), image);
+                _layerWarnings = ImageLayers.ReportHazards(log, filesystem, image, session.BaseManifest.Layers?.Count ?? 0);
                 if (!request.Verification.IsEmpty)
                 {
                     checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, config));
@@ -115,7 +118,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         return outcome;
     }
 
-    private static BakeResult Report(BakeSession session, ImageComposer.Composed final, BakeRequest request, LifecycleState lifecycle,
+    private BakeResult Report(BakeSession session, ImageComposer.Composed final, BakeRequest request, LifecycleState lifecycle,
         IReadOnlyList<string> tags, VerifiedOutcome done, IReadOnlyList<Security.VulnerabilityFinding> blocking, string? sbomDigest)
     {
         var baseRef = request.BaseImage.Reference;
@@ -144,6 +147,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             SbomDigest = sbomDigest,
             Vulnerabilities = done.Vulnerabilities,
             BlockingVulnerabilities = blocking,
+            LayerWarnings = _layerWarnings,
         };
     }
 }

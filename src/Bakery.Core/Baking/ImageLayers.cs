@@ -30,6 +30,36 @@ internal static class ImageLayers
     }
 
     /// <summary>
+    /// The layer files with what the image says about them, so the reader checks each: base layers
+    /// against the base manifest (media type, size) and config (diff id), added layers against the
+    /// diff id they were written with.
+    /// </summary>
+    public static List<LayerFile> Describe(List<(string Digest, string Path)> files, BakeSession session)
+    {
+        var baseLayers = session.BaseManifest.Layers ?? [];
+        var diffIds = ImageConfig.Parse(session.BaseConfig).DiffIds;
+        var added = session.Added;
+        return files.Select((f, i) => i < baseLayers.Count
+            ? new LayerFile(f.Digest, f.Path, baseLayers[i].MediaType, baseLayers[i].Size, i < diffIds.Count ? diffIds[i] : null)
+            : i - baseLayers.Count < added.Count
+                ? new LayerFile(f.Digest, f.Path, null, added[i - baseLayers.Count].Blob.Size, added[i - baseLayers.Count].Blob.DiffId.ToString())
+                : new LayerFile(f.Digest, f.Path)).ToList();
+    }
+
+    /// <summary>
+    /// Hazards of the layers this bake added are warnings (BAKE325–BAKE327); those of inherited
+    /// layers were the base's bake's business and are only counted, but all go in the report.
+    /// </summary>
+    public static IReadOnlyList<BakeryDiagnostic> ReportHazards(IBakeLog log, Verification.ImageFilesystem fs, string image, int baseLayerCount)
+    {
+        var all = Verification.LayerHazardWarnings.For(fs, image);
+        foreach (var warning in Verification.LayerHazardWarnings.For(fs, image, layer => layer >= baseLayerCount)) log.Warning(warning);
+        var inherited = fs.Hazards.Count(h => h.Layer < baseLayerCount);
+        if (inherited > 0) log.Detail($"Base layers: {inherited} notable entr(ies) (setuid, special files, …), listed in the report");
+        return all;
+    }
+
+    /// <summary>
     /// Numeric owners are already in the sources; names are looked up in the image so far (base layers
     /// and the layers added before this one), as COPY --chown does.
     /// </summary>
@@ -38,7 +68,7 @@ internal static class ImageLayers
     {
         if (layer.Sources.All(s => s.OwnerName is null)) return layer.Sources.Select(s => s.Source).ToList();
         var files = await LayerFilesAsync(baseClient, baseRepository, baseManifest, added, blobDirectory, ct);
-        var fs = Verification.ImageFilesystem.Load(files, Path.Combine(workDirectory, "fs-index"));
+        var fs = Verification.ImageFilesystem.Load(files.Select(f => new LayerFile(f.Digest, f.Path)).ToList(), Path.Combine(workDirectory, "fs-index"), $"{baseClient.Registry}/{baseRepository}");
         string? Read(string path) => fs.Resolve(path) is { } node && fs.ReadFile(node) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
         var accounts = ImageAccounts.Parse(Read("/etc/passwd"), Read("/etc/group"));
         return layer.Sources.Select(s =>

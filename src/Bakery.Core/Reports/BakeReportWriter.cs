@@ -93,6 +93,13 @@ public static class BakeReportWriter
                 md.AppendLine($"| {v.AdvisoryId} | {v.Severity} | {v.Package} | {v.InstalledVersion} | {v.FixedVersion ?? "(no fix)"} | {verdict} |");
             md.AppendLine();
         }
+        if (r.LayerWarnings.Count > 0)
+        {
+            md.AppendLine("## Layer warnings");
+            md.AppendLine();
+            foreach (var w in r.LayerWarnings) md.AppendLine($"- {w.Code}: {w.Message.Replace("|", "\\|", StringComparison.Ordinal)}");
+            md.AppendLine();
+        }
         md.AppendLine("## Layers");
         md.AppendLine();
         md.AppendLine("| # | Layer | Digest | Size |");

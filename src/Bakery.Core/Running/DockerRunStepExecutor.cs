@@ -100,30 +100,37 @@ public sealed class DockerRunStepExecutor(IBakeLog log) : IDisposable
             var archive = await _docker.Containers.GetArchiveFromContainerAsync(id, new GetArchiveFromContainerParameters { Path = "/" + path }, statOnly: false, ct);
             await using var stream = archive.Stream;
             var parent = path.Contains('/') ? path[..path.LastIndexOf('/')] : "";
-            SafeLayerReader.Read(stream, new LayerReadLimits(), (entry, content) =>
+            try
             {
-                var target = parent.Length == 0 ? entry.Path : $"{parent}/{entry.Path}";
-                var mode = (UnixFileMode)(entry.Mode & 0xFFF);
-                switch (entry.Type)
+                SafeLayerReader.Read(stream, new LayerReadOptions { Standalone = true }, (entry, content) =>
                 {
-                    case LayerEntryType.Directory:
-                        entries[target] = new LayerPlan.Entry(target, LayerPlan.EntryKind.Directory, mode, null, null, entry.Uid, entry.Gid);
-                        break;
-                    case LayerEntryType.SymbolicLink:
-                        entries[target] = new LayerPlan.Entry(target, LayerPlan.EntryKind.SymbolicLink, mode, null, entry.LinkTarget, entry.Uid, entry.Gid);
-                        break;
-                    case LayerEntryType.HardLink:
-                        var source = parent.Length == 0 ? entry.LinkTarget! : $"{parent}/{entry.LinkTarget}";
-                        if (entries.TryGetValue(source, out var original))
-                            entries[target] = original with { Path = target };
-                        break;
-                    default:
-                        var file = Path.Combine(staging, $"f{entries.Count}");
-                        using (var output = File.Create(file)) content!.CopyTo(output);
-                        entries[target] = new LayerPlan.Entry(target, LayerPlan.EntryKind.File, mode, file, null, entry.Uid, entry.Gid);
-                        break;
-                }
-            });
+                    var target = parent.Length == 0 ? entry.Path : $"{parent}/{entry.Path}";
+                    var mode = (UnixFileMode)(entry.Mode & 0xFFF);
+                    switch (entry.Type)
+                    {
+                        case LayerEntryType.Directory:
+                            entries[target] = new LayerPlan.Entry(target, LayerPlan.EntryKind.Directory, mode, null, null, entry.Uid, entry.Gid);
+                            break;
+                        case LayerEntryType.SymbolicLink:
+                            entries[target] = new LayerPlan.Entry(target, LayerPlan.EntryKind.SymbolicLink, mode, null, entry.LinkTarget, entry.Uid, entry.Gid);
+                            break;
+                        case LayerEntryType.HardLink:
+                            var source = parent.Length == 0 ? entry.LinkTarget! : $"{parent}/{entry.LinkTarget}";
+                            if (entries.TryGetValue(source, out var original))
+                                entries[target] = original with { Path = target };
+                            break;
+                        case LayerEntryType.File:
+                            var file = Path.Combine(staging, $"f{entries.Count}");
+                            using (var output = File.Create(file)) content!.CopyTo(output);
+                            entries[target] = new LayerPlan.Entry(target, LayerPlan.EntryKind.File, mode, file, null, entry.Uid, entry.Gid);
+                            break;
+                    }
+                });
+            }
+            catch (UnsafeLayerException e)
+            {
+                throw Verification.LayerErrors.Refused($"the RUN step's container {id[..Math.Min(12, id.Length)]}", $"docker cp of /{path}", e);
+            }
         }
         return entries.Values.ToList();
     }

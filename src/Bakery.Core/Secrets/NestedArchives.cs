@@ -20,8 +20,8 @@ public sealed record NestedArchiveLimits
 
     public int MaxEntries { get; init; } = 100_000;
 
-    /// <summary>The layers' bomb limit: past <see cref="LayerReadLimits.BombThreshold"/>, at most this many bytes out per byte in.</summary>
-    public LayerReadLimits Bomb { get; init; } = new() { AllowDevices = true };
+    /// <summary>The layers' bomb ratio, checked past 16 MiB: an archive inside a layer is judged sooner than a whole layer.</summary>
+    public LayerReadLimits Bomb { get; init; } = new() { AllowDevices = true, BombThreshold = 16L << 20 };
 }
 
 /// <summary>Something inside an image that could not be scanned, and why (shown as a BAKE330 warning).</summary>

@@ -45,16 +45,10 @@ public static class Sbom
 
         foreach (var node in fs.Nodes.Where(n => n.Path.EndsWith(".deps.json", StringComparison.Ordinal) && n.Type == Oci.Layers.LayerEntryType.File).ToList())
         {
-            if (fs.ReadFile(node) is not { } bytes) continue;
-            JsonNode? doc;
-            try { doc = JsonNode.Parse(bytes); } catch (JsonException) { continue; }
-            if (doc?["libraries"] is not JsonObject libraries) continue;
-            foreach (var (key, value) in libraries)
-            {
-                if ((string?)value?["type"] != "package") continue;
-                var slash = key.IndexOf('/');
-                if (slash > 0) components.Add(new SbomComponent("NuGet", key[..slash], key[(slash + 1)..], LayerOf(node), "/" + node.Path));
-            }
+            using var content = fs.OpenFile(node);
+            if (content is null) continue;
+            foreach (var (name, version) in DepsJsonLibraries.Read(content))
+                components.Add(new SbomComponent("NuGet", name, version, LayerOf(node), "/" + node.Path));
         }
 
         foreach (var framework in new[] { "Microsoft.NETCore.App", "Microsoft.AspNetCore.App" })

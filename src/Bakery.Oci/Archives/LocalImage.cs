@@ -1,3 +1,4 @@
+using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 
 namespace Bakery.Oci.Archives;
@@ -5,7 +6,8 @@ namespace Bakery.Oci.Archives;
 /// <summary>
 /// An image whose config is parsed and whose layers are files on this machine, whether it came from
 /// a registry or from an archive. <see cref="ManifestDigest"/> is null for a docker-archive, which
-/// has no manifest; <see cref="ArchivePath"/> is null for a registry image.
+/// has no manifest; <see cref="ArchivePath"/> is null for a registry image. Each layer carries its
+/// media type, descriptor size and diff id, so every read of it is checked against them.
 /// </summary>
 public sealed record LocalImage(
     string Name,
@@ -13,7 +15,7 @@ public sealed record LocalImage(
     string MediaType,
     Digest ConfigDigest,
     byte[] ConfigBytes,
-    IReadOnlyList<(string Digest, string Path)> Layers,
+    IReadOnlyList<LayerFile> Layers,
     string? ArchivePath)
 {
     public ImageConfig Config { get; } = ImageConfig.Parse(ConfigBytes);

@@ -1,281 +1,406 @@
-using System.IO.Compression;
-using System.Text;
-
 namespace Bakery.Oci.Layers;
 
-/// <summary>
-/// Streams a layer (tar, or gzip-compressed tar) entry by entry and refuses anything unsafe:
-/// bad header checksums, absolute or climbing paths, links that leave the root, devices,
-/// oversized extended headers, decompression bombs and oversized content. Every failure is an
-/// <see cref="UnsafeLayerException"/>; nothing is written anywhere.
-/// System.Formats.Tar is not used here: it accepts bad checksums and throws assorted exceptions
-/// on odd PAX fields.
-/// </summary>
-public sealed class SafeLayerReader
+/// <summary>How a layer is read: its limits, its media type (null: sniffed), where hazards go.</summary>
+public sealed record LayerReadOptions
 {
-    private const int Block = 512;
-    private readonly LayerReadLimits _limits;
-    private readonly HashSet<string> _symlinks = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _files = new(StringComparer.Ordinal);
+    public LayerReadLimits Limits { get; init; } = new();
 
-    private SafeLayerReader(LayerReadLimits limits) => _limits = limits;
+    /// <summary>The manifest's media type; the blob must match it. Null when none is known (docker save layers): the bytes decide.</summary>
+    public string? MediaType { get; init; }
+
+    /// <summary>Accepted entries a reviewer should see (setuid, devices, xattrs, …).</summary>
+    public Action<LayerHazard>? OnHazard { get; init; }
+
+    /// <summary>
+    /// A tar that stands alone (an image archive, a `docker cp` stream), not a layer on top of
+    /// others: hard links must name an earlier entry, nothing may be written through a symbolic
+    /// link, and whiteout names are ordinary names.
+    /// </summary>
+    public bool Standalone { get; init; }
+
+    /// <summary>Compute the SHA-256 of the uncompressed stream (the layer's diff id).</summary>
+    public bool ComputeDiffId { get; init; }
+}
+
+/// <summary>What a complete read found.</summary>
+public sealed record LayerReadSummary(int Entries, LayerCompression Compression, long CompressedBytes, long UncompressedBytes, Model.Digest? DiffId);
+
+/// <summary>
+/// Streams a layer (tar; plain, gzip or zstd) entry by entry and refuses anything unsafe or
+/// ambiguous: bad header checksums, absolute, climbing or Windows-style paths, links that leave the
+/// root, oversized names and extended headers, bad sparse maps and whiteouts, decompression bombs
+/// (checked while decompressing), oversized content, and any byte after the end of the archive or
+/// its compressed stream. Every failure is an <see cref="UnsafeLayerException"/>; nothing is
+/// written anywhere. PAX, GNU (long names, old and PAX sparse files) and V7 headers are read as
+/// Go's archive/tar reads them. System.Formats.Tar is not used: it accepts bad checksums and throws
+/// assorted exceptions on odd PAX fields.
+/// </summary>
+public sealed class SafeLayerReader : IDisposable
+{
+    private static readonly long LatestSaneTime = new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
+
+    private readonly LayerDecoder _decoder;
+    private readonly LayerReadOptions _options;
+    private readonly LayerReadLimits _limits;
+    private readonly Stream _tar;
+    private readonly byte[] _header = new byte[TarBlocks.Size];
+    private readonly Dictionary<string, LayerEntryType> _seen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _symlinks = new(StringComparer.Ordinal);
+    private BoundedStream? _content;
+    private long _pendingPadding = -1;
+    private string? _currentName;
+    private int _count;
+    private bool _done;
+
+    private SafeLayerReader(Stream layer, LayerReadOptions options)
+    {
+        _options = options;
+        _limits = options.Limits;
+        _decoder = LayerDecoder.Open(layer, options.MediaType, _limits, options.ComputeDiffId);
+        _tar = _decoder.Tar;
+    }
 
     /// <summary>Reads every entry; <paramref name="visit"/> gets file content as a bounded stream (may be left unread).</summary>
-    public static int Read(Stream layer, LayerReadLimits limits, Action<LayerEntry, Stream?> visit)
+    public static int Read(Stream layer, LayerReadLimits limits, Action<LayerEntry, Stream?> visit, string? mediaType = null, Action<LayerHazard>? hazards = null) =>
+        Read(layer, new LayerReadOptions { Limits = limits, MediaType = mediaType, OnHazard = hazards }, visit).Entries;
+
+    public static LayerReadSummary Read(Stream layer, LayerReadOptions options, Action<LayerEntry, Stream?> visit)
     {
-        var reader = new SafeLayerReader(limits);
-        var compressed = new CountingStream(layer);
-        var magic = new byte[2];
-        var read = compressed.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        Stream head = new PrefixStream(magic.AsSpan(0, read).ToArray(), compressed);
-        Stream tar = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(head, CompressionMode.Decompress) : head;
-        var counted = new CountingStream(tar);
-        try
-        {
-            return reader.ReadTar(counted, () => reader.CheckBomb(counted.Count, compressed.Count), visit);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new UnsafeLayerException(LayerProblem.BadCompression, null, "The layer's gzip stream is corrupt.", e);
-        }
+        using var reader = Open(layer, options);
+        while (reader.Next() is { } entry) visit(entry, reader.Content);
+        return reader.Summary!;
     }
 
-    private void CheckBomb(long uncompressed, long compressed)
-    {
-        if (uncompressed > _limits.MaxTotalSize)
-            throw new UnsafeLayerException(LayerProblem.TooLarge, null, $"The layer expands past {_limits.MaxTotalSize} bytes.");
-        if (uncompressed > _limits.BombThreshold && uncompressed > compressed * _limits.MaxCompressionRatio)
-            throw new UnsafeLayerException(LayerProblem.DecompressionBomb, null,
-                $"The layer expands more than {_limits.MaxCompressionRatio}:1 ({uncompressed} bytes from {compressed}): a decompression bomb.");
-    }
+    /// <summary>A reader to pull entries from; stop early by disposing it.</summary>
+    public static SafeLayerReader Open(Stream layer, LayerReadOptions options) => new(layer, options);
 
-    private int ReadTar(Stream tar, Action checkBomb, Action<LayerEntry, Stream?> visit)
+    /// <summary>The current entry's content (regular files only; sparse files at their logical size).</summary>
+    public Stream? Content { get; private set; }
+
+    /// <summary>Set when <see cref="Next"/> has returned null: the whole layer was read and checked.</summary>
+    public LayerReadSummary? Summary { get; private set; }
+
+    /// <summary>The next entry, or null at the end (after the end of the archive and its compression were verified).</summary>
+    public LayerEntry? Next()
     {
-        var header = new byte[Block];
-        var count = 0;
+        if (_done) return null;
+        FinishCurrent();
+        PaxRecords? pax = null;
         string? longName = null, longLink = null;
-        Dictionary<string, string>? pax = null;
+        var afterZeroBlock = false;
         while (true)
         {
-            var got = tar.ReadAtLeast(header, Block, throwOnEndOfStream: false);
-            checkBomb();
-            if (got == 0) return count;
-            if (got < Block) throw new UnsafeLayerException(LayerProblem.Truncated, null, "The layer ends inside a tar header.");
-            if (header.All(b => b == 0)) return count;
-
-            VerifyChecksum(header);
-            var type = (char)header[156];
-            var size = ParseNumber(header.AsSpan(124, 12), "size");
-            var name = pax?.GetValueOrDefault("path") ?? longName ?? HeaderName(header);
-            if (pax?.GetValueOrDefault("size") is { } paxSize)
-                size = long.TryParse(paxSize, out var s) && s >= 0 ? s : throw Bad(name, "its PAX size is not a number");
-
-            if (type is 'x' or 'g' or 'L' or 'K')
+            if (!ReadHeader(ref afterZeroBlock)) { Finish(); return null; }
+            var first = _count == 0 && pax is null && longName is null && longLink is null;
+            var checksumMatches = TarBlocks.ChecksumMatches(_header, out var stored, out var sum);
+            if (!checksumMatches && first)
+                throw new UnsafeLayerException(LayerProblem.BadHeader, null, "The blob is not a tar archive (its first block is not a valid tar header).");
+            var headerName = HeaderName();
+            if (!checksumMatches) throw TarBlocks.Malformed(headerName, $"the header checksum is {stored} but the header sums to {sum}");
+            var type = (char)_header[156];
+            var size = TarBlocks.Number(_header.AsSpan(124, 12), "size", headerName);
+            switch (type)
             {
-                if (size > _limits.MaxExtendedHeaderSize || (type is 'L' or 'K' && size > _limits.MaxPathLength))
-                    throw new UnsafeLayerException(LayerProblem.OversizedHeader, null, $"An extended header of {size} bytes exceeds the limit.");
-                var data = ReadExact(tar, size, name);
-                SkipPadding(tar, size);
-                switch (type)
-                {
-                    case 'x': pax = ParsePax(data); break;
-                    case 'L': longName = CString(data); break;
-                    case 'K': longLink = CString(data); break;
-                }
-                continue;
+                case 'x' or 'g':
+                    var records = PaxRecords.Parse(ReadExtended(size, headerName));
+                    if (type == 'x') pax = records;
+                    else Hazard(LayerHazardKind.GlobalHeader, headerName, "a PAX global header; its records are ignored, as runtimes ignore them");
+                    continue;
+                case 'L':
+                    longName = TarBlocks.CString(ReadExtended(size, headerName));
+                    continue;
+                case 'K':
+                    longLink = TarBlocks.CString(ReadExtended(size, headerName));
+                    continue;
             }
-
-            var link = pax?.GetValueOrDefault("linkpath") ?? longLink ?? CString(header.AsSpan(157, 100));
-            pax = null; longName = null; longLink = null;
-            if (++count > _limits.MaxEntries)
-                throw new UnsafeLayerException(LayerProblem.TooManyEntries, null, $"The layer has more than {_limits.MaxEntries} entries.");
-
-            var entryType = type switch
-            {
-                '0' or '\0' or '7' => LayerEntryType.File,
-                '1' => LayerEntryType.HardLink,
-                '2' => LayerEntryType.SymbolicLink,
-                '3' => LayerEntryType.CharacterDevice,
-                '4' => LayerEntryType.BlockDevice,
-                '5' => LayerEntryType.Directory,
-                '6' => LayerEntryType.Fifo,
-                _ => throw new UnsafeLayerException(LayerProblem.UnsupportedEntry, name, $"Tar entry type '{type}' is not supported."),
-            };
-            var path = CheckPath(name);
-            if (entryType != LayerEntryType.File && size != 0 && entryType != LayerEntryType.HardLink)
-                throw Bad(name, $"a {entryType} entry carries {size} bytes of data");
-            if (size > _limits.MaxEntrySize)
-                throw new UnsafeLayerException(LayerProblem.TooLarge, name, $"The entry is {size} bytes; the limit is {_limits.MaxEntrySize}.");
-            CheckParentsAreNotLinks(path, name);
-            switch (entryType)
-            {
-                case LayerEntryType.SymbolicLink:
-                    CheckSymlink(path, link, name);
-                    _symlinks.Add(path);
-                    break;
-                case LayerEntryType.HardLink:
-                    CheckHardlink(link, name);
-                    break;
-                case LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice or LayerEntryType.Fifo when !_limits.AllowDevices:
-                    throw new UnsafeLayerException(LayerProblem.DeviceFile, name, $"{entryType} entries are not allowed in a layer.");
-                case LayerEntryType.File:
-                    _files.Add(path);
-                    break;
-            }
-
-            var entry = new LayerEntry(path, entryType, size, (int)ParseNumber(header.AsSpan(100, 8), "mode"),
-                (int)ParseNumber(header.AsSpan(108, 8), "uid"), (int)ParseNumber(header.AsSpan(116, 8), "gid"),
-                entryType is LayerEntryType.SymbolicLink or LayerEntryType.HardLink ? link : null);
-            if (entryType == LayerEntryType.File)
-            {
-                using var content = new BoundedStream(tar, size, name);
-                visit(entry, content);
-                content.SkipRest();
-            }
-            else visit(entry, null);
-            checkBomb();
-            SkipPadding(tar, entryType == LayerEntryType.File ? size : 0);
+            var name = pax?["path"] ?? longName ?? headerName;
+            if (pax?.Integer("size", name) is { } paxSize) size = paxSize;
+            var entry = Entry(type, name, size, pax, longLink);
+            if (afterZeroBlock) Hazard(LayerHazardKind.EntriesAfterZeroBlock, entry.Path, "it follows a lone zero block, where strict readers stop");
+            return entry;
         }
     }
 
-    private string CheckPath(string raw)
+    private bool ReadHeader(ref bool afterZeroBlock)
     {
-        if (raw.Length == 0) throw Bad(raw, "the entry has no name");
-        if (raw.Length > _limits.MaxPathLength)
-            throw new UnsafeLayerException(LayerProblem.OversizedHeader, raw[..64] + "…", $"A path of {raw.Length} characters exceeds the limit.");
-        if (raw.Contains('\0')) throw Bad(raw, "the name contains a NUL character");
-        if (raw.StartsWith('/')) throw new UnsafeLayerException(LayerProblem.AbsolutePath, raw, "Absolute paths are not allowed in a layer.");
-        var parts = raw.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToList();
-        if (parts.Contains("..")) throw new UnsafeLayerException(LayerProblem.PathTraversal, raw, "'..' in a path could write outside the image root.");
-        return string.Join('/', parts);
-    }
-
-    private void CheckParentsAreNotLinks(string path, string raw)
-    {
-        var slash = path.IndexOf('/');
-        while (slash > 0)
+        var got = _tar.ReadAtLeast(_header, TarBlocks.Size, throwOnEndOfStream: false);
+        if (got == 0) return false;
+        if (got < TarBlocks.Size) throw new UnsafeLayerException(LayerProblem.Truncated, null, "The layer ends inside a tar header.");
+        if (_header.AsSpan().ContainsAnyExcept((byte)0)) return true;
+        got = _tar.ReadAtLeast(_header, TarBlocks.Size, throwOnEndOfStream: false);
+        if (got == 0) return false;
+        if (got < TarBlocks.Size)
         {
-            if (_symlinks.Contains(path[..slash]))
-                throw new UnsafeLayerException(LayerProblem.SymlinkEscape, raw, $"The entry is written through the symbolic link '{path[..slash]}'.");
-            slash = path.IndexOf('/', slash + 1);
+            if (_header.AsSpan(0, got).ContainsAnyExcept((byte)0))
+                throw new UnsafeLayerException(LayerProblem.Truncated, null, "The layer ends inside a tar header.");
+            return false;
         }
+        if (!_header.AsSpan().ContainsAnyExcept((byte)0)) return false;
+        afterZeroBlock = true;
+        return true;
     }
 
-    private static void CheckSymlink(string path, string target, string raw)
+    private LayerEntry Entry(char type, string rawName, long size, PaxRecords? pax, string? longLink)
     {
-        if (target.Length == 0) throw Bad(raw, "the symbolic link has no target");
+        var sparse = type == 'S' ? SparseMap.FromOldGnu(_header, _tar, _limits, rawName) : pax is null ? null : SparseMap.FromPax(pax, rawName);
+        if (sparse?.Name is { Length: > 0 } sparseName) rawName = sparseName;
+        var entryType = type switch
+        {
+            '0' or '7' or 'S' => LayerEntryType.File,
+            '\0' => rawName.EndsWith('/') ? LayerEntryType.Directory : LayerEntryType.File,
+            '1' => LayerEntryType.HardLink,
+            '2' => LayerEntryType.SymbolicLink,
+            '3' => LayerEntryType.CharacterDevice,
+            '4' => LayerEntryType.BlockDevice,
+            '5' => LayerEntryType.Directory,
+            '6' => LayerEntryType.Fifo,
+            _ => throw new UnsafeLayerException(LayerProblem.UnsupportedEntry, rawName,
+                $"Tar entry type '{LayerNames.Escape(type.ToString())}' ({DescribeType(type)}) is not supported: runtimes refuse it too."),
+        };
+        if (sparse is not null && entryType != LayerEntryType.File)
+            throw new UnsafeLayerException(LayerProblem.BadSparse, rawName, "Bad sparse file: sparse records on an entry that is not a regular file.");
+        if (++_count > _limits.MaxEntries)
+            throw new UnsafeLayerException(LayerProblem.TooManyEntries, null, $"The layer has more than {_limits.MaxEntries} entries (the limit maxEntries).");
+
+        var path = LayerPaths.Normalize(rawName, _limits);
+        if (entryType == LayerEntryType.File && rawName.EndsWith('/'))
+            throw new UnsafeLayerException(LayerProblem.BadName, rawName, "A regular file's name ends with '/'.");
+        if (path.Length == 0 && entryType != LayerEntryType.Directory)
+            throw new UnsafeLayerException(LayerProblem.BadName, rawName, $"A {Describe(entryType)} names the image root.");
+        if (entryType is not (LayerEntryType.File or LayerEntryType.HardLink) && size != 0)
+            throw TarBlocks.Malformed(rawName, $"a {Describe(entryType)} entry carries {size} bytes of data");
+        if (entryType == LayerEntryType.HardLink) size = 0; // header-only, as Go's archive/tar reads it
+        if (entryType == LayerEntryType.File && sparse is null && size > _limits.MaxEntrySize)
+            throw new UnsafeLayerException(LayerProblem.TooLarge, rawName, $"The entry is {size} bytes; the limit is {_limits.MaxEntrySize} (maxEntrySize).");
+        if (!_options.Standalone) CheckWhiteout(path, rawName);
+        else CheckNotThroughSymlink(path, rawName);
+
+        var mode = (int)(TarBlocks.Number(_header.AsSpan(100, 8), "mode", rawName) & 0xFFF);
+        var uid = Id(pax?.Integer("uid", rawName) ?? TarBlocks.Number(_header.AsSpan(108, 8), "uid", rawName), "uid", rawName);
+        var gid = Id(pax?.Integer("gid", rawName) ?? TarBlocks.Number(_header.AsSpan(116, 8), "gid", rawName), "gid", rawName);
+        var mtime = pax?.Time("mtime", rawName) ?? TarBlocks.Number(_header.AsSpan(136, 12), "mtime", rawName, allowNegative: true);
+        var link = pax?["linkpath"] ?? longLink ?? TarBlocks.CString(_header.AsSpan(157, 100));
+        string? linkTarget = null;
+        switch (entryType)
+        {
+            case LayerEntryType.SymbolicLink:
+                CheckSymlink(path, link, rawName);
+                linkTarget = link;
+                _symlinks.Add(path);
+                break;
+            case LayerEntryType.HardLink:
+                linkTarget = HardLinkTarget(path, link, rawName);
+                break;
+            case LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice or LayerEntryType.Fifo:
+                if (!_limits.AllowDevices) throw new UnsafeLayerException(LayerProblem.DeviceFile, rawName, $"{Describe(entryType)} entries are not allowed here.");
+                break;
+        }
+        _seen[path] = entryType == LayerEntryType.HardLink ? _seen.GetValueOrDefault(linkTarget!, LayerEntryType.File) : entryType;
+        if (entryType != LayerEntryType.SymbolicLink) _symlinks.Remove(path);
+
+        Dictionary<string, string>? xattrs = null;
+        foreach (var (key, value) in pax?.All ?? [])
+        {
+            var attribute = key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal) ? key["SCHILY.xattr.".Length..]
+                : key.StartsWith("LIBARCHIVE.xattr.", StringComparison.Ordinal) ? key["LIBARCHIVE.xattr.".Length..] : null;
+            if (attribute is not null) (xattrs ??= new(StringComparer.Ordinal))[attribute] = value;
+        }
+
+        var logicalSize = sparse?.RealSize ?? size;
+        var entry = new LayerEntry(path, entryType, entryType == LayerEntryType.File ? logicalSize : 0, mode, uid, gid, linkTarget)
+        {
+            Ordinal = _count - 1,
+            ModificationTime = mtime,
+            Xattrs = xattrs,
+            Sparse = sparse is not null,
+            DeviceMajor = entryType is LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice ? (int)Math.Min(int.MaxValue, TarBlocks.Number(_header.AsSpan(329, 8), "devmajor", rawName)) : 0,
+            DeviceMinor = entryType is LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice ? (int)Math.Min(int.MaxValue, TarBlocks.Number(_header.AsSpan(337, 8), "devminor", rawName)) : 0,
+        };
+        ReportHazards(entry);
+
+        _currentName = rawName;
+        _pendingPadding = size;
+        if (entryType == LayerEntryType.File)
+        {
+            _content = new BoundedStream(_tar, size, rawName);
+            if (sparse is null) Content = _content;
+            else
+            {
+                var regions = sparse.Regions;
+                var stored = size;
+                if (sparse.MapInData)
+                {
+                    (var fromData, var consumed) = SparseMap.ReadDataMap(_content, size, _limits, rawName);
+                    regions = fromData;
+                    stored = size - consumed;
+                }
+                SparseMap.Validate(regions, sparse.RealSize, stored, _limits, rawName);
+                Content = new SparseStream(_content, regions, sparse.RealSize);
+            }
+        }
+        else
+        {
+            _content = null;
+            Content = null;
+        }
+        return entry;
+    }
+
+    private void FinishCurrent()
+    {
+        if (_pendingPadding < 0) return;
+        _content?.SkipRest();
+        TarBlocks.SkipPadding(_tar, _pendingPadding, _currentName);
+        _pendingPadding = -1;
+        _content = null;
+        Content = null;
+    }
+
+    private void Finish()
+    {
+        _done = true;
+        Content = null;
+        _decoder.VerifyEnd();
+        Summary = new LayerReadSummary(_count, _decoder.Compression, _decoder.CompressedBytes, _decoder.Tar.Count, _decoder.Tar.Digest);
+    }
+
+    private byte[] ReadExtended(long size, string name)
+    {
+        if (size > _limits.MaxExtendedHeaderSize)
+            throw new UnsafeLayerException(LayerProblem.OversizedHeader, null,
+                $"An extended header of {size} bytes exceeds the limit of {_limits.MaxExtendedHeaderSize} (maxExtendedHeaderSize).");
+        var data = TarBlocks.ReadExact(_tar, size, name);
+        TarBlocks.SkipPadding(_tar, size, name);
+        return data;
+    }
+
+    /// <summary>".wh.", ".wh..", ".wh..." would delete nothing or the parent; an opaque marker at the top would hide the whole image.</summary>
+    private static void CheckWhiteout(string path, string raw)
+    {
+        var (parent, name) = LayerPaths.Split(path);
+        if (!name.StartsWith(".wh.", StringComparison.Ordinal)) return;
+        var target = name[4..];
+        if (target is "" or "." or "..")
+            throw new UnsafeLayerException(LayerProblem.BadWhiteout, raw, $"The whiteout names {(target.Length == 0 ? "nothing" : $"'{target}'")}, not a file.");
+        if (name == ".wh..wh..opq" && parent.Length == 0)
+            throw new UnsafeLayerException(LayerProblem.BadWhiteout, raw, "An opaque whiteout at the image root would hide every lower layer.");
+    }
+
+    private void CheckNotThroughSymlink(string path, string raw)
+    {
+        for (var slash = path.IndexOf('/'); slash > 0; slash = path.IndexOf('/', slash + 1))
+            if (_symlinks.Contains(path[..slash]))
+                throw new UnsafeLayerException(LayerProblem.SymlinkEscape, raw, $"The entry is written through the symbolic link '{LayerNames.Escape(path[..slash])}'.");
+    }
+
+    private void CheckSymlink(string path, string target, string raw)
+    {
+        if (target.Length == 0) throw TarBlocks.Malformed(raw, "the symbolic link has no target");
+        if (target.Contains('\0')) throw new UnsafeLayerException(LayerProblem.BadName, raw, "The symbolic link target contains a NUL character.");
+        if (LayerNames.ByteCount(target) > _limits.MaxLinkTargetLength)
+            throw new UnsafeLayerException(LayerProblem.OversizedHeader, raw, $"The symbolic link target is {LayerNames.ByteCount(target)} bytes; the limit is {_limits.MaxLinkTargetLength}.");
         if (target.StartsWith('/')) return; // resolved against the image root, never the host's
         var depth = path.Count(c => c == '/');
         foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             if (part == "..") depth--;
             else if (part != ".") depth++;
-            if (depth < 0) throw new UnsafeLayerException(LayerProblem.SymlinkEscape, raw, $"The symbolic link target '{target}' leaves the image root.");
+            if (depth < 0)
+                throw new UnsafeLayerException(LayerProblem.SymlinkEscape, raw, $"The symbolic link target '{LayerNames.Escape(target)}' leaves the image root.");
         }
     }
 
-    private void CheckHardlink(string target, string raw)
+    private string HardLinkTarget(string path, string raw, string entry)
     {
-        if (target.StartsWith('/') || target.Split('/').Contains(".."))
-            throw new UnsafeLayerException(LayerProblem.HardlinkEscape, raw, $"The hard link target '{target}' leaves the image root.");
-        var normalized = string.Join('/', target.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."));
-        if (!_files.Contains(normalized))
-            throw new UnsafeLayerException(LayerProblem.HardlinkEscape, raw, $"The hard link target '{target}' is not a file earlier in this layer.");
-    }
-
-    private static void VerifyChecksum(byte[] header)
-    {
-        var stored = ParseNumber(header.AsSpan(148, 8), "checksum");
-        long sum = 0;
-        for (var i = 0; i < Block; i++) sum += i is >= 148 and < 156 ? (byte)' ' : header[i];
-        if (sum != stored) throw Bad(HeaderName(header), $"the header checksum is {stored} but the header sums to {sum}");
-    }
-
-    private static long ParseNumber(ReadOnlySpan<byte> field, string what)
-    {
-        if ((field[0] & 0x80) != 0)
+        if (raw.Length == 0) throw TarBlocks.Malformed(entry, "the hard link has no target");
+        if (LayerNames.ByteCount(raw) > _limits.MaxLinkTargetLength)
+            throw new UnsafeLayerException(LayerProblem.OversizedHeader, entry, $"The hard link target is {LayerNames.ByteCount(raw)} bytes; the limit is {_limits.MaxLinkTargetLength}.");
+        string target;
+        try
         {
-            // GNU base-256: big-endian, first byte's top bit is the marker; negative values are refused.
-            if ((field[0] & 0x40) != 0) throw Bad(null, $"the {what} field is negative");
-            long value = field[0] & 0x3f;
-            for (var i = 1; i < field.Length; i++)
-            {
-                if (value > (long.MaxValue >> 8)) throw Bad(null, $"the {what} field overflows");
-                value = (value << 8) | field[i];
-            }
-            return value;
+            target = LayerPaths.Normalize(raw, _limits, "hard link target");
         }
-        long result = 0;
-        var seen = false;
-        foreach (var b in field)
+        catch (UnsafeLayerException e)
         {
-            if (b is 0 or (byte)' ') { if (seen) break; continue; }
-            if (b is < (byte)'0' or > (byte)'7') throw Bad(null, $"the {what} field is not an octal number");
-            if (result > (long.MaxValue >> 3)) throw Bad(null, $"the {what} field overflows");
-            result = (result << 3) | (uint)(b - '0');
-            seen = true;
+            throw new UnsafeLayerException(LayerProblem.HardlinkEscape, entry, $"The hard link target '{LayerNames.Escape(raw)}' is not a path inside the image: {e.Reason}");
         }
-        return result;
-    }
-
-    private Dictionary<string, string> ParsePax(byte[] data)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        var i = 0;
-        while (i < data.Length)
+        if (target.Length == 0) throw new UnsafeLayerException(LayerProblem.HardlinkEscape, entry, "The hard link names the image root.");
+        if (target == path) throw new UnsafeLayerException(LayerProblem.HardlinkEscape, entry, "The hard link links to itself.");
+        if (_seen.TryGetValue(target, out var type))
         {
-            var space = Array.IndexOf(data, (byte)' ', i);
-            if (space < 0 || !int.TryParse(Encoding.ASCII.GetString(data, i, space - i), out var length) || length <= space - i || i + length > data.Length
-                || data[i + length - 1] != (byte)'\n')
-                throw Bad(null, "a PAX extended header record is malformed");
-            var record = Encoding.UTF8.GetString(data, space + 1, i + length - space - 2);
-            var eq = record.IndexOf('=');
-            if (eq <= 0) throw Bad(null, "a PAX extended header record has no key");
-            result[record[..eq]] = record[(eq + 1)..];
-            i += length;
+            if (type == LayerEntryType.Directory)
+                throw new UnsafeLayerException(LayerProblem.HardlinkEscape, entry, $"The hard link target '{LayerNames.Escape(raw)}' is a directory.");
+            return target;
         }
-        return result;
+        if (_options.Standalone)
+            throw new UnsafeLayerException(LayerProblem.HardlinkEscape, entry, $"The hard link target '{LayerNames.Escape(raw)}' is not an earlier entry.");
+        return target; // a file of a lower layer: the merged view resolves it
     }
 
-    private static byte[] ReadExact(Stream tar, long size, string name)
+    private void ReportHazards(LayerEntry entry)
     {
-        var data = new byte[size];
-        if (tar.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) < size)
-            throw new UnsafeLayerException(LayerProblem.Truncated, name, "The layer ends inside an entry.");
-        return data;
-    }
-
-    private static void SkipPadding(Stream tar, long size)
-    {
-        var padding = (int)((Block - size % Block) % Block);
-        if (padding > 0) Skip(tar, padding, null);
-    }
-
-    internal static void Skip(Stream tar, long count, string? name)
-    {
-        var buffer = new byte[Math.Min(count, 81920)];
-        while (count > 0)
+        if (_options.OnHazard is null) return;
+        var isDirectory = entry.Type == LayerEntryType.Directory;
+        string Octal() => Convert.ToString(entry.Mode, 8).PadLeft(4, '0');
+        switch (entry.Type)
         {
-            var read = tar.Read(buffer, 0, (int)Math.Min(buffer.Length, count));
-            if (read == 0) throw new UnsafeLayerException(LayerProblem.Truncated, name, "The layer ends inside an entry.");
-            count -= read;
+            case LayerEntryType.CharacterDevice or LayerEntryType.BlockDevice:
+                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"{Describe(entry.Type)} {entry.DeviceMajor}:{entry.DeviceMinor}, mode {Octal()}; never created on this machine");
+                break;
+            case LayerEntryType.Fifo:
+                Hazard(LayerHazardKind.SpecialFile, entry.Path, $"FIFO, mode {Octal()}; never created on this machine");
+                break;
         }
+        if (entry.Type is LayerEntryType.File or LayerEntryType.Directory or LayerEntryType.BlockDevice)
+        {
+            if (!isDirectory && (entry.Mode & 0x800) != 0) Hazard(LayerHazardKind.Setuid, entry.Path, $"setuid, mode {Octal()}, owner {entry.Uid}");
+            if (!isDirectory && (entry.Mode & 0x400) != 0) Hazard(LayerHazardKind.Setgid, entry.Path, $"setgid, mode {Octal()}, group {entry.Gid}");
+            if ((entry.Mode & 0x2) != 0 && !(isDirectory && (entry.Mode & 0x200) != 0))
+                Hazard(LayerHazardKind.WorldWritable, entry.Path, $"world-writable {(isDirectory ? "directory without the sticky bit" : Describe(entry.Type))}, mode {Octal()}");
+        }
+        foreach (var attribute in entry.Xattrs?.Keys ?? [])
+            Hazard(attribute == "security.capability" ? LayerHazardKind.FileCapabilities : LayerHazardKind.ExtendedAttributes, entry.Path,
+                attribute == "security.capability" ? "file capabilities (security.capability)" : $"extended attribute {LayerNames.Escape(attribute)}");
+        if (entry.ModificationTime < 0 || entry.ModificationTime > LatestSaneTime)
+            Hazard(LayerHazardKind.AbsurdTimestamp, entry.Path, $"modification time {entry.ModificationTime} s ({(entry.ModificationTime < 0 ? "before 1970" : "after 2100")})");
     }
 
-    private static string HeaderName(byte[] header)
+    private void Hazard(LayerHazardKind kind, string entry, string detail) => _options.OnHazard?.Invoke(new LayerHazard(kind, entry, detail));
+
+    private static int Id(long value, string what, string entry) =>
+        value is >= 0 and <= int.MaxValue ? (int)value : throw TarBlocks.Malformed(entry, $"the {what} {value} is out of range");
+
+    private string HeaderName()
     {
-        var name = CString(header.AsSpan(0, 100));
-        // POSIX ustar ("ustar\0") has a name prefix at 345; GNU ("ustar  \0") keeps times there instead.
-        var prefix = header.AsSpan(257, 6).SequenceEqual("ustar\0"u8) ? CString(header.AsSpan(345, 155)) : "";
+        var name = TarBlocks.CString(_header.AsSpan(0, 100));
+        // POSIX ustar ("ustar\0") has a name prefix at 345 (131 bytes in star's variant); GNU ("ustar  \0") keeps times there instead.
+        if (!_header.AsSpan(257, 6).SequenceEqual("ustar\0"u8)) return name;
+        var star = _header.AsSpan(508, 4).SequenceEqual("tar\0"u8);
+        var prefix = TarBlocks.CString(_header.AsSpan(345, star ? 131 : 155));
         return prefix.Length > 0 ? $"{prefix}/{name}" : name;
     }
 
-    private static string CString(ReadOnlySpan<byte> bytes)
+    private static string DescribeType(char type) => type switch
     {
-        var end = bytes.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end >= 0 ? bytes[..end] : bytes);
-    }
+        'D' => "GNU dump directory",
+        'M' => "GNU multi-volume continuation",
+        'N' => "GNU old long name",
+        'V' => "GNU volume label",
+        'A' or 'E' or 'I' or 'X' => "vendor extension",
+        _ => "unknown",
+    };
 
-    private static UnsafeLayerException Bad(string? entry, string what) =>
-        new(LayerProblem.BadHeader, string.IsNullOrEmpty(entry) ? null : entry, $"Malformed tar header: {what}.");
+    /// <summary>The entry type in words: "regular file", "symbolic link", …</summary>
+    public static string Describe(LayerEntryType type) => type switch
+    {
+        LayerEntryType.File => "regular file",
+        LayerEntryType.Directory => "directory",
+        LayerEntryType.SymbolicLink => "symbolic link",
+        LayerEntryType.HardLink => "hard link",
+        LayerEntryType.CharacterDevice => "character device",
+        LayerEntryType.BlockDevice => "block device",
+        _ => "FIFO",
+    };
+
+    public void Dispose() => _decoder.Dispose();
 }

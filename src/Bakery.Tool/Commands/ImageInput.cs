@@ -17,6 +17,7 @@ internal sealed class ImageInput : IDisposable
 {
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromDays(14);
     private readonly string? _unpacked;
+    private IReadOnlyList<BakeryDiagnostic> _layerWarnings = [];
 
     private ImageInput(LocalImage image, BaseImageDescriptor? descriptor, string? unpacked)
     {
@@ -43,10 +44,12 @@ internal sealed class ImageInput : IDisposable
             {
                 return new ImageInput(ImageArchive.Open(archive, unpacked), null, unpacked);
             }
-            catch (ImageArchiveException e)
+            catch (Exception e)
             {
-                if (Directory.Exists(unpacked)) Directory.Delete(unpacked, recursive: true);
-                throw new BakeryException("BAKE310", BakeryMessages.Format("BAKE310", e.Archive, e.Problem), e);
+                RemoveQuietly(unpacked);
+                if (e is ImageArchiveException archiveError)
+                    throw new BakeryException("BAKE310", BakeryMessages.Format("BAKE310", archiveError.Archive, archiveError.Problem), e);
+                throw;
             }
         }
         var (reference, descriptor) = await ToolContext.ResolveAsync(argument, ct);
@@ -54,6 +57,19 @@ internal sealed class ImageInput : IDisposable
         var blobs = Path.Combine(CacheRoot, "blobs");
         PruneCache(blobs);
         return new ImageInput(await ImageDownloader.DownloadAsync(client, reference, blobs, ct: ct), descriptor, null);
+    }
+
+    /// <summary>
+    /// The image's merged filesystem (every layer checked against its media type, size and diff id);
+    /// a refused layer is BAKE320–BAKE323, and the hazards of accepted layers are printed as warnings
+    /// and kept for the report.
+    /// </summary>
+    public ImageFilesystem LoadFilesystem(bool quiet)
+    {
+        var fs = ImageFilesystem.Load(Image.Layers, IndexCache, Image.Display);
+        _layerWarnings = LayerHazardWarnings.For(fs, Image.Display);
+        if (!quiet) foreach (var warning in _layerWarnings) Console.Error.WriteLine($"warning {warning.Code}: {warning.Message}");
+        return fs;
     }
 
     /// <summary>The report the tool writes: a bake report of an image that was only checked, not baked.</summary>
@@ -76,11 +92,24 @@ internal sealed class ImageInput : IDisposable
         SbomComponents = sbomComponents,
         Vulnerabilities = gate is null ? [] : [.. gate.Below, .. gate.Allowed.Select(a => a.Finding)],
         BlockingVulnerabilities = gate?.Blocking ?? [],
+        LayerWarnings = _layerWarnings,
     };
 
     public void Dispose()
     {
-        if (_unpacked is not null && Directory.Exists(_unpacked)) Directory.Delete(_unpacked, recursive: true);
+        if (_unpacked is not null) RemoveQuietly(_unpacked);
+    }
+
+    private static void RemoveQuietly(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"bakery: could not remove the temporary folder {directory}: {e.Message}");
+        }
     }
 
     /// <summary>An existing file, or something that names one (a tar suffix or a docker-archive:/oci-archive: prefix).</summary>

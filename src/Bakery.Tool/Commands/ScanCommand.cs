@@ -26,7 +26,7 @@ internal static class ScanCommand
             var accepted = VulnerabilityAllowlist.Load(result.GetValue(allowlist));
             using var input = await ImageInput.LoadAsync(result.GetValue(image)!, ct);
             var target = input.Image;
-            var components = Sbom.Inventory(ImageFilesystem.Load(target.Layers, ImageInput.IndexCache), target.Layers.Select(l => l.Digest).ToList());
+            var components = Sbom.Inventory(input.LoadFilesystem(result.GetValue(json)), target.Layers.Select(l => l.Digest).ToList());
             if (result.GetValue(sbomOut) is { } sbomPath)
                 await File.WriteAllTextAsync(sbomPath, Sbom.ToCycloneDx(components, target.Name, target.ManifestDigest?.ToString() ?? target.ConfigDigest.ToString(), DateTimeOffset.UnixEpoch), ct);
 

@@ -92,6 +92,18 @@ internal static class ToolContext
             await Console.Error.WriteLineAsync("bakery: " + e.Message);
             return ExitCodes.RegistryError;
         }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("bakery: cancelled.");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e)
+        {
+            // The last resort: whatever escaped is still one line with a code, never a stack trace.
+            var error = BakeryErrors.From(e);
+            await Console.Error.WriteLineAsync($"bakery: {error.Code}: {error.Message}");
+            return ExitCodes.BadInput;
+        }
     }
 
     public static void WriteJson<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));

@@ -25,7 +25,7 @@ internal static class VerifyCommand
             using var input = await ImageInput.LoadAsync(result.GetValue(image)!, ct);
             var target = input.Image;
             var verifier = new ImageVerifier(new ConsoleLog(quiet: result.GetValue(json)));
-            var checks = verifier.RunFileChecks(plan, ImageFilesystem.Load(target.Layers, ImageInput.IndexCache), target.Config).ToList();
+            var checks = verifier.RunFileChecks(plan, input.LoadFilesystem(result.GetValue(json)), target.Config).ToList();
             if (plan.HasCommandTests)
                 checks.AddRange(await verifier.RunCommandTestsAsync(plan, target.ArchivePath is null ? $"{target.Name}@{target.ManifestDigest}" : target.Display, ct, target.ArchivePath));
 

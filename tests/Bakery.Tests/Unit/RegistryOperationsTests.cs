@@ -15,10 +15,10 @@ public sealed class RegistryOperationsTests
     /// <summary>An image manifest with a config and one layer in the registry; returns its descriptor.</summary>
     private static OciDescriptor AddImage(InMemoryRegistry registry, string repository, string arch, string mediaType = MediaTypes.OciManifest)
     {
-        var config = Encoding.UTF8.GetBytes($$$"""{"architecture":"{{{arch}}}","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
-        var configDigest = registry.AddBlob(repository, config);
         var layerBytes = Encoding.UTF8.GetBytes("layer of " + arch);
         var layer = registry.AddBlob(repository, layerBytes);
+        var config = Encoding.UTF8.GetBytes($$$"""{"architecture":"{{{arch}}}","os":"linux","rootfs":{"type":"layers","diff_ids":["{{{layer}}}"]}}""");
+        var configDigest = registry.AddBlob(repository, config);
         var manifest = new ImageManifest
         {
             MediaType = mediaType,

@@ -4,7 +4,7 @@ using Bakery.Tests.Infrastructure;
 
 namespace Bakery.Tests.Unit;
 
-/// <summary>The safe layer reader against well-formed layers and a corpus of crafted malicious ones.</summary>
+/// <summary>The safe layer reader against well-formed layers (the crafted hostile ones are in <see cref="LayerCorpusTests"/>).</summary>
 [TestClass]
 public sealed class SafeLayerReaderTests
 {
@@ -78,69 +78,4 @@ public sealed class SafeLayerReaderTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
-
-    private static readonly Dictionary<string, (LayerProblem Problem, byte[] Layer)> Corpus =
-        Crafted().ToDictionary(c => c.Name, c => (c.Problem, c.Layer));
-
-    /// <summary>Case names only, so test output names each case without dumping its bytes.</summary>
-    public static IEnumerable<object[]> MaliciousLayers() => Corpus.Keys.Select(name => new object[] { name });
-
-    private static IEnumerable<(string Name, LayerProblem Problem, byte[] Layer)> Crafted()
-    {
-        (string, LayerProblem, byte[]) Case(string name, LayerProblem problem, byte[] layer) => (name, problem, layer);
-        var big = new string('x', 300);
-
-        yield return Case("bad header checksum", LayerProblem.BadHeader, new RawTar().Entry("a", afterChecksum: h => h[0] = (byte)'b').Build());
-        yield return Case("absolute path", LayerProblem.AbsolutePath, new RawTar().File("/etc/passwd", "root").Build());
-        yield return Case("leading ..", LayerProblem.PathTraversal, new RawTar().File("../evil", "x").Build());
-        yield return Case("inner ..", LayerProblem.PathTraversal, new RawTar().File("a/../../evil", "x").Build());
-        yield return Case("dot then ..", LayerProblem.PathTraversal, new RawTar().File("./a/./../b", "x").Build());
-        yield return Case("ustar prefix with ..", LayerProblem.PathTraversal, new RawTar().Entry("x", beforeChecksum: h => RawTar.Put(h, 345, 155, "../up")).Build());
-        yield return Case("PAX path ..", LayerProblem.PathTraversal, new RawTar().Pax(("path", "../x")).File("ok", "x").Build());
-        yield return Case("PAX absolute path", LayerProblem.AbsolutePath, new RawTar().Pax(("path", "/etc/shadow")).File("ok", "x").Build());
-        yield return Case("GNU long name ..", LayerProblem.PathTraversal, new RawTar().Entry("././@LongLink", 'L', Encoding.UTF8.GetBytes("../../x\0")).File("ok", "x").Build());
-        yield return Case("symlink climbs out", LayerProblem.SymlinkEscape, new RawTar().Entry("link", '2', link: "../../etc").Build());
-        yield return Case("nested symlink climbs out", LayerProblem.SymlinkEscape, new RawTar().Entry("a/b/link", '2', link: "../../../x").Build());
-        yield return Case("PAX linkpath climbs out", LayerProblem.SymlinkEscape, new RawTar().Pax(("linkpath", "../../../root")).Entry("l", '2', link: "ok").Build());
-        yield return Case("write through symlink", LayerProblem.SymlinkEscape, new RawTar().Entry("d", '2', link: "/etc").File("d/passwd", "x").Build());
-        yield return Case("hardlink absolute", LayerProblem.HardlinkEscape, new RawTar().Entry("h", '1', link: "/etc/shadow").Build());
-        yield return Case("hardlink ..", LayerProblem.HardlinkEscape, new RawTar().Entry("h", '1', link: "../outside").Build());
-        yield return Case("hardlink to nothing", LayerProblem.HardlinkEscape, new RawTar().Entry("h", '1', link: "not/here").Build());
-        yield return Case("character device", LayerProblem.DeviceFile, new RawTar().Entry("dev/null", '3').Build());
-        yield return Case("block device", LayerProblem.DeviceFile, new RawTar().Entry("dev/sda", '4').Build());
-        yield return Case("fifo", LayerProblem.DeviceFile, new RawTar().Entry("pipe", '6').Build());
-        yield return Case("oversized PAX header", LayerProblem.OversizedHeader, new RawTar().Pax(("comment", new string('c', 5000))).File("a", "x").Build());
-        yield return Case("oversized GNU long name", LayerProblem.OversizedHeader, new RawTar().Entry("././@LongLink", 'L', Encoding.UTF8.GetBytes(big)).File("a", "x").Build());
-        yield return Case("path over the limit", LayerProblem.OversizedHeader, new RawTar().Pax(("path", big)).File("a", "x").Build());
-        yield return Case("malformed PAX record", LayerProblem.BadHeader, new RawTar().Entry("p", 'x', Encoding.UTF8.GetBytes("99 path=x\n")).File("a", "x").Build());
-        yield return Case("PAX size not a number", LayerProblem.BadHeader, new RawTar().Pax(("size", "lots")).File("a", "x").Build());
-        yield return Case("size not octal", LayerProblem.BadHeader, new RawTar().Entry("a", beforeChecksum: h => RawTar.Put(h, 124, 12, "0000000009z")).Build());
-        yield return Case("negative base-256 size", LayerProblem.BadHeader, new RawTar().Entry("a", beforeChecksum: h => { h[124] = 0xff; h[125] = 0xff; }).Build());
-        yield return Case("truncated data", LayerProblem.Truncated, new RawTar().Entry("a", data: new byte[1000], writeData: false).Raw(new byte[100]).Build(end: false));
-        yield return Case("truncated header", LayerProblem.Truncated, new RawTar().File("a", "x").Raw(new byte[300]).Raw([1]).Build(end: false));
-        yield return Case("entry over the size limit", LayerProblem.TooLarge, new RawTar().Entry("big", data: new byte[(1 << 20) + 1]).Build());
-        yield return Case("layer over the total limit", LayerProblem.TooLarge,
-            Enumerable.Range(0, 5).Aggregate(new RawTar(), (t, i) => t.Entry($"f{i}", data: new byte[1 << 20])).Build());
-        yield return Case("decompression bomb", LayerProblem.DecompressionBomb, RawTar.Gzip(new RawTar().Entry("zeros", data: new byte[1 << 20]).Entry("more", data: new byte[1 << 20]).Build()));
-        yield return Case("corrupt gzip", LayerProblem.BadCompression, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3]);
-        yield return Case("unknown entry type", LayerProblem.UnsupportedEntry, new RawTar().Entry("z", 'Z').Build());
-        yield return Case("too many entries", LayerProblem.TooManyEntries, Enumerable.Range(0, 51).Aggregate(new RawTar(), (t, i) => t.File($"f{i}", "")).Build());
-        yield return Case("NUL inside a PAX path", LayerProblem.BadHeader, new RawTar().Pax(("path", "a\0b")).File("a", "x").Build());
-        yield return Case("directory with data", LayerProblem.BadHeader, new RawTar().Entry("d/", '5', data: new byte[10]).Build());
-        yield return Case("empty name", LayerProblem.BadHeader, new RawTar().Entry("").Build());
-        yield return Case("symlink without target", LayerProblem.BadHeader, new RawTar().Entry("l", '2').Build());
-    }
-
-    [TestMethod]
-    [DynamicData(nameof(MaliciousLayers))]
-    public void Malicious_layer_is_refused_with_one_clear_error(string name)
-    {
-        var (problem, layer) = Corpus[name];
-        var error = Assert.ThrowsExactly<UnsafeLayerException>(() => ReadAll(layer), name);
-        Assert.AreEqual(problem, error.Problem, $"{name}: {error.Message}");
-        Assert.IsFalse(string.IsNullOrWhiteSpace(error.Message));
-    }
-
-    [TestMethod]
-    public void The_corpus_has_at_least_thirty_crafted_layers() => Assert.IsGreaterThanOrEqualTo(30, Corpus.Count);
 }

@@ -9,17 +9,22 @@ namespace Bakery.Oci.Registry;
 /// </summary>
 public static class ImageDownloader
 {
-    /// <summary>The platform picked from an index when the caller names none.</summary>
     public static async Task<LocalImage> DownloadAsync(IRegistryClient client, ImageReference reference, string blobCache, Platform? platform = null, CancellationToken ct = default)
     {
         Directory.CreateDirectory(blobCache);
         var image = await client.GetImageAsync(reference.Repository, reference.Reference, platform ?? Platform.LinuxAmd64, ct);
-        var layers = new List<(string Digest, string Path)>();
-        foreach (var layer in image.Layers)
+        var diffIds = ImageConfig.Parse(image.Config).DiffIds;
+        if (diffIds.Count != image.Layers.Count)
+            throw new RegistryException(RegistryFailure.NotFound, reference.Registry, reference.Repository,
+                $"{reference}'s config lists {diffIds.Count} diff id(s) for {image.Layers.Count} layer(s): the image is corrupt.");
+        var layers = new List<Layers.LayerFile>();
+        for (var i = 0; i < image.Layers.Count; i++)
         {
+            var layer = image.Layers[i];
             var path = Path.Combine(blobCache, layer.ParsedDigest.Hex);
             if (!File.Exists(path)) await client.DownloadBlobAsync(reference.Repository, layer.ParsedDigest, path, ct);
-            layers.Add((layer.Digest, path));
+            // media type, size and diff id are checked when the layer is read
+            layers.Add(new Layers.LayerFile(layer.Digest, path, layer.MediaType, layer.Size, diffIds[i]));
         }
         return new LocalImage($"{reference.Registry}/{reference.Repository}", image.Digest, image.MediaType,
             image.ConfigDigest, image.Config, layers, ArchivePath: null);
