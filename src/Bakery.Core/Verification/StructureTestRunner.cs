@@ -122,7 +122,7 @@ public static class StructureTestRunner
         var problems = new List<string>();
         if (t.Debian)
         {
-            if (fs.Resolve(DebianDocs) is not { Type: LayerEntryType.Directory })
+            if (fs.Resolve(DebianDocs) is not { Type: LayerEntryType.Directory } && !fs.DirectoryHasEntries(DebianDocs))
                 problems.Add($"/{DebianDocs} cannot be read");
             else
                 foreach (var package in fs.ChildrenOf(DebianDocs).Order(StringComparer.Ordinal))

@@ -15,7 +15,7 @@ namespace Bakery.Core.Verification;
 /// </summary>
 internal sealed partial class YamlFields
 {
-    private const string NullTag = "tag:yaml.org,2002:null", StrTag = "tag:yaml.org,2002:str";
+    private const string NullTag = "tag:yaml.org,2002:null";
     private static readonly string[] NullWords = ["", "~", "null", "Null", "NULL"];
     private static readonly string[] TrueWords = ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"];
     private static readonly string[] FalseWords = ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"];
@@ -141,8 +141,9 @@ internal sealed partial class YamlFields
         return IsNull(node) ? "" : scalar.Value ?? "";
     }
 
-    public static bool IsNull(YamlNode node) => node is YamlScalarNode s &&
-        (s.Tag.Value == NullTag || (s.Style == ScalarStyle.Plain && (s.Tag.IsEmpty || s.Tag.IsNonSpecific) && NullWords.Contains(s.Value ?? "")));
+    public static bool IsNull(YamlNode node) => node is YamlScalarNode s && (s.Tag.IsEmpty || s.Tag.IsNonSpecific
+        ? s.Style == ScalarStyle.Plain && NullWords.Contains(s.Value ?? "")
+        : s.Tag.Value == NullTag);
 
     /// <summary>yaml.v2's int resolution: '_' ignored, sign, 0x/0o/0b or a leading 0 for octal; a float is truncated.</summary>
     public static int? ParseInt(string text)
