@@ -17,10 +17,13 @@ public sealed class DockerApiRuntime : IContainerRuntime
     public DockerApiRuntime(ContainerEndpoint endpoint)
     {
         Endpoint = endpoint;
+        Engine = endpoint.Kind;
         _docker = new DockerClientConfiguration(endpoint.Uri).CreateClient();
     }
 
     public ContainerEndpoint Endpoint { get; }
+
+    public ContainerEngineKind Engine { get; private set; }
 
     public void Dispose() => _docker.Dispose();
 
@@ -32,6 +35,9 @@ public sealed class DockerApiRuntime : IContainerRuntime
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
             limit.CancelAfter(PingLimit);
             await _docker.System.PingAsync(limit.Token);
+            var version = await _docker.System.GetVersionAsync(limit.Token);
+            Engine = version.Components?.Any(c => c.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true) == true
+                ? ContainerEngineKind.Podman : ContainerEngineKind.Docker;
             return null;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -150,7 +156,16 @@ public sealed class DockerApiRuntime : IContainerRuntime
     });
 
     public Task<Stream> ExportAsync(string container, string path, CancellationToken ct) => Call($"copy {path} out of a container", async () =>
-        (await _docker.Containers.GetArchiveFromContainerAsync(container, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, ct)).Stream);
+        Buffered((await _docker.Containers.GetArchiveFromContainerAsync(container, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, ct)).Stream));
+
+    public Task<Stream> ExportFilesystemAsync(string container, CancellationToken ct) => Call("export a container's filesystem", async () =>
+        Buffered(await _docker.Containers.ExportContainerAsync(container, ct)));
+
+    /// <summary>
+    /// The client's chunked response stream throws on a zero-length read, which tar readers issue at
+    /// entry boundaries; a buffer in front only ever asks it for whole buffers.
+    /// </summary>
+    private static Stream Buffered(Stream response) => new BufferedStream(response, 1 << 16);
 
     private async Task<T> Call<T>(string what, Func<Task<T>> call)
     {

@@ -8,6 +8,11 @@ public interface IContainerFilesystem
 {
     Task<ContainerPathStat?> StatAsync(string path, CancellationToken ct);
     Task<Stream> ExportAsync(string path, CancellationToken ct);
+
+    /// <summary>False when the engine's copies report every entry as owned by root (podman's archive API does); owners then come from <see cref="ExportFilesystemAsync"/>.</summary>
+    bool CopiesKeepOwners { get; }
+
+    Task<Stream> ExportFilesystemAsync(CancellationToken ct);
 }
 
 /// <summary>A container's filesystem through its engine.</summary>
@@ -15,6 +20,8 @@ public sealed class ContainerFilesystem(IContainerRuntime runtime, string contai
 {
     public Task<ContainerPathStat?> StatAsync(string path, CancellationToken ct) => runtime.StatAsync(container, path, ct);
     public Task<Stream> ExportAsync(string path, CancellationToken ct) => runtime.ExportAsync(container, path, ct);
+    public bool CopiesKeepOwners => runtime.Engine != ContainerEngineKind.Podman;
+    public Task<Stream> ExportFilesystemAsync(CancellationToken ct) => runtime.ExportFilesystemAsync(container, ct);
 }
 
 /// <summary>The container's changes cannot be turned into a layer; the message says why.</summary>
@@ -70,8 +77,33 @@ public static class FilesystemDiff
             if (addedDirectory) state.CoverBelow(path);
         }
         await state.ResolvePendingHardLinksAsync(container, ct);
+        if (!container.CopiesKeepOwners) await TakeOwnersFromExportAsync(container, state.Entries, ct);
         return state.Entries.Values.ToList();
     }
+
+    /// <summary>One pass over the whole filesystem's export, reading only headers, to put the real owners on the entries.</summary>
+    private static async Task TakeOwnersFromExportAsync(IContainerFilesystem container, SortedDictionary<string, LayerPlan.Entry> entries, CancellationToken ct)
+    {
+        await using var stream = await container.ExportFilesystemAsync(ct);
+        try
+        {
+            using var reader = new TarReader(stream, leaveOpen: true);
+            var left = entries.Count(e => !IsMarker(e.Key));
+            while (left > 0 && await reader.GetNextEntryAsync(copyData: false, ct) is { } exported)
+            {
+                var path = Normalize(exported.Name);
+                if (IsMarker(path) || !entries.TryGetValue(path, out var entry)) continue;
+                entries[path] = entry with { Uid = exported.Uid, Gid = exported.Gid };
+                left--;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            throw new ContainerDiffException($"the engine's export of the container is not a readable tar ({e.Message})", e);
+        }
+    }
+
+    private static bool IsMarker(string path) => path[(path.LastIndexOf('/') + 1)..].StartsWith(".wh.", StringComparison.Ordinal);
 
     /// <summary>'/opt//run/' and 'opt/run' are the same change.</summary>
     private static string Normalize(string path) => string.Join('/', path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."));

@@ -10,6 +10,9 @@ public interface IContainerRuntime : IDisposable
 {
     ContainerEndpoint Endpoint { get; }
 
+    /// <summary>The engine that answers: what its version says once <see cref="UnavailableReasonAsync"/> succeeded, the endpoint's kind before.</summary>
+    ContainerEngineKind Engine { get; }
+
     /// <summary>Null when the engine answers a ping within a few seconds, else why not (a hung engine is a reason, not a hang).</summary>
     Task<string?> UnavailableReasonAsync(CancellationToken ct);
 
@@ -52,4 +55,7 @@ public interface IContainerRuntime : IDisposable
 
     /// <summary>A tar of the path inside the container (docker cp): entries named from the path's last component.</summary>
     Task<Stream> ExportAsync(string container, string path, CancellationToken ct);
+
+    /// <summary>A tar of the container's whole filesystem (docker export), with every entry's owner.</summary>
+    Task<Stream> ExportFilesystemAsync(string container, CancellationToken ct);
 }

@@ -59,6 +59,21 @@ public sealed class FilesystemDiffTests
     }
 
     [TestMethod]
+    public async Task Owners_come_from_the_whole_filesystem_export_when_the_engine_copies_as_root()
+    {
+        var container = new FakeContainer { RootOwnedCopies = true }
+            .Dir("opt").Dir("opt/run", uid: 1234, gid: 1234).File("opt/run/hello.txt", "ran\n", uid: 1234, gid: 99)
+            .Dir("srv", uid: 5, gid: 5).File("etc-unchanged", "x", uid: 77, gid: 77);
+        var entries = (await Diff(container, ("/opt", FilesystemChangeKind.Modified), ("/opt/run", FilesystemChangeKind.Added),
+            ("/srv", FilesystemChangeKind.Modified), ("/srv/gone", FilesystemChangeKind.Deleted))).ToDictionary(e => e.Path);
+
+        Assert.AreEqual((1234, 99), (entries["opt/run/hello.txt"].Uid, entries["opt/run/hello.txt"].Gid));
+        Assert.AreEqual((1234, 1234), (entries["opt/run"].Uid, entries["opt/run"].Gid));
+        Assert.AreEqual((5, 5), (entries["srv"].Uid, entries["srv"].Gid));
+        Assert.AreEqual((0, 0), (entries["srv/.wh.gone"].Uid, entries["srv/.wh.gone"].Gid), "whiteouts stay root's");
+    }
+
+    [TestMethod]
     public async Task A_changed_directory_contributes_only_itself_and_its_changed_children()
     {
         var container = new FakeContainer()
@@ -135,6 +150,26 @@ public sealed class FilesystemDiffTests
 
         public List<string> Exports { get; } = [];
 
+        /// <summary>As podman's archive API: every copied entry reported as root's; only the whole-filesystem export has the owners.</summary>
+        public bool RootOwnedCopies { get; init; }
+
+        public bool CopiesKeepOwners => !RootOwnedCopies;
+
+        public Task<Stream> ExportFilesystemAsync(CancellationToken ct)
+        {
+            var buffer = new MemoryStream();
+            using (var tar = new TarWriter(buffer, TarEntryFormat.Pax, leaveOpen: true))
+                foreach (var (name, node) in _nodes.Where(n => n.Value.Type is TarEntryType.Directory or TarEntryType.RegularFile or TarEntryType.SymbolicLink))
+                {
+                    var entry = new PaxTarEntry(node.Type, name + (node.Type == TarEntryType.Directory ? "/" : "")) { Mode = (UnixFileMode)node.Mode, Uid = node.Uid, Gid = node.Gid };
+                    if (node.Type == TarEntryType.SymbolicLink) entry.LinkName = node.Link!;
+                    if (node.Content is not null) entry.DataStream = new MemoryStream(Encoding.UTF8.GetBytes(node.Content));
+                    tar.WriteEntry(entry);
+                }
+            buffer.Position = 0;
+            return Task.FromResult<Stream>(buffer);
+        }
+
         public FakeContainer Dir(string path, int mode = 0b111_101_101, int uid = 0, int gid = 0) => Add(path, new Node(TarEntryType.Directory, mode, uid, gid, null, null));
         public FakeContainer File(string path, string content, int mode = 0b110_100_100, int uid = 0, int gid = 0) => Add(path, new Node(TarEntryType.RegularFile, mode, uid, gid, content, null));
         public FakeContainer Link(string path, string target) => Add(path, new Node(TarEntryType.SymbolicLink, 0b111_111_111, 0, 0, null, target));
@@ -172,8 +207,8 @@ public sealed class FilesystemDiffTests
                     var entry = new PaxTarEntry(type, name[parent.Length..] + (type == TarEntryType.Directory ? "/" : ""))
                     {
                         Mode = (UnixFileMode)node.Mode,
-                        Uid = node.Uid,
-                        Gid = node.Gid,
+                        Uid = RootOwnedCopies ? 0 : node.Uid,
+                        Gid = RootOwnedCopies ? 0 : node.Gid,
                     };
                     if (type is TarEntryType.SymbolicLink) entry.LinkName = node.Link!;
                     if (type is TarEntryType.HardLink) entry.LinkName = node.Link![parent.Length..];
