@@ -145,27 +145,63 @@ public sealed class DockerApiRuntime : IContainerRuntime
             _ => FilesystemChangeKind.Modified,
         })).ToList());
 
-    public Task<ContainerPathStat?> StatAsync(string container, string path, CancellationToken ct) => Call($"stat {path} in a container", async () =>
+    public Task<Stream?> ExportAsync(string container, string path, CancellationToken ct) => Call($"copy {path} out of a container", async () =>
     {
-        try
-        {
-            var stat = (await _docker.Containers.GetArchiveFromContainerAsync(container, new GetArchiveFromContainerParameters { Path = path }, statOnly: true, ct)).Stat;
-            return new ContainerPathStat(stat.Name, stat.Size, (uint)stat.Mode, string.IsNullOrEmpty(stat.LinkTarget) ? null : stat.LinkTarget);
-        }
+        try { return (Stream?)Buffered((await _docker.Containers.GetArchiveFromContainerAsync(container, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, ct)).Stream); }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound) { return null; }
     });
-
-    public Task<Stream> ExportAsync(string container, string path, CancellationToken ct) => Call($"copy {path} out of a container", async () =>
-        Buffered((await _docker.Containers.GetArchiveFromContainerAsync(container, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, ct)).Stream));
 
     public Task<Stream> ExportFilesystemAsync(string container, CancellationToken ct) => Call("export a container's filesystem", async () =>
         Buffered(await _docker.Containers.ExportContainerAsync(container, ct)));
 
     /// <summary>
-    /// The client's chunked response stream throws on a zero-length read, which tar readers issue at
-    /// entry boundaries; a buffer in front only ever asks it for whole buffers.
+    /// The client's chunked response stream throws on a zero-length read and stops reporting CanRead
+    /// once it reached its end, and tar readers do both at entry boundaries; this wrapper ends cleanly instead.
     /// </summary>
-    private static Stream Buffered(Stream response) => new BufferedStream(response, 1 << 16);
+    private static Stream Buffered(Stream response) => new BufferedStream(new EngineResponseStream(response), 1 << 16);
+
+    private sealed class EngineResponseStream(Stream inner) : Stream
+    {
+        private bool _ended;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_ended || buffer.Length == 0) return 0;
+            try
+            {
+                var read = await inner.ReadAsync(buffer, cancellationToken);
+                _ended = read == 0;
+                return read;
+            }
+            catch (EndOfStreamException)
+            {
+                _ended = true;
+                return 0;
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
 
     private async Task<T> Call<T>(string what, Func<Task<T>> call)
     {

@@ -50,11 +50,8 @@ public interface IContainerRuntime : IDisposable
     /// <summary>The container's filesystem changes against its image (docker diff).</summary>
     Task<IReadOnlyList<FilesystemChange>> ChangesAsync(string container, CancellationToken ct);
 
-    /// <summary>lstat of an absolute path inside the container; null when nothing is there.</summary>
-    Task<ContainerPathStat?> StatAsync(string container, string path, CancellationToken ct);
-
-    /// <summary>A tar of the path inside the container (docker cp): entries named from the path's last component.</summary>
-    Task<Stream> ExportAsync(string container, string path, CancellationToken ct);
+    /// <summary>A tar of the path inside the container (docker cp): entries named from the path's last component; null when nothing is there.</summary>
+    Task<Stream?> ExportAsync(string container, string path, CancellationToken ct);
 
     /// <summary>A tar of the container's whole filesystem (docker export), with every entry's owner.</summary>
     Task<Stream> ExportFilesystemAsync(string container, CancellationToken ct);

@@ -23,6 +23,7 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
             var spec = new ContainerSpec(image, ["/bin/sh", "-c"], [step.Command]) { User = string.IsNullOrEmpty(step.User) ? "0" : step.User };
             await using var run = await ContainerRun.StartAsync(runtime, spec, ct);
             log.Info($"RUN {step.Display}");
+            log.Detail($"  in {runtime.Engine} at {runtime.Endpoint}");
             var exit = await run.WaitAsync(step.Timeout, ct)
                 ?? throw BakeryException.Create("BAKE503", step.Display, $"it did not finish within {step.Timeout.TotalSeconds:0} s (BakeryRun Timeout metadata).");
             var output = (await run.OutputAsync(ct)).Combined;

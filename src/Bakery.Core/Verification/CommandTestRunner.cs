@@ -31,7 +31,7 @@ public sealed class CommandTestRunner(IContainerRuntime runtime, TimeSpan timeou
         catch (BakeryException e) when (e.Code == "BAKE336")
         {
             // As CST: the engine refusing a container (an unknown user, a missing bind-mount source) fails this test, not the run.
-            return Fail(file, test, e.Message);
+            return Fail(file, test, $"{e.Code}: {e.Message}");
         }
         finally
         {

@@ -23,7 +23,7 @@ public sealed class FilesystemDiffTests
     private static string Content(LayerPlan.Entry entry) => File.ReadAllText(entry.SourcePath!);
 
     [TestMethod]
-    public async Task Deleted_paths_become_whiteouts_and_their_children_are_not_visited()
+    public async Task Deleted_paths_become_whiteouts_and_deletions_below_them_are_not_visited()
     {
         var container = new FakeContainer().Dir("etc").Dir("opt");
         var entries = await Diff(container, ("/etc", FilesystemChangeKind.Modified), ("/etc/issue", FilesystemChangeKind.Deleted),
@@ -33,44 +33,32 @@ public sealed class FilesystemDiffTests
         var whiteout = entries.Single(e => e.Path == "etc/.wh.issue");
         Assert.AreEqual(LayerPlan.EntryKind.File, whiteout.Kind);
         Assert.AreEqual(0L, new FileInfo(whiteout.SourcePath!).Length);
+        Assert.AreEqual(1, container.FilesystemExports, "one pass over the export, however many paths changed");
+        Assert.IsEmpty(container.PathExports);
     }
 
     [TestMethod]
-    public async Task An_added_directory_is_copied_whole_with_owners_modes_and_special_bits()
+    public async Task An_added_directory_is_taken_whole_with_owners_modes_and_special_bits()
     {
         var container = new FakeContainer().Dir("opt")
             .Dir("opt/run", uid: 1234, gid: 1234, mode: 0b111_101_000)
-            .File("opt/run/hello.txt", "ran\n", uid: 1234, gid: 1234)
+            .File("opt/run/hello.txt", "ran\n", uid: 1234, gid: 99)
             .File("opt/run/tool", "#!/bin/sh", mode: 0b100_111_101_101) // setuid 04755
             .Dir("opt/run/shared", mode: 0b010_111_111_101) // setgid 02775
-            .Link("opt/run/latest", "hello.txt");
+            .Link("opt/run/latest", "hello.txt")
+            .File("opt/unrelated", "not changed");
         var entries = await Diff(container, ("/opt", FilesystemChangeKind.Modified), ("/opt/run", FilesystemChangeKind.Added),
             ("/opt/run/hello.txt", FilesystemChangeKind.Added), ("/opt/run/tool", FilesystemChangeKind.Added));
 
         var byPath = entries.ToDictionary(e => e.Path);
         CollectionAssert.AreEquivalent(new[] { "opt", "opt/run", "opt/run/hello.txt", "opt/run/latest", "opt/run/shared", "opt/run/tool" }, byPath.Keys.ToArray());
         Assert.AreEqual((1234, 1234), (byPath["opt/run"].Uid, byPath["opt/run"].Gid));
+        Assert.AreEqual((1234, 99), (byPath["opt/run/hello.txt"].Uid, byPath["opt/run/hello.txt"].Gid));
         Assert.AreEqual((UnixFileMode)0b111_101_000, byPath["opt/run"].Mode);
         Assert.AreEqual("ran\n", Content(byPath["opt/run/hello.txt"]));
         Assert.AreEqual((UnixFileMode)0b100_111_101_101, byPath["opt/run/tool"].Mode, "setuid survives");
         Assert.AreEqual((UnixFileMode)0b010_111_111_101, byPath["opt/run/shared"].Mode, "setgid survives");
         Assert.AreEqual("hello.txt", byPath["opt/run/latest"].LinkTarget);
-        Assert.AreEqual(1, container.Exports.Count(e => e.StartsWith("/opt/run", StringComparison.Ordinal)), "the added folder is copied once, not once per child");
-    }
-
-    [TestMethod]
-    public async Task Owners_come_from_the_whole_filesystem_export_when_the_engine_copies_as_root()
-    {
-        var container = new FakeContainer { RootOwnedCopies = true }
-            .Dir("opt").Dir("opt/run", uid: 1234, gid: 1234).File("opt/run/hello.txt", "ran\n", uid: 1234, gid: 99)
-            .Dir("srv", uid: 5, gid: 5).File("etc-unchanged", "x", uid: 77, gid: 77);
-        var entries = (await Diff(container, ("/opt", FilesystemChangeKind.Modified), ("/opt/run", FilesystemChangeKind.Added),
-            ("/srv", FilesystemChangeKind.Modified), ("/srv/gone", FilesystemChangeKind.Deleted))).ToDictionary(e => e.Path);
-
-        Assert.AreEqual((1234, 99), (entries["opt/run/hello.txt"].Uid, entries["opt/run/hello.txt"].Gid));
-        Assert.AreEqual((1234, 1234), (entries["opt/run"].Uid, entries["opt/run"].Gid));
-        Assert.AreEqual((5, 5), (entries["srv"].Uid, entries["srv"].Gid));
-        Assert.AreEqual((0, 0), (entries["srv/.wh.gone"].Uid, entries["srv/.wh.gone"].Gid), "whiteouts stay root's");
     }
 
     [TestMethod]
@@ -92,40 +80,56 @@ public sealed class FilesystemDiffTests
     [TestMethod]
     public async Task A_directory_deleted_and_made_again_becomes_opaque_with_its_new_children()
     {
-        var container = new FakeContainer().Dir("var").Dir("var/cache").File("var/cache/fresh", "1");
+        var container = new FakeContainer().Dir("var").Dir("var/cache").File("var/cache/fresh", "1").Dir("var/empty");
         var entries = await Diff(container, ("/var", FilesystemChangeKind.Modified), ("/var/cache", FilesystemChangeKind.Deleted),
-            ("/var/cache/fresh", FilesystemChangeKind.Added));
+            ("/var/cache/fresh", FilesystemChangeKind.Added), ("/var/cache/old", FilesystemChangeKind.Deleted), ("/var/empty", FilesystemChangeKind.Deleted));
 
-        CollectionAssert.AreEqual(new[] { "var", "var/cache", "var/cache/.wh..wh..opq", "var/cache/fresh" }, entries.Select(e => e.Path).ToArray());
+        CollectionAssert.AreEqual(new[] { "var", "var/cache", "var/cache/.wh..wh..opq", "var/cache/fresh", "var/empty", "var/empty/.wh..wh..opq" },
+            entries.Select(e => e.Path).ToArray(), "rm -rf and mkdir again: nothing of the old folder shows through, with or without new children");
     }
 
     [TestMethod]
-    public async Task Hard_links_become_copies_whether_their_file_is_in_the_same_copy_or_not()
+    public async Task A_deleted_file_that_is_back_is_a_change_not_a_whiteout()
     {
-        var container = new FakeContainer().Dir("data").File("data/a", "same inode").HardLink("data/b", "data/a")
-            .Dir("etc").File("etc/original", "outside").HardLink("data/c", "etc/original");
+        var container = new FakeContainer().Dir("etc").File("etc/motd", "new motd");
+        var entries = await Diff(container, ("/etc", FilesystemChangeKind.Modified), ("/etc/motd", FilesystemChangeKind.Deleted));
+
+        CollectionAssert.AreEqual(new[] { "etc", "etc/motd" }, entries.Select(e => e.Path).ToArray());
+        Assert.AreEqual("new motd", Content(entries[1]));
+    }
+
+    [TestMethod]
+    public async Task Hard_links_become_copies_whether_their_file_was_taken_or_not()
+    {
+        var container = new FakeContainer().Dir("etc").File("etc/original", "outside")
+            .Dir("data").File("data/a", "same inode").HardLink("data/b", "data/a").HardLink("data/c", "etc/original");
         var entries = await Diff(container, ("/data", FilesystemChangeKind.Added));
 
         var byPath = entries.ToDictionary(e => e.Path);
         Assert.AreEqual("same inode", Content(byPath["data/b"]));
-        Assert.AreEqual("outside", Content(byPath["data/c"]), "a link to a file outside the copy is read on its own");
+        Assert.AreEqual("outside", Content(byPath["data/c"]), "a link to a file outside what changed is read on its own");
         Assert.AreEqual(LayerPlan.EntryKind.File, byPath["data/c"].Kind);
+        CollectionAssert.AreEqual(new[] { "/etc/original" }, container.PathExports);
+        Assert.IsFalse(byPath.ContainsKey("etc/original"));
     }
 
     [TestMethod]
-    public async Task Relative_symlinks_that_climb_above_the_copied_folder_are_kept()
+    public async Task Symlinks_keep_their_literal_target_even_when_it_climbs_or_dangles()
     {
-        var container = new FakeContainer().Dir("usr").Dir("usr/local").Dir("usr/local/bin").Link("usr/local/bin/tool", "../lib/tool/run");
-        var entries = await Diff(container, ("/usr/local/bin", FilesystemChangeKind.Modified), ("/usr/local/bin/tool", FilesystemChangeKind.Added));
+        var container = new FakeContainer().Dir("usr").Dir("usr/local").Dir("usr/local/bin")
+            .Link("usr/local/bin/tool", "../lib/tool/run").Link("usr/local/bin/gone", "/nowhere/at/all");
+        var entries = await Diff(container, ("/usr/local/bin", FilesystemChangeKind.Modified), ("/usr/local/bin/tool", FilesystemChangeKind.Added),
+            ("/usr/local/bin/gone", FilesystemChangeKind.Added));
 
         Assert.AreEqual("../lib/tool/run", entries.Single(e => e.Path == "usr/local/bin/tool").LinkTarget);
+        Assert.AreEqual("/nowhere/at/all", entries.Single(e => e.Path == "usr/local/bin/gone").LinkTarget);
     }
 
     [TestMethod]
     public async Task Duplicate_unordered_and_unnormalised_changes_give_one_entry_each()
     {
         var container = new FakeContainer().Dir("tmp").File("tmp/x", "x");
-        var entries = await Diff(container, ("/tmp/x", FilesystemChangeKind.Added), ("//tmp/./x", FilesystemChangeKind.Added), ("/tmp/", FilesystemChangeKind.Modified), ("/", FilesystemChangeKind.Modified));
+        var entries = await Diff(container, ("/tmp/x", FilesystemChangeKind.Added), ("//tmp/./x", FilesystemChangeKind.Modified), ("/tmp/", FilesystemChangeKind.Modified), ("/", FilesystemChangeKind.Modified));
 
         CollectionAssert.AreEqual(new[] { "tmp", "tmp/x" }, entries.Select(e => e.Path).ToArray());
     }
@@ -141,83 +145,61 @@ public sealed class FilesystemDiffTests
         StringAssert.Contains(vanished.Message, "/gone");
     }
 
-    /// <summary>A container filesystem in memory; exports are tars named from the exported path's last component, as dockerd writes them.</summary>
+    /// <summary>A container filesystem in memory, exported in the order it was made (a hard link after its file), as dockerd and podman write exports.</summary>
     private sealed class FakeContainer : IContainerFilesystem
     {
-        private sealed record Node(TarEntryType Type, int Mode, int Uid, int Gid, string? Content, string? Link);
+        private sealed record Node(string Path, TarEntryType Type, int Mode, int Uid, int Gid, string? Content, string? Link);
 
-        private readonly SortedDictionary<string, Node> _nodes = new(StringComparer.Ordinal);
+        private readonly List<Node> _nodes = [];
 
-        public List<string> Exports { get; } = [];
+        public int FilesystemExports { get; private set; }
+        public List<string> PathExports { get; } = [];
 
-        /// <summary>As podman's archive API: every copied entry reported as root's; only the whole-filesystem export has the owners.</summary>
-        public bool RootOwnedCopies { get; init; }
+        public FakeContainer Dir(string path, int mode = 0b111_101_101, int uid = 0, int gid = 0) => Add(new Node(path, TarEntryType.Directory, mode, uid, gid, null, null));
+        public FakeContainer File(string path, string content, int mode = 0b110_100_100, int uid = 0, int gid = 0) => Add(new Node(path, TarEntryType.RegularFile, mode, uid, gid, content, null));
+        public FakeContainer Link(string path, string target) => Add(new Node(path, TarEntryType.SymbolicLink, 0b111_111_111, 0, 0, null, target));
+        public FakeContainer HardLink(string path, string target) => Add(new Node(path, TarEntryType.HardLink, 0b110_100_100, 0, 0, null, target));
+        public FakeContainer Fifo(string path) => Add(new Node(path, TarEntryType.Fifo, 0b110_100_100, 0, 0, null, null));
 
-        public bool CopiesKeepOwners => !RootOwnedCopies;
+        private FakeContainer Add(Node node)
+        {
+            _nodes.Add(node);
+            return this;
+        }
 
         public Task<Stream> ExportFilesystemAsync(CancellationToken ct)
         {
+            FilesystemExports++;
+            return Task.FromResult<Stream>(Tar(_nodes.Select(n => (n.Path, n))));
+        }
+
+        public Task<Stream?> ExportAsync(string path, CancellationToken ct)
+        {
+            PathExports.Add(path);
+            var node = _nodes.FirstOrDefault(n => n.Path == path.Trim('/'));
+            if (node is null) return Task.FromResult<Stream?>(null);
+            // A single hard-linked file is copied as the file it is.
+            return Task.FromResult<Stream?>(Tar([(node.Path[(node.Path.LastIndexOf('/') + 1)..], node)]));
+        }
+
+        private MemoryStream Tar(IEnumerable<(string Name, Node Node)> nodes)
+        {
             var buffer = new MemoryStream();
             using (var tar = new TarWriter(buffer, TarEntryFormat.Pax, leaveOpen: true))
-                foreach (var (name, node) in _nodes.Where(n => n.Value.Type is TarEntryType.Directory or TarEntryType.RegularFile or TarEntryType.SymbolicLink))
+                foreach (var (name, node) in nodes)
                 {
-                    var entry = new PaxTarEntry(node.Type, name + (node.Type == TarEntryType.Directory ? "/" : "")) { Mode = (UnixFileMode)node.Mode, Uid = node.Uid, Gid = node.Gid };
-                    if (node.Type == TarEntryType.SymbolicLink) entry.LinkName = node.Link!;
+                    var entry = new PaxTarEntry(node.Type, name + (node.Type == TarEntryType.Directory ? "/" : ""))
+                    {
+                        Mode = (UnixFileMode)node.Mode,
+                        Uid = node.Uid,
+                        Gid = node.Gid,
+                    };
+                    if (node.Type is TarEntryType.SymbolicLink or TarEntryType.HardLink) entry.LinkName = node.Link!;
                     if (node.Content is not null) entry.DataStream = new MemoryStream(Encoding.UTF8.GetBytes(node.Content));
                     tar.WriteEntry(entry);
                 }
             buffer.Position = 0;
-            return Task.FromResult<Stream>(buffer);
-        }
-
-        public FakeContainer Dir(string path, int mode = 0b111_101_101, int uid = 0, int gid = 0) => Add(path, new Node(TarEntryType.Directory, mode, uid, gid, null, null));
-        public FakeContainer File(string path, string content, int mode = 0b110_100_100, int uid = 0, int gid = 0) => Add(path, new Node(TarEntryType.RegularFile, mode, uid, gid, content, null));
-        public FakeContainer Link(string path, string target) => Add(path, new Node(TarEntryType.SymbolicLink, 0b111_111_111, 0, 0, null, target));
-        public FakeContainer HardLink(string path, string target) => Add(path, new Node(TarEntryType.HardLink, 0b110_100_100, 0, 0, null, target));
-        public FakeContainer Fifo(string path) => Add(path, new Node(TarEntryType.Fifo, 0b110_100_100, 0, 0, null, null));
-
-        private FakeContainer Add(string path, Node node)
-        {
-            _nodes[path] = node;
-            return this;
-        }
-
-        public Task<ContainerPathStat?> StatAsync(string path, CancellationToken ct)
-        {
-            var key = path.Trim('/');
-            if (!_nodes.TryGetValue(key, out var node)) return Task.FromResult<ContainerPathStat?>(null);
-            var mode = (uint)node.Mode | node.Type switch { TarEntryType.Directory => 0x80000000u, TarEntryType.SymbolicLink => 0x08000000u, _ => 0u };
-            return Task.FromResult<ContainerPathStat?>(new ContainerPathStat(key[(key.LastIndexOf('/') + 1)..], node.Content?.Length ?? 0, mode, node.Link));
-        }
-
-        public Task<Stream> ExportAsync(string path, CancellationToken ct)
-        {
-            var key = path.Trim('/');
-            Exports.Add(path);
-            var parent = key.Contains('/') ? key[..key.LastIndexOf('/')] + "/" : "";
-            var buffer = new MemoryStream();
-            var written = new HashSet<string>(StringComparer.Ordinal);
-            using (var tar = new TarWriter(buffer, TarEntryFormat.Pax, leaveOpen: true))
-                foreach (var (name, node) in _nodes.Where(n => n.Key == key || n.Key.StartsWith(key + "/", StringComparison.Ordinal)))
-                {
-                    var type = node.Type;
-                    // A hard link to a file outside the copy is written as that file, as the engine does.
-                    if (type == TarEntryType.HardLink && !written.Contains(node.Link!)) type = TarEntryType.RegularFile;
-                    var content = type == TarEntryType.RegularFile ? node.Content ?? _nodes[node.Link!].Content : null;
-                    var entry = new PaxTarEntry(type, name[parent.Length..] + (type == TarEntryType.Directory ? "/" : ""))
-                    {
-                        Mode = (UnixFileMode)node.Mode,
-                        Uid = RootOwnedCopies ? 0 : node.Uid,
-                        Gid = RootOwnedCopies ? 0 : node.Gid,
-                    };
-                    if (type is TarEntryType.SymbolicLink) entry.LinkName = node.Link!;
-                    if (type is TarEntryType.HardLink) entry.LinkName = node.Link![parent.Length..];
-                    if (content is not null) entry.DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content));
-                    tar.WriteEntry(entry);
-                    written.Add(name);
-                }
-            buffer.Position = 0;
-            return Task.FromResult<Stream>(buffer);
+            return buffer;
         }
     }
 }
