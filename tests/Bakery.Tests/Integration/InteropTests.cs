@@ -85,6 +85,7 @@ public sealed class InteropTests
     private static string CopyToLayout(string reference, string name)
     {
         var layout = Path.Combine(s_workspace!.Root, "layouts", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(layout)!);
         Run(Skopeo, "copy", "--src-tls-verify=false", "--preserve-digests", $"docker://{reference}", $"oci:{layout}:{name}");
         foreach (var blob in Directory.EnumerateFiles(Path.Combine(layout, "blobs", "sha256")))
             Assert.AreEqual(Path.GetFileName(blob), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(blob))), $"blob {blob} of {reference}");
