@@ -18,7 +18,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
     {
         Endpoint = endpoint;
         Engine = endpoint.Kind;
-        _docker = new DockerClientConfiguration(endpoint.Uri).CreateClient();
+        _docker = new DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
     }
 
     public ContainerEndpoint Endpoint { get; }
@@ -56,7 +56,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
         if (at < 0) throw new ArgumentException($"'{imageByDigest}' is not pinned by digest.", nameof(imageByDigest));
         string? error = null;
         await _docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = imageByDigest[..at], Tag = imageByDigest[(at + 1)..] }, null,
-            new ImmediateProgress<JSONMessage>(m => error ??= m.Error?.Message ?? (string.IsNullOrEmpty(m.ErrorMessage) ? null : m.ErrorMessage)), ct);
+            new ImmediateProgress<JSONMessage>(m => error ??= m.Error?.Message), ct);
         if (error is not null) throw new EngineReportedException(error);
         return true;
     });
@@ -94,15 +94,15 @@ public sealed class DockerApiRuntime : IContainerRuntime
             Entrypoint = spec.Entrypoint.ToList(),
             Cmd = spec.Cmd.ToList(),
             Env = spec.Environment.ToList(),
-            User = spec.User,
+            User = spec.User ?? "", // empty: the image's user
             Tty = spec.Tty,
             AttachStdout = true,
             AttachStderr = true,
             HostConfig = new HostConfig
             {
                 NetworkMode = "none",
-                CapAdd = spec.AddCapabilities.Count > 0 ? spec.AddCapabilities.ToList() : null,
-                Binds = spec.BindMounts.Count > 0 ? spec.BindMounts.ToList() : null,
+                CapAdd = spec.AddCapabilities.ToList(),
+                Binds = spec.BindMounts.ToList(),
                 Privileged = spec.Privileged,
             },
         }, ct)).ID);
@@ -129,7 +129,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
 
     public Task<ContainerOutput> OutputAsync(string container, bool tty, CancellationToken ct) => Call("read a container's output", async () =>
     {
-        using var logs = await _docker.Containers.GetContainerLogsAsync(container, tty, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, ct);
+        using var logs = await _docker.Containers.GetContainerLogsAsync(container, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, ct);
         var (stdout, stderr) = await logs.ReadOutputToEndAsync(ct);
         return new ContainerOutput(stdout, stderr);
     });
@@ -147,7 +147,11 @@ public sealed class DockerApiRuntime : IContainerRuntime
 
     public Task<Stream?> ExportAsync(string container, string path, CancellationToken ct) => Call($"copy {path} out of a container", async () =>
     {
-        try { return (Stream?)Buffered((await _docker.Containers.GetArchiveFromContainerAsync(container, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, ct)).Stream); }
+        try
+        {
+            var archive = await _docker.Containers.GetArchiveFromContainerAsync(container, new ContainerPathStatParameters { Path = path }, statOnly: false, ct);
+            return archive.Stream is { } stream ? Buffered(stream) : null;
+        }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound) { return null; }
     });
 
