@@ -12,20 +12,23 @@ namespace Bakery.Core.Containers;
 public sealed class DockerApiRuntime : IContainerRuntime
 {
     private static readonly TimeSpan PingLimit = TimeSpan.FromSeconds(10);
-    private readonly DockerClient _docker;
+    private readonly DockerClient? _client;
 
     public DockerApiRuntime(ContainerEndpoint endpoint)
     {
         Endpoint = endpoint;
         Engine = endpoint.Kind;
-        _docker = new DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
+        // An endpoint the configuration got wrong is reported by UnavailableReasonAsync, not thrown from here.
+        if (endpoint.Problem is null) _client = new DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
     }
+
+    private DockerClient Client => _client ?? throw BakeryException.Create("BAKE336", Endpoint, "connect", Endpoint.Problem);
 
     public ContainerEndpoint Endpoint { get; }
 
     public ContainerEngineKind Engine { get; private set; }
 
-    public void Dispose() => _docker.Dispose();
+    public void Dispose() => _client?.Dispose();
 
     public async Task<string?> UnavailableReasonAsync(CancellationToken ct)
     {
@@ -34,8 +37,8 @@ public sealed class DockerApiRuntime : IContainerRuntime
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
             limit.CancelAfter(PingLimit);
-            await _docker.System.PingAsync(limit.Token);
-            var version = await _docker.System.GetVersionAsync(limit.Token);
+            await Client.System.PingAsync(limit.Token);
+            var version = await Client.System.GetVersionAsync(limit.Token);
             Engine = version.Components?.Any(c => c.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true) == true
                 ? ContainerEngineKind.Podman : ContainerEngineKind.Docker;
             return null;
@@ -55,7 +58,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
         var at = imageByDigest.IndexOf('@');
         if (at < 0) throw new ArgumentException($"'{imageByDigest}' is not pinned by digest.", nameof(imageByDigest));
         string? error = null;
-        await _docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = imageByDigest[..at], Tag = imageByDigest[(at + 1)..] }, null,
+        await Client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = imageByDigest[..at], Tag = imageByDigest[(at + 1)..] }, null,
             new ImmediateProgress<JSONMessage>(m => error ??= m.Error?.Message), ct);
         if (error is not null) throw new EngineReportedException(error);
         return true;
@@ -73,22 +76,22 @@ public sealed class DockerApiRuntime : IContainerRuntime
             if (m.Error is { } e) error = e.Message;
         });
         await using (var stream = File.OpenRead(archivePath))
-            await _docker.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, stream, progress, ct);
+            await Client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, stream, progress, ct);
         return id ?? name ?? throw new EngineReportedException(error ?? "the engine loaded no image from the archive");
     });
 
     public Task<IReadOnlyList<string>> ImageEnvironmentAsync(string image, CancellationToken ct) => Call($"inspect {image}", async () =>
-        (IReadOnlyList<string>)((await _docker.Images.InspectImageAsync(image, ct)).Config?.Env?.ToList() ?? []));
+        (IReadOnlyList<string>)((await Client.Images.InspectImageAsync(image, ct)).Config?.Env?.ToList() ?? []));
 
     public Task RemoveImageAsync(string image, CancellationToken ct) => Call($"remove image {image}", async () =>
     {
-        try { await _docker.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = true }, ct); }
+        try { await Client.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = true }, ct); }
         catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict) { }
         return true;
     });
 
     public Task<string> CreateAsync(ContainerSpec spec, CancellationToken ct) => Call($"create a container of {spec.Image}", async () =>
-        (await _docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        (await Client.Containers.CreateContainerAsync(new CreateContainerParameters
         {
             Image = spec.Image,
             Entrypoint = spec.Entrypoint.ToList(),
@@ -108,37 +111,37 @@ public sealed class DockerApiRuntime : IContainerRuntime
         }, ct)).ID);
 
     public Task StartAsync(string container, CancellationToken ct) => Call("start a container", async () =>
-        await _docker.Containers.StartContainerAsync(container, new ContainerStartParameters(), ct));
+        await Client.Containers.StartContainerAsync(container, new ContainerStartParameters(), ct));
 
     public Task<long> WaitAsync(string container, CancellationToken ct) => Call("wait for a container", async () =>
-        (await _docker.Containers.WaitContainerAsync(container, ct)).StatusCode);
+        (await Client.Containers.WaitContainerAsync(container, ct)).StatusCode);
 
     public Task KillAsync(string container, CancellationToken ct) => Call("kill a container", async () =>
     {
-        try { await _docker.Containers.KillContainerAsync(container, new ContainerKillParameters(), ct); }
+        try { await Client.Containers.KillContainerAsync(container, new ContainerKillParameters(), ct); }
         catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict) { } // gone, or no longer running
         return true;
     });
 
     public Task RemoveAsync(string container, CancellationToken ct) => Call("remove a container", async () =>
     {
-        try { await _docker.Containers.RemoveContainerAsync(container, new ContainerRemoveParameters { Force = true }, ct); }
+        try { await Client.Containers.RemoveContainerAsync(container, new ContainerRemoveParameters { Force = true }, ct); }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound) { }
         return true;
     });
 
     public Task<ContainerOutput> OutputAsync(string container, bool tty, CancellationToken ct) => Call("read a container's output", async () =>
     {
-        using var logs = await _docker.Containers.GetContainerLogsAsync(container, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, ct);
+        using var logs = await Client.Containers.GetContainerLogsAsync(container, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, ct);
         var (stdout, stderr) = await logs.ReadOutputToEndAsync(ct);
         return new ContainerOutput(stdout, stderr);
     });
 
     public Task<string> CommitAsync(string container, CancellationToken ct) => Call("commit a container", async () =>
-        (await _docker.Images.CommitContainerChangesAsync(new CommitContainerChangesParameters { ContainerID = container }, ct)).ID);
+        (await Client.Images.CommitContainerChangesAsync(new CommitContainerChangesParameters { ContainerID = container }, ct)).ID);
 
     public Task<IReadOnlyList<FilesystemChange>> ChangesAsync(string container, CancellationToken ct) => Call("list a container's changes", async () =>
-        (IReadOnlyList<FilesystemChange>)(await _docker.Containers.InspectChangesAsync(container, ct) ?? []).Select(c => new FilesystemChange(c.Path, c.Kind switch
+        (IReadOnlyList<FilesystemChange>)(await Client.Containers.InspectChangesAsync(container, ct) ?? []).Select(c => new FilesystemChange(c.Path, c.Kind switch
         {
             FileSystemChangeKind.Add => FilesystemChangeKind.Added,
             FileSystemChangeKind.Delete => FilesystemChangeKind.Deleted,
@@ -149,14 +152,14 @@ public sealed class DockerApiRuntime : IContainerRuntime
     {
         try
         {
-            var archive = await _docker.Containers.GetArchiveFromContainerAsync(container, new ContainerPathStatParameters { Path = path }, statOnly: false, ct);
+            var archive = await Client.Containers.GetArchiveFromContainerAsync(container, new ContainerPathStatParameters { Path = path }, statOnly: false, ct);
             return archive.Stream is { } stream ? Buffered(stream) : null;
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound) { return null; }
     });
 
     public Task<Stream> ExportFilesystemAsync(string container, CancellationToken ct) => Call("export a container's filesystem", async () =>
-        Buffered(await _docker.Containers.ExportContainerAsync(container, ct)));
+        Buffered(await Client.Containers.ExportContainerAsync(container, ct)));
 
     /// <summary>
     /// The client's chunked response stream throws on a zero-length read and stops reporting CanRead

@@ -26,7 +26,7 @@ public sealed class CommandTestRunner(IContainerRuntime runtime, TimeSpan timeou
         var images = new List<string>();
         try
         {
-            return await RunTestAsync(image, ToDictionary(imageEnvironment), file, test, images, ct);
+            return await RunTestAsync(image, EnvExpansion.Parse(imageEnvironment), file, test, images, ct);
         }
         catch (BakeryException e) when (e.Code == "BAKE336")
         {
@@ -47,9 +47,8 @@ public sealed class CommandTestRunner(IContainerRuntime runtime, TimeSpan timeou
         List<string> images, CancellationToken ct)
     {
         var options = file.RunOptions;
-        var globals = file.GlobalEnvVars.Select(g => new EnvVar(g.Key, EnvExpansion.Expand(g.Value, imageEnv))).ToList();
-        var environment = new Dictionary<string, string>(imageEnv, StringComparer.Ordinal);
-        foreach (var g in globals) environment[g.Key] = g.Value;
+        var globals = EnvExpansion.Globals(imageEnv, file.GlobalEnvVars);
+        var environment = EnvExpansion.Merge(imageEnv, globals);
         var fromOptions = options.EnvFileEntries.Concat(options.EnvVars
             .Select(name => KeyValuePair.Create(name, System.Environment.GetEnvironmentVariable(name) ?? ""))
             .Where(p => p.Value.Length > 0)).ToList();
@@ -150,17 +149,6 @@ public sealed class CommandTestRunner(IContainerRuntime runtime, TimeSpan timeou
             if (error is not null) problems.Add(error);
             else if (matched != expected) problems.Add(expected ? $"{stream} does not match /{pattern}/" : $"{stream} matches excluded /{pattern}/");
         }
-    }
-
-    private static Dictionary<string, string> ToDictionary(IReadOnlyList<string> environment)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in environment)
-        {
-            var eq = entry.IndexOf('=');
-            if (eq > 0) result[entry[..eq]] = entry[(eq + 1)..];
-        }
-        return result;
     }
 
     private static CheckResult Fail(StructureTestFile file, CommandTest test, string why) =>

@@ -10,6 +10,30 @@ namespace Bakery.Core.Verification;
 /// </summary>
 public static class EnvExpansion
 {
+    /// <summary>globalEnvVars with their values expanded against the image's environment, as CST's docker driver sets them.</summary>
+    public static List<EnvVar> Globals(IReadOnlyDictionary<string, string> image, IEnumerable<EnvVar> globals) =>
+        globals.Select(g => g with { Value = Expand(g.Value, image) }).ToList();
+
+    /// <summary>The image's environment with <paramref name="globals"/> (already expanded) applied on top.</summary>
+    public static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> image, IEnumerable<EnvVar> globals)
+    {
+        var merged = new Dictionary<string, string>(image, StringComparer.Ordinal);
+        foreach (var global in globals) merged[global.Key] = global.Value;
+        return merged;
+    }
+
+    /// <summary>KEY=VALUE entries (an image config's or an engine's Env) as a dictionary; the last of a key wins.</summary>
+    public static Dictionary<string, string> Parse(IEnumerable<string> entries)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var eq = entry.IndexOf('=');
+            if (eq > 0) result[entry[..eq]] = entry[(eq + 1)..];
+        }
+        return result;
+    }
+
     public static string Expand(string text, IReadOnlyDictionary<string, string> variables) =>
         Expand(text, name => variables.TryGetValue(name, out var value) ? value : "");
 

@@ -21,21 +21,13 @@ public static class StructureTestRunner
     {
         var name = Path.GetFileName(file.Path);
         CheckResult Result(string suite, string test, string? failure) => new(name, suite, test, failure is null, failure, InheritedFrom: file.InheritedFrom);
-        var environment = Environment(config, file.GlobalEnvVars);
+        var image = config.Environment;
+        var environment = EnvExpansion.Merge(image, EnvExpansion.Globals(image, file.GlobalEnvVars));
 
         foreach (var t in file.FileExistence) yield return Result("fileExistenceTests", t.Name, FileExistence(t, fs, environment));
         foreach (var t in file.FileContent) yield return Result("fileContentTests", t.Name, FileContent(t, fs));
         if (file.Metadata is { IsEmpty: false } m) yield return Result("metadataTest", "metadata", Metadata(m, config));
         foreach (var t in file.License) yield return Result("licenseTests", t.Debian ? "debian copyright files" : "license files", License(t, fs));
-    }
-
-    /// <summary>The image's environment with globalEnvVars applied, their values expanded against the image's (as CST's docker driver does).</summary>
-    public static IReadOnlyDictionary<string, string> Environment(ImageConfig config, IReadOnlyList<EnvVar> globals)
-    {
-        var image = config.Environment;
-        var merged = new Dictionary<string, string>(image, StringComparer.Ordinal);
-        foreach (var global in globals) merged[global.Key] = EnvExpansion.Expand(global.Value, image);
-        return merged;
     }
 
     private static string? FileExistence(FileExistenceTest t, ImageFilesystem fs, IReadOnlyDictionary<string, string> environment)
@@ -148,7 +140,4 @@ public static class StructureTestRunner
         var text = Encoding.UTF8.GetString(bytes).ToUpperInvariant();
         return RefusedLicenses.FirstOrDefault(text.Contains) is { } word ? $"{shown} names the {word} license, which container-structure-test's license check refuses" : null;
     }
-
-    /// <summary>Go's FileMode string, as container-structure-test writes permissions: "-rwxr-xr-x", "drwxr-xr-x", "Lrwxrwxrwx", "dtrwxrwxrwx".</summary>
-    public static string ModeString(ImageFilesystem.Node node) => GoFileMode.Format(node);
 }
