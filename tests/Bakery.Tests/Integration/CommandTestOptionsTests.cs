@@ -267,6 +267,48 @@ public sealed class CommandTestOptionsTests
         Passed(results, "still runs");
     }
 
+    [TestMethod]
+    [RequiresDockerImage(RequiresDockerImageAttribute.RuntimeBase)]
+    public async Task BakeryAllowPrivilegedCommandTests_lets_a_bake_run_bind_mounts()
+    {
+        using var registry = RegistryProcess.Start();
+        using var workspace = new BakeryWorkspace("privileged");
+        var runtime = Oci.Model.ImageReference.Parse(RequiresDockerImageAttribute.Image(RequiresDockerImageAttribute.RuntimeBase));
+        workspace.AddBasePackage(new Core.Descriptors.BaseImageDescriptor
+        {
+            Id = "Tests.Privileged.Runtime",
+            Version = "1.0.0",
+            Image = new Core.Descriptors.DescriptorImage { Registry = runtime.Registry, Repository = runtime.Repository, Digest = runtime.Digest!.Value.ToString() },
+        });
+        var dir = workspace.CreateProject("mounts", BakeryWorkspace.BaseReference("Tests.Privileged.Runtime", "1.0.0") +
+            "\n  <ItemGroup><BakeryVerify Include=\"policy.yaml\" /></ItemGroup>");
+        var shared = Path.Combine(_dir, "shared");
+        Directory.CreateDirectory(shared);
+        File.WriteAllText(Path.Combine(shared, "settings.txt"), "from the host");
+        File.WriteAllText(Path.Combine(dir, "policy.yaml"), $"""
+            schemaVersion: 2.0.0
+            commandTests:
+              - name: reads the mounted folder
+                command: cat
+                args: [/mnt/shared/settings.txt]
+                expectedOutput: ['from the host']
+            containerRunOptions:
+              bindMounts: ['{shared}:/mnt/shared:ro']
+            """);
+
+        var refused = workspace.Bake(dir, "BakeryBuildId=1", $"ContainerRegistry={registry.Address}", "BakeryRunCommandTests=true");
+        Assert.AreNotEqual(0, refused.ExitCode, refused.Output);
+        StringAssert.Contains(refused.Output, "error BAKE300");
+        StringAssert.Contains(refused.Output, "BakeryAllowPrivilegedCommandTests=true");
+        using (var client = new Oci.Registry.RegistryClient(registry.Address))
+            Assert.IsEmpty(await client.ListTagsAsync("tests/mounts"), "refused before anything was pushed");
+
+        var allowed = workspace.Bake(dir, "BakeryBuildId=2", $"ContainerRegistry={registry.Address}", "BakeryRunCommandTests=true", "BakeryAllowPrivilegedCommandTests=true");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        StringAssert.Contains(allowed.Output, "warning BAKE339");
+        StringAssert.Contains(allowed.Output, "Ran 1 command test(s): 0 failed");
+    }
+
     /// <summary>The engine's default effective capabilities, read in a container of the image.</summary>
     private static async Task<long> DefaultCapabilitiesAsync()
     {
