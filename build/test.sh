@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 
 ensure_dotnet
-ensure_apt docker-registry apache2-utils docker.io debootstrap curl jq
+ensure_apt docker-registry apache2-utils docker.io debootstrap curl jq podman skopeo runc
 
 if start_dockerd; then
   caller_packages="${NUGET_PACKAGES-}"

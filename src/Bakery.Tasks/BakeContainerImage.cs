@@ -46,6 +46,9 @@ public sealed class BakeContainerImage : BakeryTask
     /// <summary>BakeryRunCommandTests: auto (when a daemon answers), true, or false.</summary>
     public string? RunCommandTests { get; set; }
 
+    /// <summary>BakeryAllowPrivilegedCommandTests: containerRunOptions privileged and bindMounts may run.</summary>
+    public bool AllowPrivilegedCommandTests { get; set; }
+
     public string? SecretAllowlist { get; set; }
     public string? AdvisoryDatabase { get; set; }
     public string? FailOnSeverity { get; set; }

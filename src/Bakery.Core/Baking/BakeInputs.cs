@@ -43,6 +43,7 @@ public sealed record BakeInputs
     public string? RuntimeIdentifier { get; init; }
     [FileItems] public IReadOnlyList<BakeItem> VerifyFiles { get; init; } = [];
     public string? RunCommandTests { get; init; }
+    public bool AllowPrivilegedCommandTests { get; init; }
 
     public string? SecretAllowlist { get; init; }
     public string? AdvisoryDatabase { get; init; }

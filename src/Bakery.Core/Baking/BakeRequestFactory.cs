@@ -42,7 +42,7 @@ public static class BakeRequestFactory
             AppDirectory = string.IsNullOrWhiteSpace(inputs.PublishDirectory) ? null : inputs.PublishDirectory,
             AppDestination = string.IsNullOrWhiteSpace(inputs.WorkingDirectory) ? "/app" : inputs.WorkingDirectory,
             Steps = BakeStepOrder.Arrange(LocalLayers(inputs.Layers), inputs.RunSteps.Select(ToRunStep).ToList()),
-            Verification = Verification.VerificationPlan.Create(inputs.VerifyFiles.Select(f => f.Get("FullPath")), descriptor, inputs.DescriptorPath, inputs.RunCommandTests),
+            Verification = Verification.VerificationPlan.Create(inputs.VerifyFiles.Select(f => f.Get("FullPath")), descriptor, inputs.DescriptorPath, inputs.RunCommandTests, inputs.AllowPrivilegedCommandTests),
             SecretAllowlist = Secrets.SecretAllowlist.Load(inputs.SecretAllowlist),
             SbomPath = Path.Combine(inputs.ReportDirectory, "sbom.cdx.json"),
             AdvisoryDatabase = security.AdvisoryDatabase,
@@ -129,14 +129,14 @@ public static class BakeRequestFactory
         return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)), owner);
     }
 
-    private static Running.RunStep ToRunStep(BakeItem item)
+    private static RunStep ToRunStep(BakeItem item)
     {
         var command = item.Get("Command");
         var named = !string.IsNullOrWhiteSpace(command);
         if (!named) command = item.Spec;
         var timeout = item.Get("Timeout");
         var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : PropertyValues.WholeNumber("BakeryRun Timeout", timeout, "seconds");
-        return new Running.RunStep(command, NullIfEmpty(item.Get("User")), TimeSpan.FromSeconds(seconds),
+        return new RunStep(command, NullIfEmpty(item.Get("User")), TimeSpan.FromSeconds(seconds),
             named ? item.Spec : null, NullIfEmpty(item.Get("After")));
     }
 

@@ -21,7 +21,7 @@ internal sealed class BakeSession : IDisposable
     private readonly DeterministicLayerWriter _writer;
     private readonly LayerIndex _index;
     private readonly List<(string Name, LayerBlob Blob)> _added = [];
-    private Running.DockerRunStepExecutor? _runner;
+    private Containers.IContainerRuntime? _containers;
 
     private BakeSession(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
     {
@@ -100,20 +100,21 @@ internal sealed class BakeSession : IDisposable
     /// A RUN step's layer: reused when the same command ran on the same layers before; otherwise the
     /// image so far is pushed by digest, the command runs in a container of it, and its changes become the layer.
     /// </summary>
-    public async Task AddRunAsync(Running.RunStep run)
+    public async Task AddRunAsync(RunStep run)
     {
-        var key = Running.RunStepCache.Key(BaseDigest, _added.Select(a => a.Blob.DiffId), run);
+        var key = RunStepCache.Key(BaseDigest, _added.Select(a => a.Blob.DiffId), run);
         var blob = _index.TryGet(key);
         if (blob is null)
         {
-            _runner ??= new Running.DockerRunStepExecutor(_log);
-            await _runner.EnsureAvailableAsync(_ct);
+            _containers ??= Containers.ContainerRuntimes.Connect();
+            var runner = new Containers.RunStepExecutor(_containers, _log);
+            await runner.EnsureAvailableAsync(_ct);
             var soFar = Compose();
             await PushByDigestAsync(soFar);
             var staging = Path.Combine(_request.WorkDirectory, "run-staging", key[..16]);
             try
             {
-                var entries = await _runner.RunAsync($"{Image}@{soFar.Digest}", run, staging, _ct);
+                var entries = await runner.RunAsync($"{Image}@{soFar.Digest}", run, staging, _ct);
                 blob = _writer.Write(entries);
             }
             finally
@@ -190,7 +191,7 @@ internal sealed class BakeSession : IDisposable
 
     public void Dispose()
     {
-        _runner?.Dispose();
+        _containers?.Dispose();
         _target.Dispose();
         _baseClient.Dispose();
     }

@@ -2,7 +2,7 @@ using Bakery.Oci.Layers;
 
 namespace Bakery.Core.Baking;
 
-/// <summary>One step of a bake below the app layer: a <see cref="LocalLayer"/> or a <see cref="Running.RunStep"/>.</summary>
+/// <summary>One step of a bake below the app layer: a <see cref="LocalLayer"/> or a <see cref="RunStep"/>.</summary>
 public interface IBakeStep
 {
     /// <summary>The name other steps' <c>After</c> refers to: the layer group, or the BakeryRun item.</summary>
@@ -28,7 +28,7 @@ public sealed record LocalLayer(string Name, IReadOnlyList<LocalLayerSource> Sou
 /// </summary>
 public static class BakeStepOrder
 {
-    public static IReadOnlyList<IBakeStep> Arrange(IReadOnlyList<LocalLayer> layers, IReadOnlyList<Running.RunStep> runs)
+    public static IReadOnlyList<IBakeStep> Arrange(IReadOnlyList<LocalLayer> layers, IReadOnlyList<RunStep> runs)
     {
         IReadOnlyList<IBakeStep> declared = [.. layers, .. runs];
         var names = declared.Select(s => s.StepName).ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -19,7 +19,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         foreach (var step in request.Steps)
         {
             if (step is LocalLayer layer) await session.AddLayerAsync(layer);
-            else await session.AddRunAsync((Running.RunStep)step);
+            else await session.AddRunAsync((RunStep)step);
         }
         if (request.AppDirectory is { } appDirectory) session.AddApp(appDirectory, request.AppDestination);
 

@@ -1,4 +1,5 @@
 using Bakery.Core.Baking;
+using Bakery.Core.Containers;
 using Bakery.Oci.Model;
 
 namespace Bakery.Core.Verification;
@@ -8,6 +9,7 @@ public sealed class ImageVerifier(IBakeLog log)
 {
     public IReadOnlyList<CheckResult> RunFileChecks(VerificationPlan plan, ImageFilesystem fs, ImageConfig config)
     {
+        foreach (var warning in plan.Files.SelectMany(f => f.Warnings)) log.Warning(warning);
         var results = plan.Files.SelectMany(f => StructureTestRunner.Run(f, fs, config)).ToList();
         log.Info($"Verified {results.Count} structure check(s) from {plan.Files.Count} file(s): {results.Count(r => !r.Passed)} failed");
         return results;
@@ -20,17 +22,21 @@ public sealed class ImageVerifier(IBakeLog log)
             new(Path.GetFileName(t.File.Path), "commandTests", t.Test.Name, true, why, Skipped: true, InheritedFrom: t.File.InheritedFrom);
         if (plan.CommandTests == CommandTestMode.Never) return tests.Select(t => Skipped(t, "BakeryRunCommandTests=false")).ToList();
 
-        using var runner = new DockerCommandTestRunner(TimeSpan.FromMinutes(2));
-        if (await runner.UnavailableReasonAsync(ct) is { } reason)
+        using var runtime = ContainerRuntimes.Connect();
+        if (await runtime.UnavailableReasonAsync(ct) is { } reason)
         {
-            if (plan.CommandTests == CommandTestMode.Always) throw BakeryException.Create("BAKE307", Running.DockerRunStepExecutor.Endpoint, reason);
-            log.Warning(new BakeryDiagnostic("BAKE307", false, $"{tests.Count} command test(s) skipped: no Docker daemon answers ({reason}). Set BakeryRunCommandTests=true to make this an error."));
-            return tests.Select(t => Skipped(t, "no Docker daemon")).ToList();
+            if (plan.CommandTests == CommandTestMode.Always) throw BakeryException.Create("BAKE307", runtime.Endpoint, reason);
+            log.Warning(new BakeryDiagnostic("BAKE307", false, $"{tests.Count} command test(s) skipped: no container engine answers at {runtime.Endpoint} ({reason}). Set BakeryRunCommandTests=true to make this an error."));
+            return tests.Select(t => Skipped(t, "no container engine")).ToList();
         }
-        if (archive is null) await runner.PullAsync(image, ct);
-        else image = await runner.LoadAsync(archive, ct);
+        foreach (var file in plan.Files.Where(f => f.Commands.Count > 0 && f.RunOptions.NeedsPrivilege))
+            log.Warning(BakeryDiagnostic.Warning("BAKE339", Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)));
+        if (archive is null) await runtime.PullAsync(image, ct);
+        else image = await runtime.LoadImageAsync(archive, ct);
+        var environment = await runtime.ImageEnvironmentAsync(image, ct);
+        var runner = new CommandTestRunner(runtime, TimeSpan.FromMinutes(2), log);
         var results = new List<CheckResult>();
-        foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, file, test, ct));
+        foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, environment, file, test, ct));
         log.Info($"Ran {results.Count} command test(s): {results.Count(r => !r.Passed)} failed");
         return results;
     }

@@ -16,12 +16,13 @@ internal static class VerifyCommand
         var image = new Argument<string>("image") { Description = ImageInput.ArgumentHelp };
         var policies = new Option<string[]>("--policy") { Description = "container-structure-test v2 files.", Required = true, AllowMultipleArgumentsPerToken = true };
         var commandTests = new Option<string>("--command-tests") { Description = "auto (when a Docker daemon answers), true or false.", DefaultValueFactory = _ => "auto" };
+        var allowPrivileged = new Option<bool>("--allow-privileged") { Description = "Let containerRunOptions privileged and bindMounts run (BakeryAllowPrivilegedCommandTests)." };
         var reports = new Option<string?>("--report-directory") { Description = "Write bakery-verify.json, .md and JUnit XML here." };
         var json = ToolContext.JsonOption();
-        var command = new Command("verify", "Run structure tests (files, contents, metadata, licenses, commands) against an image.") { image, policies, commandTests, reports, json };
+        var command = new Command("verify", "Run structure tests (files, contents, metadata, licenses, commands) against an image.") { image, policies, commandTests, allowPrivileged, reports, json };
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
-            var plan = VerificationPlan.Create(result.GetValue(policies)!.Select(Path.GetFullPath), null, null, result.GetValue(commandTests));
+            var plan = VerificationPlan.Create(result.GetValue(policies)!.Select(Path.GetFullPath), null, null, result.GetValue(commandTests), result.GetValue(allowPrivileged));
             using var input = await ImageInput.LoadAsync(result.GetValue(image)!, ct);
             var target = input.Image;
             var verifier = new ImageVerifier(new ConsoleLog(quiet: result.GetValue(json)));

@@ -32,19 +32,15 @@ internal sealed class RequiresDockerImageAttribute : ConditionBaseAttribute
         Environment.GetEnvironmentVariable(variable) ?? throw new InvalidOperationException($"{variable} is not set.");
 
     public static DockerClient CreateClient() =>
-        new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock")).CreateClient();
+        new DockerClientBuilder().WithEndpoint(new Uri("unix:///var/run/docker.sock")).Build();
 
+    /// <summary>A hung daemon is a reason too: the ping has a time limit, and running out of it skips.</summary>
     private static string? FindDaemonProblem()
     {
-        try
-        {
-            using var client = CreateClient();
-            client.System.PingAsync().Wait(TimeSpan.FromSeconds(10));
-            return null;
-        }
-        catch (Exception e)
-        {
-            return $"Skipped: no Docker daemon answers on /var/run/docker.sock ({e.GetBaseException().Message}).";
-        }
+        using var runtime = Core.Containers.ContainerRuntimes.Connect(new Core.Containers.ContainerEndpoint(
+            new Uri("unix:///var/run/docker.sock"), Core.Containers.ContainerEngineKind.Docker, "the default socket"));
+        return runtime.UnavailableReasonAsync(CancellationToken.None).GetAwaiter().GetResult() is { } reason
+            ? $"Skipped: no Docker daemon answers on /var/run/docker.sock ({reason})."
+            : null;
     }
 }

@@ -50,7 +50,7 @@ public sealed class DockerRunTests
         {
             await docker.Containers.StartContainerAsync(container.ID, new ContainerStartParameters(), timeout.Token);
             var exit = await docker.Containers.WaitContainerAsync(container.ID, timeout.Token);
-            using var logs = await docker.Containers.GetContainerLogsAsync(container.ID, false,
+            using var logs = await docker.Containers.GetContainerLogsAsync(container.ID,
                 new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, timeout.Token);
             var (stdout, stderr) = await logs.ReadOutputToEndAsync(timeout.Token);
 

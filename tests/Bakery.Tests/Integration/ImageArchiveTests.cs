@@ -213,7 +213,7 @@ public sealed class ImageArchiveTests
               - name: runs as app
                 command: id
                 args: ["-un"]
-                expectedOutput: ['^app$']
+                expectedOutput: ['(?m)^app$'] # RE2 as in CST: without (?m), $ is the end of the text, after id's newline
             """);
         var result = Tool("verify", archive, "--policy", Path.Combine(s_root, "commands.yaml"), "--command-tests", "true", "--json");
         Assert.AreEqual(0, result.ExitCode, result.Output);

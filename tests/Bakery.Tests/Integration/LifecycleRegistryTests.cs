@@ -289,6 +289,16 @@ public sealed class LifecycleRegistryTests
         Assert.IsFalse(doc.RootElement.GetProperty("passed").GetBoolean());
         var failure = doc.RootElement.GetProperty("checks").EnumerateArray().Single(c => !c.GetProperty("passed").GetBoolean());
         Assert.AreEqual("/bin/sh does not exist", failure.GetProperty("failure").GetString());
+
+        var privileged = Path.Combine(s_workspace.Root, "privileged.yaml");
+        File.WriteAllText(privileged, "schemaVersion: 2.0.0\ncommandTests:\n  - name: sysctl\n    command: sysctl\n    args: ['-a']\ncontainerRunOptions:\n  privileged: true\n");
+        var refused = Tool("verify", image.Reference, "--policy", privileged, "--command-tests", "false");
+        Assert.AreEqual(1, refused.ExitCode, refused.Output);
+        StringAssert.Contains(refused.Output, "BAKE300");
+        StringAssert.Contains(refused.Output, "--allow-privileged");
+        var allowed = Tool("verify", image.Reference, "--policy", privileged, "--command-tests", "false", "--allow-privileged");
+        Assert.AreEqual(0, allowed.ExitCode, allowed.Output);
+        StringAssert.Contains(allowed.Output, "skipped");
     }
 
     [TestMethod]

@@ -135,7 +135,6 @@ public sealed class MergedViewDifferentialTests
         public void Report(JSONMessage value)
         {
             if (value.Error?.Message is { Length: > 0 } message) Error ??= message;
-            else if (value.ErrorMessage is { Length: > 0 } legacy) Error ??= legacy;
         }
     }
 

@@ -1,6 +1,5 @@
 using Bakery.Core;
 using Bakery.Core.Baking;
-using Bakery.Core.Running;
 using Bakery.Oci.Layers;
 using Bakery.Tests.Infrastructure;
 

@@ -65,8 +65,11 @@ public sealed class VerificationTests
               - name: tool
                 path: /usr/local/bin/editor
                 shouldExist: true
-                permissions: -rwxr-xr-x
+                permissions: Lrwxrwxrwx
                 isExecutableBy: any
+              - name: tool target
+                path: /usr/bin/tool
+                permissions: -rwxr-xr-x
               - name: issue gone
                 path: /etc/issue
                 shouldExist: false
@@ -79,7 +82,7 @@ public sealed class VerificationTests
             fileContentTests:
               - name: debian 12
                 path: /etc/os-release
-                expectedContents: ['^ID=debian$', 'VERSION=1\d']
+                expectedContents: ['(?m)^ID=debian$', 'VERSION=1\d']
                 excludedContents: ['ubuntu']
               - name: not alpine
                 path: /etc/os-release
@@ -106,6 +109,7 @@ public sealed class VerificationTests
         var results = StructureTestRunner.Run(file, Filesystem(), config).ToDictionary(r => r.Name);
 
         Assert.IsTrue(results["tool"].Passed, results["tool"].Failure);
+        Assert.IsTrue(results["tool target"].Passed, results["tool target"].Failure);
         Assert.IsTrue(results["issue gone"].Passed);
         StringAssert.Contains(results["run.sh owner"].Failure, "uid 1234, expected 0");
         StringAssert.Contains(results["run.sh for others"].Failure, "not executable by other (mode -rwx------)");

@@ -2,7 +2,7 @@ using System.Text;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 
-namespace Bakery.Core.Running;
+namespace Bakery.Core.Baking;
 
 /// <summary>
 /// The key under which a BakeryRun step's layer is remembered: the base digest, the layers below

@@ -1,0 +1,49 @@
+using Bakery.Core.Baking;
+using Bakery.Oci.Layers;
+
+namespace Bakery.Core.Containers;
+
+/// <summary>
+/// Runs a BakeryRun step in a container of the image so far (network none, time limit) and turns
+/// the container's filesystem changes into layer entries with <see cref="FilesystemDiff"/>.
+/// </summary>
+public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
+{
+    public async Task EnsureAvailableAsync(CancellationToken ct)
+    {
+        if (await runtime.UnavailableReasonAsync(ct) is { } reason) throw BakeryException.Create("BAKE504", runtime.Endpoint, reason);
+    }
+
+    /// <param name="image">The image so far, pullable by digest (registry/repository@sha256:…).</param>
+    public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct)
+    {
+        await runtime.PullAsync(image, ct);
+        try
+        {
+            var spec = new ContainerSpec(image, ["/bin/sh", "-c"], [step.Command]) { User = string.IsNullOrEmpty(step.User) ? "0" : step.User };
+            await using var run = await ContainerRun.StartAsync(runtime, spec, ct);
+            log.Info($"RUN {step.Display}");
+            log.Detail($"  in {runtime.Engine} at {runtime.Endpoint}");
+            var exit = await run.WaitAsync(step.Timeout, ct)
+                ?? throw BakeryException.Create("BAKE503", step.Display, $"it did not finish within {step.Timeout.TotalSeconds:0} s (BakeryRun Timeout metadata).");
+            var output = (await run.OutputAsync(ct)).Combined;
+            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20)) log.Detail($"  | {line}");
+            if (exit != 0)
+                throw BakeryException.Create("BAKE503", step.Display, $"it exited with code {exit}. Last output:\n{string.Join('\n', output.Split('\n').TakeLast(10))}");
+            var changes = await runtime.ChangesAsync(run.Id, ct);
+            try
+            {
+                return await FilesystemDiff.EntriesAsync(changes, new ContainerFilesystem(runtime, run.Id), stagingDirectory, ct);
+            }
+            catch (ContainerDiffException e)
+            {
+                throw BakeryException.Create("BAKE503", step.Display, $"its changes cannot become a layer: {e.Message}.");
+            }
+        }
+        finally
+        {
+            try { await runtime.RemoveImageAsync(image, CancellationToken.None); }
+            catch (BakeryException) { } // the image stays in the engine's store; nothing depends on it
+        }
+    }
+}
