@@ -12,10 +12,10 @@ public static class BakeryErrors
     {
         BakeryException bakery => bakery,
         Oci.Layers.UnsafeLayerException layer => Verification.LayerErrors.Refused("the image", "(unknown layer)", layer),
-        Oci.Archives.ImageArchiveException archive => new BakeryException("BAKE310", BakeryMessages.Format("BAKE310", archive.Archive, archive.Problem), e),
-        Oci.Layers.LayerLimitsException limits => BakeryException.Wrap(e, "BAKE328", limits.Message.TrimEnd('.')),
+        Oci.Archives.ImageArchiveException archive => Messages.BAKE310(archive.Archive, archive.Problem).Exception(e),
+        Oci.Layers.LayerLimitsException limits => Messages.BAKE328(limits.Message.TrimEnd('.')).Exception(e),
         AggregateException { InnerExceptions.Count: 1 } aggregate => From(aggregate.InnerExceptions[0]),
         TypeInitializationException { InnerException: { } inner } => From(inner),
-        _ => BakeryException.Wrap(e, "BAKE329", e.GetType().Name, Oci.Layers.LayerNames.Escape(e.Message, 2000).TrimEnd('.')),
+        _ => Messages.BAKE329(e.GetType().Name, Oci.Layers.LayerNames.Escape(e.Message, 2000).TrimEnd('.')).Exception(e),
     };
 }

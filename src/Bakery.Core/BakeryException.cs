@@ -4,8 +4,9 @@ using System.Resources;
 namespace Bakery.Core;
 
 /// <summary>
-/// A failure with a BAKE code whose text lives in Resources/Strings.resx as "BAKEnnn: message".
-/// Tasks log it with its code; the tool prints it; nothing else formats error text.
+/// A failure with a BAKE code whose text lives in Resources/Strings.resx as "BAKEnnn: message",
+/// made through its generated accessor (<c>Messages.BAKEnnn(...).Exception()</c>). Tasks log it with
+/// its code; the tool prints it; nothing else formats error text.
 /// </summary>
 public sealed class BakeryException(string code, string message, Exception? inner = null) : Exception(message, inner)
 {
@@ -13,10 +14,6 @@ public sealed class BakeryException(string code, string message, Exception? inne
 
     /// <summary>Set when a bake stopped at verification or a gate: the report of what was checked.</summary>
     public Baking.BakeResult? FailedBake { get; init; }
-
-    public static BakeryException Create(string code, params object?[] args) => new(code, BakeryMessages.Format(code, args));
-
-    public static BakeryException Wrap(Exception inner, string code, params object?[] args) => new(code, BakeryMessages.Format(code, args), inner);
 }
 
 /// <summary>A message with its code, ready to be thrown, logged as an error, or logged as a warning.</summary>
@@ -28,7 +25,7 @@ public readonly record struct BakeryMessage(string Code, string Text)
     public override string ToString() => $"{Code}: {Text}";
 }
 
-public static class BakeryMessages
+public static partial class BakeryMessages
 {
     private static readonly ResourceManager Resources = new("Bakery.Core.Resources.Strings", typeof(BakeryMessages).Assembly);
 
@@ -40,37 +37,24 @@ public static class BakeryMessages
     /// </summary>
     public static BakeryMessage Create(string code, params (string Name, object? Value)[] arguments)
     {
-        var text = Template(code);
-        foreach (var (name, value) in arguments)
-        {
-            var placeholder = name.StartsWith("arg", StringComparison.Ordinal) && int.TryParse(name.AsSpan(3), out var index) ? $"{{{index}}}" : $"{{{name}}}";
-            text = text.Replace(placeholder, Convert.ToString(value, CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        }
-        return new BakeryMessage(code, text.Trim());
+        var values = arguments.ToDictionary(a => a.Name.StartsWith("arg", StringComparison.Ordinal) && int.TryParse(a.Name.AsSpan(3), out var index)
+            ? index.ToString(CultureInfo.InvariantCulture) : a.Name, a => Convert.ToString(a.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.Ordinal);
+        // One pass, so an argument's own text ("{0}" in a user's value) is never filled in again.
+        var text = Placeholder().Replace(Template(code), m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
+        return new BakeryMessage(code[..7], text.Trim());
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{([A-Za-z][A-Za-z0-9]*|[0-9]+)\}")]
+    private static partial System.Text.RegularExpressions.Regex Placeholder();
 
     private static string Template(string code)
     {
         var template = Resources.GetString(code, CultureInfo.InvariantCulture)
             ?? throw new InvalidOperationException($"No message is defined for {code}.");
-        var prefix = code + ": ";
+        var prefix = code[..7] + ": ";
         return template.StartsWith(prefix, StringComparison.Ordinal) ? template[prefix.Length..] : template;
-    }
-
-    /// <summary>The message text without its "BAKEnnn: " prefix, arguments filled in.</summary>
-    public static string Format(string code, params object?[] args)
-    {
-        var template = Resources.GetString(code, CultureInfo.InvariantCulture)
-            ?? throw new InvalidOperationException($"No message is defined for {code}.");
-        var prefix = code + ": ";
-        if (template.StartsWith(prefix, StringComparison.Ordinal)) template = template[prefix.Length..];
-        return string.Format(CultureInfo.InvariantCulture, template, args).Trim();
     }
 }
 
 /// <summary>A warning or error found while baking that does not stop the current step by itself.</summary>
-public sealed record BakeryDiagnostic(string Code, bool IsError, string Message)
-{
-    public static BakeryDiagnostic Error(string code, params object?[] args) => new(code, true, BakeryMessages.Format(code, args));
-    public static BakeryDiagnostic Warning(string code, params object?[] args) => new(code, false, BakeryMessages.Format(code, args));
-}
+public sealed record BakeryDiagnostic(string Code, bool IsError, string Message);

@@ -9,7 +9,7 @@ public static class PropertyValues
     public static int WholeNumber(string property, string value, string unit) =>
         int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= 0
             ? parsed
-            : throw BakeryException.Create("BAKE502", property, value, $"expected a whole number of {unit}, 0 or more");
+            : throw Messages.BAKE502(property, value, $"expected a whole number of {unit}, 0 or more").Exception();
 
     /// <summary>BakeryNow: an ISO 8601 date or date-time; empty means the real clock.</summary>
     public static DateTimeOffset Now(string? value, DateTimeOffset realNow) =>
@@ -19,5 +19,5 @@ public static class PropertyValues
     public static DateTimeOffset Date(string property, string value) =>
         DateTimeOffset.TryParse(value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
             ? parsed
-            : throw BakeryException.Create("BAKE502", property, value, "use an ISO 8601 date such as 2026-11-24 or 2026-11-24T10:00:00Z");
+            : throw Messages.BAKE502(property, value, "use an ISO 8601 date such as 2026-11-24 or 2026-11-24T10:00:00Z").Exception();
 }

@@ -28,7 +28,7 @@ internal sealed class BakeGates(IBakeLog log)
 
         var database = Security.AdvisoryDatabase.Load(databasePath);
         if (database.NewestModified is { } newest && request.Now - newest > TimeSpan.FromDays(request.AdvisoryMaxAgeDays))
-            log.Warning(BakeryDiagnostic.Warning("BAKE309", databasePath, (int)(request.Now - newest).TotalDays, newest.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+            log.Warning(Messages.BAKE309(databasePath, (int)(request.Now - newest).TotalDays, newest.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Warning());
         var findings = database.Match(components).ToList();
         var gate = Security.VulnerabilityGate.Evaluate(findings, request.FailOnSeverity, request.VulnerabilityAllowlist, request.Now);
         foreach (var warning in gate.Warnings) log.Warning(warning);
@@ -67,7 +67,7 @@ internal sealed class BakeGates(IBakeLog log)
             Directory.CreateDirectory(clean);
             File.WriteAllText(marker, "");
         }
-        foreach (var skipped in scanner.Unscanned) log.Warning(BakeryDiagnostic.Warning("BAKE330", skipped.File, skipped.Reason));
+        foreach (var skipped in scanner.Unscanned) log.Warning(Messages.BAKE330(skipped.File, skipped.Reason).Warning());
         foreach (var allowed in findings.Where(f => f.AllowedBecause is not null))
             log.Info($"Allowed secret finding {allowed.Location} ({allowed.Rule}): {allowed.AllowedBecause}");
         log.Detail($"Secret scan: {scanner.BytesScanned:N0} text bytes in {added.Count} layer(s) and the image configuration; " +
@@ -80,8 +80,7 @@ internal sealed class BakeGates(IBakeLog log)
     {
         var blocking = findings.Where(f => f.AllowedBecause is null).ToList();
         if (blocking.Count == 0) return;
-        throw BakeryException.Create("BAKE302", image, blocking.Count,
-            string.Join("; ", blocking.Take(10)) + (blocking.Count > 10 ? $"; {blocking.Count - 10} more in the report" : ""));
+        throw Messages.BAKE302(image, blocking.Count, string.Join("; ", blocking.Take(10)) + (blocking.Count > 10 ? $"; {blocking.Count - 10} more in the report" : "")).Exception();
     }
 
     public void CheckUser(ImageConfig config, BakeRequest request, string image)
@@ -89,7 +88,7 @@ internal sealed class BakeGates(IBakeLog log)
         var user = config.User ?? "";
         var name = user.Split(':')[0];
         if (name is not ("" or "root" or "0")) return;
-        if (string.IsNullOrWhiteSpace(request.AllowRootReason)) throw BakeryException.Create("BAKE304", image, user);
-        log.Warning(new BakeryDiagnostic("BAKE304", false, $"{image} runs as root, allowed because: {request.AllowRootReason}"));
+        if (string.IsNullOrWhiteSpace(request.AllowRootReason)) throw Messages.BAKE304(image, user).Exception();
+        log.Warning(Messages.BAKE304_Allowed(image, request.AllowRootReason).Warning());
     }
 }

@@ -101,11 +101,11 @@ public sealed record BakePlan
         try
         {
             return JsonSerializer.Deserialize(File.ReadAllText(path), BakePlanJson.Default.BakePlan)
-                ?? throw BakeryException.Create("BAKE506", path, "it is empty.", "the project");
+                ?? throw Messages.BAKE506(path, "it is empty.", "the project").Exception();
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {
-            throw BakeryException.Wrap(e, "BAKE506", path, $"it is not a bake plan ({e.Message}).", "the project");
+            throw Messages.BAKE506(path, $"it is not a bake plan ({e.Message}).", "the project").Exception(e);
         }
     }
 }

@@ -81,12 +81,12 @@ public static class BakeRequestFactory
 
     private static Platform? RuntimePlatform(string? rid) =>
         string.IsNullOrWhiteSpace(rid) ? null
-        : Platform.FromRuntimeIdentifier(rid) ?? throw BakeryException.Create("BAKE502", "ContainerRuntimeIdentifier", rid, "no container platform runs this runtime identifier; use a Linux RID such as linux-x64 or linux-arm64");
+        : Platform.FromRuntimeIdentifier(rid) ?? throw Messages.BAKE502("ContainerRuntimeIdentifier", rid, "no container platform runs this runtime identifier; use a Linux RID such as linux-x64 or linux-arm64").Exception();
 
     private static DateTimeOffset ParseSourceDateEpoch(string? value)
     {
         try { return LayerOptions.TimestampFromSourceDateEpoch(value); }
-        catch (FormatException e) { throw BakeryException.Create("BAKE502", "SOURCE_DATE_EPOCH", value, e.Message); }
+        catch (FormatException e) { throw Messages.BAKE502("SOURCE_DATE_EPOCH", value, e.Message).Exception(); }
     }
 
     /// <summary>BakeryLayer items grouped by their Layer metadata, in first-seen order.</summary>
@@ -97,10 +97,10 @@ public static class BakeRequestFactory
         {
             var destination = item.Get("Destination");
             if (string.IsNullOrWhiteSpace(destination))
-                throw BakeryException.Create("BAKE501", item.Spec, "it has no Destination metadata: say where in the image it goes, e.g. Destination=\"/etc/myapp/\".");
+                throw Messages.BAKE501(item.Spec, "it has no Destination metadata: say where in the image it goes, e.g. Destination=\"/etc/myapp/\".").Exception();
             var source = item.Get("FullPath");
             if (!File.Exists(source) && !Directory.Exists(source))
-                throw BakeryException.Create("BAKE501", item.Spec, $"'{source}' does not exist.");
+                throw Messages.BAKE501(item.Spec, $"'{source}' does not exist.").Exception();
             // A file copied into a folder destination keeps its own name.
             if (File.Exists(source) && (destination.EndsWith('/') || destination.EndsWith('\\')))
                 destination += Path.GetFileName(source);
@@ -110,7 +110,7 @@ public static class BakeRequestFactory
             var index = groups.FindIndex(g => g.Name == name);
             if (index < 0) { groups.Add((name, [], after)); index = groups.Count - 1; }
             else if (after is not null && groups[index].After is { } other && !other.Equals(after, StringComparison.OrdinalIgnoreCase))
-                throw BakeryException.Create("BAKE501", item.Spec, $"layer '{name}' is After '{other}' in one item and After '{after}' in another.");
+                throw Messages.BAKE501(item.Spec, $"layer '{name}' is After '{other}' in one item and After '{after}' in another.").Exception();
             else if (after is not null) groups[index] = groups[index] with { After = after };
             groups[index].Sources.Add(ToSource(item, source, destination));
         }
@@ -125,7 +125,7 @@ public static class BakeRequestFactory
         if (ImageAccounts.TryParseNumeric(owner, out var uid, out var gid))
             return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item), uid, gid ?? uid));
         if (owner.Split(':') is not { Length: 1 or 2 } parts || parts.Any(p => p.Length == 0))
-            throw BakeryException.Create("BAKE501", item.Spec, $"Owner '{owner}' is not user[:group] (names or numeric ids).");
+            throw Messages.BAKE501(item.Spec, $"Owner '{owner}' is not user[:group] (names or numeric ids).").Exception();
         return new LocalLayerSource(new LayerSource(source, destination, ParseMode(item)), owner);
     }
 
@@ -145,7 +145,7 @@ public static class BakeRequestFactory
         var mode = item.Get("Mode");
         if (string.IsNullOrWhiteSpace(mode)) return null;
         try { return (UnixFileMode)Convert.ToInt32(mode.Trim(), 8); }
-        catch (FormatException) { throw BakeryException.Create("BAKE501", item.Spec, $"Mode '{mode}' is not an octal permission such as 0644."); }
+        catch (FormatException) { throw Messages.BAKE501(item.Spec, $"Mode '{mode}' is not an octal permission such as 0644.").Exception(); }
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;

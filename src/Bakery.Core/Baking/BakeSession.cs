@@ -81,13 +81,13 @@ internal sealed class BakeSession : IDisposable
         if (_request.BaseImage.IsUpstream)
         {
             var facts = UpstreamValidator.Inspect(baseRef.ToString(), BaseManifest, config);
-            if (!facts.IsValid) throw BakeryException.Create("BAKE210", baseRef, string.Join("; ", facts.Problems));
+            if (!facts.IsValid) throw Messages.BAKE210(baseRef, string.Join("; ", facts.Problems)).Exception();
             _log.Info($"Upstream {facts.Platform}, created {facts.Created}, {facts.LayerCount} layer(s), {facts.CompressedSize:N0} bytes compressed, history of {facts.HistoryLength}");
         }
         Platform = config.Platform ?? _request.Platform ?? Platform.LinuxAmd64;
         // A single-platform base bakes only its own platform: never label an arm64 request as amd64.
         if (_request.Platform is { } wanted && !wanted.Matches(Platform))
-            throw BakeryException.Create("BAKE206", baseRef, wanted, Platform);
+            throw Messages.BAKE206(baseRef, wanted, Platform).Exception();
     }
 
     public async Task AddLayerAsync(LocalLayer layer)
@@ -212,14 +212,13 @@ internal sealed class BakeSession : IDisposable
             {
                 var wanted = request.Platform ?? Platform.LinuxAmd64;
                 var match = manifest.ManifestFor(wanted)
-                    ?? throw BakeryException.Create("BAKE206", baseRef, wanted,
-                        string.Join(", ", manifest.Platforms));
+                    ?? throw Messages.BAKE206(baseRef, wanted, string.Join(", ", manifest.Platforms)).Exception();
                 var child = await pinnedContent.ManifestAsync(match.ParsedDigest, ct);
                 manifest = child.Parse();
                 digest = child.Digest;
             }
             if (manifest.Config is null || !MediaTypes.IsManifest(manifest.MediaType ?? fetched.MediaType))
-                throw BakeryException.Create("BAKE208", baseRef, $"its manifest has media type '{manifest.MediaType ?? fetched.MediaType}', which is not an image manifest");
+                throw Messages.BAKE208(baseRef, $"its manifest has media type '{manifest.MediaType ?? fetched.MediaType}', which is not an image manifest").Exception();
             var config = await pinnedContent.BlobAsync(manifest.Config.ParsedDigest, ct);
             return (manifest with { MediaType = manifest.MediaType ?? fetched.MediaType }, digest, config);
         }

@@ -34,7 +34,7 @@ public static class BakeStepOrder
         var names = declared.Select(s => s.StepName).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var step in declared)
             if (step.After is { } after && !names.Contains(after))
-                throw BakeryException.Create("BAKE505", step.StepName, after, $"no step has that name (the steps are {string.Join(", ", names.Order(StringComparer.Ordinal))})");
+                throw Messages.BAKE505(step.StepName, after, $"no step has that name (the steps are {string.Join(", ", names.Order(StringComparer.Ordinal))})").Exception();
 
         // Steps without After keep the default order; each step with After goes behind the step it
         // names (and behind steps already placed there), anchors first.
@@ -44,7 +44,7 @@ public static class BakeStepOrder
         {
             if (placed.Contains(step)) return;
             if (!visiting.Add(step))
-                throw BakeryException.Create("BAKE505", step.StepName, step.After, "the After chain comes back to this step");
+                throw Messages.BAKE505(step.StepName, step.After, "the After chain comes back to this step").Exception();
             var anchor = declared.First(s => s.StepName.Equals(step.After, StringComparison.OrdinalIgnoreCase));
             Place(anchor, visiting);
             var position = ordered.IndexOf(anchor) + 1;

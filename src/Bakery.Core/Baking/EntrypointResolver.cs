@@ -23,7 +23,7 @@ public static class EntrypointResolver
             "entrypoint" => (NullIfEmpty(app) ?? NullIfEmpty(baseEntrypoint), NullIfEmpty(c.DefaultArgs)),
             "defaultargs" => (NullIfEmpty(baseEntrypoint), NullIfEmpty(app.Concat(c.DefaultArgs).ToList())),
             "none" => (NullIfEmpty(baseEntrypoint), NullIfEmpty(c.DefaultArgs) ?? NullIfEmpty(baseCmd)),
-            _ => throw BakeryException.Create("BAKE502", "ContainerAppCommandInstruction", c.AppCommandInstruction, "use Entrypoint, DefaultArgs or None"),
+            _ => throw Messages.BAKE502("ContainerAppCommandInstruction", c.AppCommandInstruction, "use Entrypoint, DefaultArgs or None").Exception(),
         };
     }
 

@@ -90,7 +90,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                 }
                 assessment = gates.AssessSecurity(request, filesystem, layerFiles, image);
                 if (assessment.Blocking.Count > 0)
-                    throw BakeryException.Create("BAKE306", image, assessment.Blocking.Count, request.FailOnSeverity, Security.VulnerabilityGate.Describe(assessment.Blocking));
+                    throw Messages.BAKE306(image, assessment.Blocking.Count, request.FailOnSeverity, Security.VulnerabilityGate.Describe(assessment.Blocking)).Exception();
                 outcome = new VerifiedOutcome(checks, allowedSecrets, assessment.Components, assessment.Findings);
             }
             else log.Info($"Verification, secret scan and SBOM reused: {image} passed them with these inputs before");

@@ -75,7 +75,7 @@ internal static class ImageLayers
         {
             if (s.OwnerName is null) return s.Source;
             var owner = accounts.Resolve(s.OwnerName, out var problem)
-                ?? throw BakeryException.Create("BAKE501", s.Source.SourcePath, $"Owner '{s.OwnerName}': {problem}.");
+                ?? throw Messages.BAKE501(s.Source.SourcePath, $"Owner '{s.OwnerName}': {problem}.").Exception();
             return s.Source with { Uid = owner.Uid, Gid = owner.Gid };
         }).ToList();
     }
@@ -99,7 +99,7 @@ internal static class ImageLayers
         }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException)
         {
-            throw BakeryException.Wrap(e, "BAKE501", name, e.Message);
+            throw Messages.BAKE501(name, e.Message).Exception(e);
         }
     }
 }

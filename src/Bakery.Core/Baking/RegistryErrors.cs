@@ -7,9 +7,9 @@ internal static class RegistryErrors
 {
     public static BakeryException WhileResolvingBase(RegistryException e, string baseImage, string pinnedDigest) => Specific(e, baseImage) ?? e.Failure switch
     {
-        RegistryFailure.NotFound => BakeryException.Wrap(e, "BAKE207", baseImage, e.Registry),
-        RegistryFailure.DigestMismatch => BakeryException.Wrap(e, "BAKE204", baseImage, pinnedDigest, e.Registry),
-        _ => BakeryException.Wrap(e, "BAKE120", e.Registry, baseImage, e.Message, FetchAdvice),
+        RegistryFailure.NotFound => Messages.BAKE207(baseImage, e.Registry).Exception(e),
+        RegistryFailure.DigestMismatch => Messages.BAKE204(baseImage, pinnedDigest, e.Registry).Exception(e),
+        _ => Messages.BAKE120(e.Registry, baseImage, e.Message, FetchAdvice).Exception(e),
     };
 
     /// <summary>A bake cannot do without the base's registry, so BakeryOffline is no advice here.</summary>
@@ -20,17 +20,17 @@ internal static class RegistryErrors
     public const string LifecycleAdvice = "Check that the registry is running and its address is right, or set BakeryOffline=true to judge the base image by its package's dates alone (warning BAKE121).";
 
     public static BakeryException WhilePushing(RegistryException e, string image) =>
-        Specific(e, image) ?? BakeryException.Wrap(e, "BAKE402", image, e.Registry, e.Message);
+        Specific(e, image) ?? Messages.BAKE402(image, e.Registry, e.Message).Exception(e);
 
     /// <summary>Failures with a code of their own wherever they happen: access, proxy, TLS, token service, credential lookup.</summary>
     public static BakeryException? Specific(RegistryException e, string image) => e.Failure switch
     {
-        RegistryFailure.Unauthorized => BakeryException.Wrap(e, "BAKE403", e.Registry, e.Repository.Length > 0 ? e.Repository : image, e.Message),
-        RegistryFailure.Proxy => BakeryException.Wrap(e, "BAKE420", e.Registry, image, e.Message),
-        RegistryFailure.Tls => BakeryException.Wrap(e, "BAKE421", e.Registry, image, e.Message),
-        RegistryFailure.UnsafeRealm => BakeryException.Wrap(e, "BAKE422", e.Registry, e.Message),
-        RegistryFailure.CredentialHelper => BakeryException.Wrap(e, "BAKE423", e.Registry, e.Message),
-        RegistryFailure.TokenService => BakeryException.Wrap(e, "BAKE424", e.Registry, e.Message),
+        RegistryFailure.Unauthorized => Messages.BAKE403(e.Registry, e.Repository.Length > 0 ? e.Repository : image, e.Message).Exception(e),
+        RegistryFailure.Proxy => Messages.BAKE420(e.Registry, image, e.Message).Exception(e),
+        RegistryFailure.Tls => Messages.BAKE421(e.Registry, image, e.Message).Exception(e),
+        RegistryFailure.UnsafeRealm => Messages.BAKE422(e.Registry, e.Message).Exception(e),
+        RegistryFailure.CredentialHelper => Messages.BAKE423(e.Registry, e.Message).Exception(e),
+        RegistryFailure.TokenService => Messages.BAKE424(e.Registry, e.Message).Exception(e),
         _ => null,
     };
 }

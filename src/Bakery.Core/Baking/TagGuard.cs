@@ -18,7 +18,7 @@ internal static class TagGuard
         foreach (var (tag, current) in existing.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             if (current == digest) continue;
-            if (ImageTarget.IsBuildTag(tag) && !allowOverwrite) throw BakeryException.Create("BAKE407", image, tag, current, digest);
+            if (ImageTarget.IsBuildTag(tag) && !allowOverwrite) throw Messages.BAKE407(image, tag, current, digest).Exception();
             log.Info($"Tag {image}:{tag} moves from {current} to this image");
             moved.Add(new MovedTag(tag, current.ToString()));
         }

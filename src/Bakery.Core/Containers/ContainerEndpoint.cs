@@ -41,7 +41,7 @@ public sealed record ContainerEndpoint(Uri Uri, ContainerEngineKind Kind, string
         {
             "" or "docker" => ContainerEngineKind.Docker,
             "podman" => ContainerEngineKind.Podman,
-            var other => throw BakeryException.Create("BAKE502", EngineVariable, other, "use docker or podman"),
+            var other => throw Messages.BAKE502(EngineVariable, other, "use docker or podman").Exception(),
         };
         return kind == ContainerEngineKind.Podman ? Podman(host) : Docker(host);
     }

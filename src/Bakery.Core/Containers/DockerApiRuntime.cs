@@ -22,7 +22,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
         if (endpoint.Problem is null) _client = new DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
     }
 
-    private DockerClient Client => _client ?? throw BakeryException.Create("BAKE336", Endpoint, "connect", Endpoint.Problem);
+    private DockerClient Client => _client ?? throw Messages.BAKE336(Endpoint, "connect", Endpoint.Problem).Exception();
 
     public ContainerEndpoint Endpoint { get; }
 
@@ -216,7 +216,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
         catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or TimeoutException or EngineReportedException)
         {
             var message = e is DockerApiException api ? $"{(int)api.StatusCode} {api.ResponseBody?.Trim()}" : e.GetBaseException().Message;
-            throw BakeryException.Wrap(e, "BAKE336", Endpoint, what, message);
+            throw Messages.BAKE336(Endpoint, what, message).Exception(e);
         }
     }
 

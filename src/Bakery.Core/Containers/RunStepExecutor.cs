@@ -11,7 +11,7 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
 {
     public async Task EnsureAvailableAsync(CancellationToken ct)
     {
-        if (await runtime.UnavailableReasonAsync(ct) is { } reason) throw BakeryException.Create("BAKE504", runtime.Endpoint, reason);
+        if (await runtime.UnavailableReasonAsync(ct) is { } reason) throw Messages.BAKE504(runtime.Endpoint, reason).Exception();
     }
 
     /// <param name="image">The image so far, pullable by digest (registry/repository@sha256:…).</param>
@@ -25,11 +25,11 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
             log.Info($"RUN {step.Display}");
             log.Detail($"  in {runtime.Engine} at {runtime.Endpoint}");
             var exit = await run.WaitAsync(step.Timeout, ct)
-                ?? throw BakeryException.Create("BAKE503", step.Display, $"it did not finish within {step.Timeout.TotalSeconds:0} s (BakeryRun Timeout metadata).");
+                ?? throw Messages.BAKE503(step.Display, $"it did not finish within {step.Timeout.TotalSeconds:0} s (BakeryRun Timeout metadata).").Exception();
             var output = (await run.OutputAsync(ct)).Combined;
             foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20)) log.Detail($"  | {line}");
             if (exit != 0)
-                throw BakeryException.Create("BAKE503", step.Display, $"it exited with code {exit}. Last output:\n{string.Join('\n', output.Split('\n').TakeLast(10))}");
+                throw Messages.BAKE503(step.Display, $"it exited with code {exit}. Last output:\n{string.Join('\n', output.Split('\n').TakeLast(10))}").Exception();
             var changes = await runtime.ChangesAsync(run.Id, ct);
             try
             {
@@ -37,7 +37,7 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
             }
             catch (ContainerDiffException e)
             {
-                throw BakeryException.Create("BAKE503", step.Display, $"its changes cannot become a layer: {e.Message}.");
+                throw Messages.BAKE503(step.Display, $"its changes cannot become a layer: {e.Message}.").Exception();
             }
         }
         finally

@@ -64,7 +64,7 @@ public static class BaseImagePackage
             RequiredLabels = r.RequiredLabels,
         };
         var problem = DescriptorReader.Validate(descriptor);
-        if (problem is not null) throw BakeryException.Create("BAKE406", $"{r.PackageId} {r.PackageVersion}", $"the descriptor would be invalid: {problem}.");
+        if (problem is not null) throw Messages.BAKE406($"{r.PackageId} {r.PackageVersion}", $"the descriptor would be invalid: {problem}.").Exception();
         return descriptor;
     }
 

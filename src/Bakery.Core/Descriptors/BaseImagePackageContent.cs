@@ -46,7 +46,7 @@ public static class BaseImagePackageContent
     {
         var package = $"{inputs.PackageId} {inputs.PackageVersion}";
         if (!File.Exists(inputs.ReportPath))
-            throw BakeryException.Create("BAKE406", package, $"no baked image was found ({inputs.ReportPath} is missing). Run 'dotnet publish -p:BakeImage=true' before 'dotnet pack'.");
+            throw Messages.BAKE406(package, $"no baked image was found ({inputs.ReportPath} is missing). Run 'dotnet publish -p:BakeImage=true' before 'dotnet pack'.").Exception();
         var bake = Reports.BakeReportWriter.Read(inputs.ReportPath);
         await EnsurePushedAsync(bake, package, inputs.InsecureRegistries, ct);
 
@@ -89,7 +89,7 @@ public static class BaseImagePackageContent
         var files = new List<PackageFile>();
         foreach (var path in inputs.VerifyFiles)
         {
-            if (!File.Exists(path)) throw BakeryException.Create("BAKE406", package, $"the verification file '{path}' does not exist.");
+            if (!File.Exists(path)) throw Messages.BAKE406(package, $"the verification file '{path}' does not exist.").Exception();
             files.Add(new PackageFile(path, PackageLayout.VerifyPath(inputs.PackageId, Path.GetFileName(path))));
         }
         if (parent is null) return files;
@@ -97,7 +97,7 @@ public static class BaseImagePackageContent
         {
             var path = PackageLayout.FileIn(inputs.ParentDescriptorPath!, relative);
             if (!File.Exists(path))
-                throw BakeryException.Create("BAKE406", package, $"the inherited verification file '{relative}' of {parent.Id} {parent.Version} is missing from its package.");
+                throw Messages.BAKE406(package, $"the inherited verification file '{relative}' of {parent.Id} {parent.Version} is missing from its package.").Exception();
             if (files.All(f => f.PackagePath != relative)) files.Add(new PackageFile(path, relative));
         }
         return files;
@@ -114,9 +114,9 @@ public static class BaseImagePackageContent
         using var client = new RegistryClient(reference.Registry, options);
         bool exists;
         try { exists = await client.ManifestExistsAsync(reference.Repository, bake.Digest, ct); }
-        catch (RegistryException e) { throw BakeryException.Create("BAKE406", package, $"the registry holding {reference} cannot confirm it: {e.Message}"); }
+        catch (RegistryException e) { throw Messages.BAKE406(package, $"the registry holding {reference} cannot confirm it: {e.Message}").Exception(); }
         if (!exists)
-            throw BakeryException.Create("BAKE406", package, $"{reference} is not in its registry. Bake and push it again with 'dotnet publish -p:BakeImage=true'.");
+            throw Messages.BAKE406(package, $"{reference} is not in its registry. Bake and push it again with 'dotnet publish -p:BakeImage=true'.").Exception();
     }
 
     private static DateTimeOffset? OptionalDate(string property, string? value) =>

@@ -34,16 +34,16 @@ public static class BaseImageSelector
                 var descriptor = DescriptorReader.Load(distinct[0].DescriptorPath, Describe(distinct[0]));
                 if (SameImage(containerBaseImage, descriptor)) return FromDescriptor(descriptor);
             }
-            if (!allowUntrusted) throw BakeryException.Create("BAKE205", containerBaseImage);
+            if (!allowUntrusted) throw Messages.BAKE205(containerBaseImage).Exception();
             if (!ImageReference.TryParse(containerBaseImage, out var reference, out var error))
-                throw BakeryException.Create("BAKE208", containerBaseImage, error);
+                throw Messages.BAKE208(containerBaseImage, error).Exception();
             return new BaseImageSelection(reference!, null);
         }
 
         return distinct.Count switch
         {
-            0 => throw BakeryException.Create("BAKE201"),
-            > 1 => throw BakeryException.Create("BAKE202", string.Join(", ", distinct.Select(Describe))),
+            0 => throw Messages.BAKE201().Exception(),
+            > 1 => throw Messages.BAKE202(string.Join(", ", distinct.Select(Describe))).Exception(),
             _ => FromDescriptor(DescriptorReader.Load(distinct[0].DescriptorPath, Describe(distinct[0]))),
         };
     }
@@ -52,10 +52,10 @@ public static class BaseImageSelector
     private static BaseImageSelection SelectUpstream(IReadOnlyList<string> upstreams, IReadOnlyList<BaseImageItem> items)
     {
         if (upstreams.Count > 1 || items.Count > 0)
-            throw BakeryException.Create("BAKE202", string.Join(", ", upstreams.Concat(items.Select(Describe))));
+            throw Messages.BAKE202(string.Join(", ", upstreams.Concat(items.Select(Describe)))).Exception();
         if (!ImageReference.TryParse(upstreams[0], out var reference, out var error))
-            throw BakeryException.Create("BAKE208", upstreams[0], error);
-        if (!reference!.IsPinned) throw BakeryException.Create("BAKE209", upstreams[0]);
+            throw Messages.BAKE208(upstreams[0], error).Exception();
+        if (!reference!.IsPinned) throw Messages.BAKE209(upstreams[0]).Exception();
         return new BaseImageSelection(reference, null, IsUpstream: true);
     }
 

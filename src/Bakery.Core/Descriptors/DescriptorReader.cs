@@ -16,7 +16,7 @@ public static class DescriptorReader
     public static BaseImageDescriptor Load(string path, string packageName)
     {
         if (!File.Exists(path))
-            throw BakeryException.Create("BAKE203", packageName, path, "the file does not exist");
+            throw Messages.BAKE203(packageName, path, "the file does not exist").Exception();
         return Parse(File.ReadAllText(path), path, packageName);
     }
 
@@ -30,11 +30,11 @@ public static class DescriptorReader
         catch (JsonException e)
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the document" : $"field '{e.Path.TrimStart('$', '.')}'";
-            throw BakeryException.Create("BAKE203", packageName, path, $"{field} cannot be read (line {e.LineNumber + 1}): {FirstSentence(e.Message)}");
+            throw Messages.BAKE203(packageName, path, $"{field} cannot be read (line {e.LineNumber + 1}): {FirstSentence(e.Message)}").Exception();
         }
-        if (descriptor is null) throw BakeryException.Create("BAKE203", packageName, path, "the document is empty");
+        if (descriptor is null) throw Messages.BAKE203(packageName, path, "the document is empty").Exception();
         var problem = Validate(descriptor);
-        if (problem is not null) throw BakeryException.Create("BAKE203", packageName, path, problem);
+        if (problem is not null) throw Messages.BAKE203(packageName, path, problem).Exception();
         return descriptor;
     }
 

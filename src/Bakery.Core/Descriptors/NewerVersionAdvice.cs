@@ -16,7 +16,7 @@ public static class NewerVersionAdvice
                 : found.Range is { IsFloating: true }
                 ? $"The range floats, but restore kept {current.ToNormalizedString()}: run 'dotnet restore --force-evaluate' (lock files pin it until then)."
                 : "Update the version, or run 'bakery outdated' / 'bakery remediate' to see every project on an old base image.";
-            return (BakeryDiagnostic.Warning("BAKE110", descriptor.Id, rangeSpec ?? "any", newest.ToNormalizedString(), current.ToNormalizedString(), how), null);
+            return (Messages.BAKE110(descriptor.Id, rangeSpec ?? "any", newest.ToNormalizedString(), current.ToNormalizedString(), how).Warning(), null);
         }
         return found.Newest is { } outside
             ? (null, $"{descriptor.Id} {outside.ToNormalizedString()} is available, outside this project's range '{rangeSpec}'.")

@@ -44,7 +44,7 @@ public sealed record BaseImageLifecycleCheck
         var dated = LifecycleJudge.Judge(subjects[0], descriptor.Lifecycle, null, now, Policy);
         // The package's own dates already stop the bake: no registry round trip needed to say so.
         if (!CheckRegistry || dated.HasErrors) return dated;
-        if (Offline) return LifecycleJudge.Combine([dated, new LifecycleResult(LifecycleState.Supported, [BakeryDiagnostic.Warning("BAKE121", selection.Reference)])]);
+        if (Offline) return LifecycleJudge.Combine([dated, new LifecycleResult(LifecycleState.Supported, [Messages.BAKE121(selection.Reference).Warning()])]);
         IReadOnlyList<LifecycleRecord?> records;
         try
         {
@@ -52,7 +52,7 @@ public sealed record BaseImageLifecycleCheck
         }
         catch (RegistryException e)
         {
-            throw Baking.RegistryErrors.Specific(e, selection.Reference.ToString()) ?? BakeryException.Create("BAKE120", e.Registry, selection.Reference, e.Message, Baking.RegistryErrors.LifecycleAdvice);
+            throw Baking.RegistryErrors.Specific(e, selection.Reference.ToString()) ?? Messages.BAKE120(e.Registry, selection.Reference, e.Message, Baking.RegistryErrors.LifecycleAdvice).Exception();
         }
         return LifecycleJudge.Combine(subjects.Select((s, i) =>
         {

@@ -59,11 +59,11 @@ public static class LifecycleJudge
         var name = subject.DisplayName;
 
         if (record?.State == LifecycleRecord.Revoked)
-            return Result(subject, LifecycleState.Revoked, BakeryDiagnostic.Error("BAKE103", name, Date(record.Created) + reason, next));
+            return Result(subject, LifecycleState.Revoked, Messages.BAKE103(name, Date(record.Created) + reason, next).Error());
 
         var expired = Earliest(dates?.ExpiresOn, record?.EndOfLife, d => d <= now);
         if (expired is { } eol)
-            return Result(subject, LifecycleState.Expired, BakeryDiagnostic.Error("BAKE101", name, Date(eol.When) + (eol.FromRecord ? reason : ""), next));
+            return Result(subject, LifecycleState.Expired, Messages.BAKE101(name, Date(eol.When) + (eol.FromRecord ? reason : ""), next).Error());
 
         DateTimeOffset? deprecatedOn = dates?.DeprecatedOn is { } d && d <= now ? d : null;
         var recordDeprecates = record?.State == LifecycleRecord.Deprecated;
@@ -71,14 +71,14 @@ public static class LifecycleJudge
         {
             var when = deprecatedOn is { } fromDates ? Date(fromDates) : Date(record!.Created) + reason;
             return Result(subject, LifecycleState.Deprecated, policy.DeprecatedIsWarning
-                ? BakeryDiagnostic.Warning("BAKE102", name, when, next)
-                : BakeryDiagnostic.Error("BAKE102", name, when, next));
+                ? Messages.BAKE102(name, when, next).Warning()
+                : Messages.BAKE102(name, when, next).Error());
         }
 
         var soon = Earliest(dates?.ExpiresOn, record?.EndOfLife, d => d - now <= TimeSpan.FromDays(policy.ExpiryWarningDays));
         if (soon is { } expiring)
             return Result(subject, LifecycleState.ExpiringSoon,
-                BakeryDiagnostic.Warning("BAKE111", name, Date(expiring.When), (int)Math.Ceiling((expiring.When - now).TotalDays), next));
+                Messages.BAKE111(name, Date(expiring.When), (int)Math.Ceiling((expiring.When - now).TotalDays), next).Warning());
 
         return LifecycleResult.Supported;
     }

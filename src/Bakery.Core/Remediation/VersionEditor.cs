@@ -20,7 +20,7 @@ public static class VersionEditor
                 var index = edit.Line - 1;
                 var column = index >= 0 && index < lines.Length ? lines[index].IndexOf(edit.OldText, StringComparison.Ordinal) : -1;
                 if (column < 0 || !IsWholeValue(lines[index], column, edit.OldText.Length))
-                    throw BakeryException.Create("BAKE313", file.Key, edit.Line, edit.OldText);
+                    throw Messages.BAKE313(file.Key, edit.Line, edit.OldText).Exception();
                 lines[index] = string.Concat(lines[index].AsSpan(0, column), edit.NewText, lines[index].AsSpan(column + edit.OldText.Length));
             }
             updated.Add((file.Key, string.Join(newline, lines)));

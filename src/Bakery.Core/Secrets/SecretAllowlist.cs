@@ -20,7 +20,7 @@ public sealed class SecretAllowlist
     {
         var list = new SecretAllowlist();
         if (string.IsNullOrWhiteSpace(path)) return list;
-        if (!File.Exists(path)) throw BakeryException.Create("BAKE502", "BakerySecretAllowlist", path, "the file does not exist");
+        if (!File.Exists(path)) throw Messages.BAKE502("BakerySecretAllowlist", path, "the file does not exist").Exception();
         list.Fingerprint = File.ReadAllText(path);
         var number = 0;
         foreach (var raw in File.ReadLines(path))
@@ -30,7 +30,7 @@ public sealed class SecretAllowlist
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var parts = line.Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length < 3)
-                throw BakeryException.Create("BAKE502", "BakerySecretAllowlist", $"{path}:{number}", "each line is 'path-glob rule reason': say why the finding is acceptable");
+                throw Messages.BAKE502("BakerySecretAllowlist", $"{path}:{number}", "each line is 'path-glob rule reason': say why the finding is acceptable").Exception();
             list._entries.Add((Glob(parts[0]), parts[1], parts[2]));
         }
         return list;

@@ -41,7 +41,7 @@ public sealed class AdvisoryDatabase
                 db.Add(buffer.ToArray(), $"{path}!{entry.FullName}");
             }
         }
-        else throw BakeryException.Create("BAKE502", "BakeryAdvisoryDatabase", path, "it is neither a folder nor a .zip of OSV JSON files");
+        else throw Messages.BAKE502("BakeryAdvisoryDatabase", path, "it is neither a folder nor a .zip of OSV JSON files").Exception();
         return db;
     }
 
@@ -49,7 +49,7 @@ public sealed class AdvisoryDatabase
     {
         JsonNode? node;
         try { node = JsonNode.Parse(json); }
-        catch (JsonException e) { throw BakeryException.Create("BAKE502", "BakeryAdvisoryDatabase", source, $"not JSON: {e.Message}"); }
+        catch (JsonException e) { throw Messages.BAKE502("BakeryAdvisoryDatabase", source, $"not JSON: {e.Message}").Exception(); }
         if (node?["id"] is null) return;
         var advisory = ParseAdvisory(node);
         Count++;

@@ -61,15 +61,15 @@ public sealed record EffectiveSecuritySettings(string? AdvisoryDatabase, Severit
         if (required is null || required.IsEmpty) return new(database, severity, age, diagnostics);
         var by = required.SetBy ?? descriptor!.Id;
         if (required.RequireAssessment && database is null)
-            throw BakeryException.Create("BAKE311", descriptor!.DisplayName, by);
+            throw Messages.BAKE311(descriptor!.DisplayName, by).Exception();
         if (required.FailOnSeverity is { } ceiling && severity > ceiling)
         {
-            if (failOn is not null) diagnostics.Add(BakeryDiagnostic.Warning("BAKE312", "BakeryFailOnSeverity", severity, ceiling, by));
+            if (failOn is not null) diagnostics.Add(Messages.BAKE312("BakeryFailOnSeverity", severity, ceiling, by).Warning());
             severity = ceiling;
         }
         if (required.AdvisoryMaxAgeDays is { } maxAge && age > maxAge)
         {
-            if (maxAgeDays is not null) diagnostics.Add(BakeryDiagnostic.Warning("BAKE312", "BakeryAdvisoryMaxAgeDays", age, maxAge, by));
+            if (maxAgeDays is not null) diagnostics.Add(Messages.BAKE312("BakeryAdvisoryMaxAgeDays", age, maxAge, by).Warning());
             age = maxAge;
         }
         return new(database, severity, age, diagnostics);

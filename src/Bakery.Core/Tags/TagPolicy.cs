@@ -23,7 +23,7 @@ public sealed record ImageTarget(string Registry, string Repository, TagDecision
         var registry = string.IsNullOrWhiteSpace(targetRegistry) ? baseRegistry : targetRegistry.Trim();
         repository = repository.Trim();
         if (!ImageReference.IsValidRepository(repository))
-            throw BakeryException.Create("BAKE405", repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.");
+            throw Messages.BAKE405(repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.").Exception();
         var (id, source) = BuildIdResolver.Resolve(buildId, environment);
         var tags = TagPolicy.Decide(new TagRequest
         {
@@ -61,19 +61,19 @@ public static class TagPolicy
         else
         {
             tags.Add($"{version}-local");
-            diagnostics.Add(BakeryDiagnostic.Warning("BAKE410", request.ImageName, tags[0]));
+            diagnostics.Add(Messages.BAKE410(request.ImageName, tags[0]).Warning());
         }
         foreach (var extra in request.ExtraTags.Select(t => t.Trim()).Where(t => t.Length > 0))
         {
             if (extra.Equals("latest", StringComparison.OrdinalIgnoreCase))
             {
-                if (!request.AllowLatest) throw BakeryException.Create("BAKE401", request.ImageName);
-                diagnostics.Add(BakeryDiagnostic.Warning("BAKE411", request.ImageName, tags[^1]));
+                if (!request.AllowLatest) throw Messages.BAKE401(request.ImageName).Exception();
+                diagnostics.Add(Messages.BAKE411(request.ImageName, tags[^1]).Warning());
             }
             tags.Add(extra);
         }
         foreach (var tag in tags)
-            if (!ImageReference.IsValidTag(tag)) throw BakeryException.Create("BAKE404", tag);
+            if (!ImageReference.IsValidTag(tag)) throw Messages.BAKE404(tag).Exception();
         return new(tags.Distinct(StringComparer.Ordinal).ToList(), diagnostics);
     }
 

@@ -107,8 +107,7 @@ public sealed class CommandTestRunner(IContainerRuntime runtime, TimeSpan timeou
             images.Add(committed);
             current = committed;
             if (exit != 0)
-                log.Warning(BakeryDiagnostic.Warning("BAKE337", test.Name, Path.GetFileName(file.Path), i + 1, string.Join(' ', test.Teardown[i]),
-                    exit is null ? $"did not finish within {timeout.TotalSeconds:0} s" : $"exited with code {exit}"));
+                log.Warning(Messages.BAKE337(test.Name, Path.GetFileName(file.Path), i + 1, string.Join(' ', test.Teardown[i]), exit is null ? $"did not finish within {timeout.TotalSeconds:0} s" : $"exited with code {exit}").Warning());
         }
     }
 

@@ -25,12 +25,12 @@ public sealed class ImageVerifier(IBakeLog log)
         using var runtime = ContainerRuntimes.Connect();
         if (await runtime.UnavailableReasonAsync(ct) is { } reason)
         {
-            if (plan.CommandTests == CommandTestMode.Always) throw BakeryException.Create("BAKE307", runtime.Endpoint, reason);
-            log.Warning(new BakeryDiagnostic("BAKE307", false, $"{tests.Count} command test(s) skipped: no container engine answers at {runtime.Endpoint} ({reason}). Set BakeryRunCommandTests=true to make this an error."));
+            if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE307(runtime.Endpoint, reason).Exception();
+            log.Warning(Messages.BAKE307_Skipped(tests.Count, runtime.Endpoint, reason).Warning());
             return tests.Select(t => Skipped(t, "no container engine")).ToList();
         }
         foreach (var file in plan.Files.Where(f => f.Commands.Count > 0 && f.RunOptions.NeedsPrivilege))
-            log.Warning(BakeryDiagnostic.Warning("BAKE339", Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)));
+            log.Warning(Messages.BAKE339(Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)).Warning());
         if (archive is null) await runtime.PullAsync(image, ct);
         else image = await runtime.LoadImageAsync(archive, ct);
         var environment = await runtime.ImageEnvironmentAsync(image, ct);
@@ -49,9 +49,9 @@ public sealed class ImageVerifier(IBakeLog log)
             string.Join("; ", list.Take(5).Select(c => $"{c.File} › {c.Name}: {c.Failure}")) + (list.Count() > 5 ? $"; and {list.Count() - 5} more" : "");
         var inherited = failed.Where(c => c.InheritedFrom is not null).ToList();
         if (inherited.Count > 0)
-            throw BakeryException.Create("BAKE305", image, inherited.Count, Describe(inherited.Select(c => c with { File = $"{c.InheritedFrom}/{c.File}" })));
+            throw Messages.BAKE305(image, inherited.Count, Describe(inherited.Select(c => c with { File = $"{c.InheritedFrom}/{c.File}" }))).Exception();
         var commands = failed.Where(c => c.Suite == "commandTests").ToList();
-        if (commands.Count > 0) throw BakeryException.Create("BAKE303", image, commands.Count, Describe(commands));
-        throw BakeryException.Create("BAKE301", image, failed.Count, Describe(failed));
+        if (commands.Count > 0) throw Messages.BAKE303(image, commands.Count, Describe(commands)).Exception();
+        throw Messages.BAKE301(image, failed.Count, Describe(failed)).Exception();
     }
 }

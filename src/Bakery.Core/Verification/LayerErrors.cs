@@ -12,13 +12,13 @@ public static class LayerErrors
     public static BakeryException Refused(string image, string layerDigest, UnsafeLayerException e) => e.Problem switch
     {
         LayerProblem.DigestMismatch or LayerProblem.SizeMismatch or LayerProblem.MediaTypeMismatch =>
-            BakeryException.Wrap(e, "BAKE321", image, layerDigest, Text(e)),
-        LayerProblem.UnsupportedMediaType => BakeryException.Wrap(e, "BAKE322", image, layerDigest, Text(e)),
-        _ => BakeryException.Wrap(e, "BAKE320", image, layerDigest, Text(e)),
+            Messages.BAKE321(image, layerDigest, Text(e)).Exception(e),
+        LayerProblem.UnsupportedMediaType => Messages.BAKE322(image, layerDigest, Text(e)).Exception(e),
+        _ => Messages.BAKE320(image, layerDigest, Text(e)).Exception(e),
     };
 
     public static BakeryException Unreadable(string image, LayerFile layer, Exception e) =>
-        BakeryException.Wrap(e, "BAKE323", image, layer.Digest, layer.Path, LayerNames.Escape(e.Message).TrimEnd('.'));
+        Messages.BAKE323(image, layer.Digest, layer.Path, LayerNames.Escape(e.Message).TrimEnd('.')).Exception(e);
 
     private static string Text(UnsafeLayerException e) => e.Message.TrimEnd('.');
 }

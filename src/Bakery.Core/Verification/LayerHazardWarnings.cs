@@ -19,7 +19,13 @@ public static class LayerHazardWarnings
             .Select(g =>
             {
                 var list = string.Join("; ", g.Take(Listed).Select(h => h.Hazard.ToString())) + (g.Count() > Listed ? $"; and {g.Count() - Listed} more" : "");
-                return BakeryDiagnostic.Warning(g.Key.Code, image, g.Key.LayerDigest, g.Count(), list);
+                var message = g.Key.Code switch
+                {
+                    "BAKE325" => Messages.BAKE325(image, g.Key.LayerDigest, g.Count(), list),
+                    "BAKE326" => Messages.BAKE326(image, g.Key.LayerDigest, g.Count(), list),
+                    _ => Messages.BAKE327(image, g.Key.LayerDigest, g.Count(), list),
+                };
+                return message.Warning();
             }).ToList();
 
     public static string CodeOf(LayerHazardKind kind) => kind switch

@@ -27,7 +27,7 @@ public static class StructureTestParser
 
     public static StructureTestFile Load(string path, string? inheritedFrom = null, bool allowPrivileged = false)
     {
-        if (!File.Exists(path)) throw BakeryException.Create("BAKE300", path, 0, "the file does not exist");
+        if (!File.Exists(path)) throw Messages.BAKE300(path, 0, "the file does not exist").Exception();
         return Parse(File.ReadAllText(path), path, inheritedFrom, allowPrivileged);
     }
 
@@ -38,14 +38,14 @@ public static class StructureTestParser
         catch (YamlException e)
         {
             const string duplicate = "Duplicate key ";
-            throw BakeryException.Create("BAKE300", path, e.Start.Line, e.Message.StartsWith(duplicate, StringComparison.Ordinal)
+            throw Messages.BAKE300(path, e.Start.Line, e.Message.StartsWith(duplicate, StringComparison.Ordinal)
                 ? $"duplicate key '{e.Message[duplicate.Length..]}' (container-structure-test's yaml.v2 refuses it too)"
-                : e.Message);
+                : e.Message).Exception();
         }
         var file = new StructureTestFile(path, inheritedFrom);
         if (stream.Documents.Count == 0 || YamlFields.IsNull(stream.Documents[0].RootNode)) return file;
         if (stream.Documents[0].RootNode is not YamlMappingNode rootNode)
-            throw BakeryException.Create("BAKE300", path, (int)stream.Documents[0].RootNode.Start.Line, "the document must be a mapping (schemaVersion, fileExistenceTests, …)");
+            throw Messages.BAKE300(path, (int)stream.Documents[0].RootNode.Start.Line, "the document must be a mapping (schemaVersion, fileExistenceTests, …)").Exception();
         var root = Fields(rootNode, path, "the document", TopKeys);
         var version = root.String("schemaVersion");
         if (version is { Length: > 0 } && !version.StartsWith("2.", StringComparison.Ordinal))

@@ -42,7 +42,7 @@ public sealed record VerificationPlan(IReadOnlyList<(string Path, string? Inheri
         var sources = new List<(string, string?)>();
         foreach (var file in ownFiles)
         {
-            if (!File.Exists(file)) throw BakeryException.Create("BAKE300", file, 0, "the file does not exist");
+            if (!File.Exists(file)) throw Messages.BAKE300(file, 0, "the file does not exist").Exception();
             sources.Add((file, null));
         }
         if (baseDescriptor is not null && descriptorPath is not null)
@@ -51,7 +51,7 @@ public sealed record VerificationPlan(IReadOnlyList<(string Path, string? Inheri
             {
                 var owner = PackageLayout.VerifyOwner(relative) ?? baseDescriptor.Id;
                 var path = PackageLayout.FileIn(descriptorPath, relative);
-                if (!File.Exists(path)) throw BakeryException.Create("BAKE300", path, 0, $"the verification file of {owner} is missing from its package");
+                if (!File.Exists(path)) throw Messages.BAKE300(path, 0, $"the verification file of {owner} is missing from its package").Exception();
                 sources.Add((path, owner));
             }
         }
@@ -60,7 +60,7 @@ public sealed record VerificationPlan(IReadOnlyList<(string Path, string? Inheri
             "" or "auto" => CommandTestMode.Auto,
             "true" => CommandTestMode.Always,
             "false" => CommandTestMode.Never,
-            var other => throw BakeryException.Create("BAKE502", "BakeryRunCommandTests", other, "use auto, true or false"),
+            var other => throw Messages.BAKE502("BakeryRunCommandTests", other, "use auto, true or false").Exception(),
         };
         return new VerificationPlan(sources, mode, allowPrivileged);
     }

@@ -44,7 +44,7 @@ internal sealed partial class YamlFields
             if (_fields.TryGetValue(current, out var both))
                 throw Error(both.Key, $"'{old}' (line {field.Key.Start.Line}) and '{current}' are the same key in {what}: container-structure-test 1.13 renamed '{old}' to '{current}'; keep '{current}'");
             _fields[current] = field;
-            Warnings.Add(BakeryDiagnostic.Warning("BAKE335", file, field.Key.Start.Line, old, current));
+            Warnings.Add(Messages.BAKE335(file, field.Key.Start.Line, old, current).Warning());
         }
     }
 
@@ -57,9 +57,9 @@ internal sealed partial class YamlFields
 
     public int LineOf(string key) => _fields.TryGetValue(key, out var f) ? (int)f.Key.Start.Line : Line;
 
-    public BakeryException Error(string key, string problem) => BakeryException.Create("BAKE300", File, LineOf(key), problem);
+    public BakeryException Error(string key, string problem) => Messages.BAKE300(File, LineOf(key), problem).Exception();
 
-    private BakeryException Error(YamlNode node, string problem) => BakeryException.Create("BAKE300", File, (int)node.Start.Line, problem);
+    private BakeryException Error(YamlNode node, string problem) => Messages.BAKE300(File, (int)node.Start.Line, problem).Exception();
 
     /// <summary>Absent: null. Null: "" (yaml.v2's zero string). A number or bool: its text.</summary>
     public string? String(string key)
@@ -196,7 +196,7 @@ internal sealed partial class YamlFields
             {
                 if (value is YamlMappingNode single) merges.Add(single);
                 else if (value is YamlSequenceNode many && many.All(m => m is YamlMappingNode)) merges.AddRange(many.Cast<YamlMappingNode>());
-                else throw BakeryException.Create("BAKE300", file, (int)key.Start.Line, "a '<<' merge must name a mapping or a list of mappings");
+                else throw Messages.BAKE300(file, (int)key.Start.Line, "a '<<' merge must name a mapping or a list of mappings").Exception();
                 continue;
             }
             own.Add((key, value));

@@ -31,7 +31,7 @@ internal static class BakeCommand
         {
             var planPath = FindPlan(result.GetValue(target)!);
             var plan = BakePlan.Load(planPath);
-            if (plan.WhyStale() is { } reason) throw BakeryException.Create("BAKE506", planPath, reason, plan.Inputs.ProjectFile);
+            if (plan.WhyStale() is { } reason) throw Messages.BAKE506(planPath, reason, plan.Inputs.ProjectFile).Exception();
 
             var log = new ConsoleLog(quiet: false, verbose: result.GetValue(verbose));
             var inputs = plan.Inputs with { BuildId = result.GetValue(buildId) };
@@ -78,8 +78,7 @@ internal static class BakeCommand
             .Where(f => f.Exists).OrderByDescending(f => f.LastWriteTimeUtc).ToList();
         return plans.Count > 0
             ? plans[0].FullName
-            : throw BakeryException.Create("BAKE506", Path.Combine(obj, "…", BakePlan.FileName),
-                "there is none: a base-image project writes its plan when 'dotnet publish -p:BakeImage=true' bakes it (app images are baked by dotnet publish only).", projectDirectory);
+            : throw Messages.BAKE506(Path.Combine(obj, "…", BakePlan.FileName), "there is none: a base-image project writes its plan when 'dotnet publish -p:BakeImage=true' bakes it (app images are baked by dotnet publish only).", projectDirectory).Exception();
     }
 
     private static void Report(BakeryDiagnostic diagnostic) =>

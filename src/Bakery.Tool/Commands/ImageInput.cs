@@ -48,7 +48,7 @@ internal sealed class ImageInput : IDisposable
             {
                 RemoveQuietly(unpacked);
                 if (e is ImageArchiveException archiveError)
-                    throw new BakeryException("BAKE310", BakeryMessages.Format("BAKE310", archiveError.Archive, archiveError.Problem), e);
+                    throw Messages.BAKE310(archiveError.Archive, archiveError.Problem).Exception(e);
                 throw;
             }
         }

@@ -70,6 +70,9 @@ internal sealed class TokenServer : IAsyncDisposable
     /// <summary>Answer GET with 404, as token services that only speak OAuth2 POST do.</summary>
     public bool RefuseGet { get; set; }
 
+    /// <summary>Answer 200 with no token in it: a token service that is broken in its own way.</summary>
+    public bool OmitToken { get; set; }
+
     public IReadOnlyList<TokenRequest> Requests
     {
         get { lock (_requests) return [.. _requests]; }
@@ -219,6 +222,7 @@ internal sealed class TokenServer : IAsyncDisposable
             ["issued_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
         };
         if (offline && user is not null) answer["refresh_token"] = IssueIdentityToken(user);
+        if (OmitToken) { answer.Remove("token"); answer.Remove("access_token"); }
         Record(method, grant, user, scopes, string.Join(' ', granted), 200);
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(answer.ToJsonString());

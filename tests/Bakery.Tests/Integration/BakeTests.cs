@@ -244,6 +244,17 @@ public sealed class BakeTests
     }
 
     [TestMethod]
+    public void An_archive_the_secret_scan_cannot_open_warns_BAKE330_and_the_bake_goes_on()
+    {
+        var dir = Project("brokenzip", extra: "  <ItemGroup><BakeryLayer Include=\"bundle.zip\" Destination=\"/opt/brokenzip/\" /></ItemGroup>");
+        File.WriteAllBytes(Path.Combine(dir, "bundle.zip"), [.. "PK"u8, 3, 4, .. new byte[64]]);
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "warning BAKE330");
+        StringAssert.Contains(result.Output, "/opt/brokenzip/bundle.zip");
+    }
+
+    [TestMethod]
     public void A_layer_without_a_destination_is_BAKE501()
     {
         var dir = Project("nodest", extra: "  <ItemGroup><BakeryLayer Include=\"x.txt\" /></ItemGroup>");

@@ -50,6 +50,25 @@ public sealed class RegistryFailureBakeTests
     }
 
     [TestMethod]
+    public async Task A_registry_that_keeps_refusing_blob_uploads_is_BAKE402_and_nothing_is_tagged()
+    {
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "base/refusing", "refusing");
+        await using var proxy = await RegistryProxy.StartAsync(s_registry);
+        proxy.Fault = request => request.Method == "PATCH" || (request.Method == "PUT" && request.Path.Value!.Contains("/blobs/uploads/", StringComparison.Ordinal))
+            || (request.Method == "POST" && request.Path.Value!.Contains("/blobs/uploads/", StringComparison.Ordinal) && !request.QueryString.Value!.Contains("mount", StringComparison.Ordinal))
+            ? (503, null) : null;
+        var dir = ProjectOn("refused", "Tests.Base.Refusing", image);
+
+        var result = s_workspace.Bake(dir, "BakeryBuildId=1", $"ContainerRegistry={proxy.Address}", "BakeryOffline=true");
+
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error BAKE402");
+        StringAssert.Contains(result.Output, proxy.Address);
+        using var client = new RegistryClient(s_registry.Address);
+        Assert.IsEmpty(await client.ListTagsAsync("tests/refused"), "a failed push tags nothing");
+    }
+
+    [TestMethod]
     public void Registry_down_is_BAKE120_quickly()
     {
         var down = new TestImages.PushedImage($"localhost:{RegistryProcess.FreePort()}", "base/gone",

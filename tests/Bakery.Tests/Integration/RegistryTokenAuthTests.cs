@@ -302,6 +302,23 @@ public sealed class RegistryTokenAuthTests
     }
 
     [TestMethod]
+    public async Task A_token_service_that_answers_without_a_token_is_BAKE424_naming_the_registry()
+    {
+        await using var tokens = await TokenServer.StartAsync(s_ca, _work);
+        tokens.AddUser("team", "team-secret", new TokenServer.Grant("*", "pull", "push"));
+        tokens.OmitToken = true;
+        using var registry = RegistryProcess.StartWithTokenAuth(tokens);
+        using var client = new RegistryClient(registry.Address, Options(User("team", "team-secret")));
+
+        var error = await Assert.ThrowsExactlyAsync<RegistryException>(() => client.BlobExistsAsync("team/app", Digest.Compute("x"u8)));
+
+        Assert.AreEqual(RegistryFailure.TokenService, error.Failure);
+        var bake = Core.Baking.RegistryErrors.WhilePushing(error, $"{registry.Address}/team/app");
+        Assert.AreEqual("BAKE424", bake.Code);
+        StringAssert.Contains(bake.Message, registry.Address);
+    }
+
+    [TestMethod]
     public async Task Credentials_are_not_sent_to_a_token_service_on_another_host_over_plain_HTTP()
     {
         await using var elsewhere = await TokenServer.StartAsync(s_ca, _work, host: TestHosts.Auth);
