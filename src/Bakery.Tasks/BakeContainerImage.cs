@@ -40,6 +40,12 @@ public sealed class BakeContainerImage : BakeryTask
     public ITaskItem[] RunSteps { get; set; } = [];
     public string? RuntimeIdentifier { get; set; }
 
+    /// <summary>Base images: BakeryPlatforms (empty: every platform of the base).</summary>
+    public string? Platforms { get; set; }
+
+    /// <summary>Apps with ContainerRuntimeIdentifiers: each RID's publish folder (RuntimeIdentifier metadata).</summary>
+    public ITaskItem[] RuntimePublishes { get; set; } = [];
+
     /// <summary>BakeryVerify items: this project's structure-test files (ancestors' come from the base package).</summary>
     public ITaskItem[] VerifyFiles { get; set; } = [];
 

@@ -38,6 +38,9 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
     public string? InsecureRegistries { get; set; }
 
+    /// <summary>The platforms the bake makes (ContainerRuntimeIdentifier(s), BakeryPlatforms): a lifecycle record on one platform's image of the base matters only to a bake of that platform. Empty: every platform.</summary>
+    public string? Platforms { get; set; }
+
     /// <summary>The project's PackageReference and PackageVersion items: the range BAKE110 stays within.</summary>
     public ITaskItem[] PackageReferences { get; set; } = [];
     public ITaskItem[] PackageVersions { get; set; } = [];
@@ -79,7 +82,7 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
         var now = PropertyValues.Now(Now, DateTimeOffset.UtcNow);
         var check = BaseImageLifecycleCheck.FromProperties(DeprecatedBaseImage, ExpiryWarningDays, CheckRegistry, Offline) with { ProjectDirectory = ProjectDirectory };
-        var result = check.JudgeAsync(selection, now, Options(), CancellationToken).GetAwaiter().GetResult();
+        var result = check.JudgeAsync(selection, now, Options(), CancellationToken, Core.Baking.PlatformList.TryParse(Platforms, out _)).GetAwaiter().GetResult();
         foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);
         var state = result.State;
         LifecycleState = state.ToString();

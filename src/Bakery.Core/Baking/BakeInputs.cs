@@ -41,6 +41,12 @@ public sealed record BakeInputs
     [FileItems] public IReadOnlyList<BakeItem> Layers { get; init; } = [];
     public IReadOnlyList<BakeItem> RunSteps { get; init; } = [];
     public string? RuntimeIdentifier { get; init; }
+
+    /// <summary>Base images: BakeryPlatforms (empty: every platform of the base).</summary>
+    public string? Platforms { get; init; }
+
+    /// <summary>Apps with ContainerRuntimeIdentifiers: the publish folder of each RID (RuntimeIdentifier metadata), one image each.</summary>
+    [FileItems] public IReadOnlyList<BakeItem> RuntimePublishes { get; init; } = [];
     [FileItems] public IReadOnlyList<BakeItem> VerifyFiles { get; init; } = [];
     public string? RunCommandTests { get; init; }
     public bool AllowPrivilegedCommandTests { get; init; }

@@ -74,9 +74,33 @@ public sealed record BakeRequest
     /// <summary>The platform asked for (ContainerRuntimeIdentifier); null means the base image's own (linux/amd64 from an index).</summary>
     public Platform? Platform { get; init; }
 
+    /// <summary>
+    /// A multi-platform bake: one image per platform, pushed as an index after all of them
+    /// (BakeryPlatforms, ContainerRuntimeIdentifiers). Null: one image (<see cref="Platform"/>). Empty:
+    /// every platform of the base (an index base gives an index, a single-platform base one image).
+    /// </summary>
+    public IReadOnlyList<PlatformTarget>? Platforms { get; init; }
+
     public required string WorkDirectory { get; init; }
     public string? ProjectName { get; init; }
     public string? BuildId { get; init; }
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
     public int MaxParallelUploads { get; init; } = 4;
+
+    /// <summary>
+    /// The request for one platform's image of a multi-platform bake: that platform, its app (the
+    /// publish for its RID), the steps for it, and its own SBOM file.
+    /// </summary>
+    public BakeRequest ForPlatform(PlatformTarget target) => this with
+    {
+        Platform = target.Platform,
+        Platforms = null,
+        AppDirectory = target.AppDirectory ?? AppDirectory,
+        Steps = StepPlatforms.For(Steps, target.Platform),
+        SbomPath = SbomPath is null ? null
+            : Path.Combine(Path.GetDirectoryName(SbomPath)!, $"{Path.GetFileName(SbomPath).Split('.')[0]}.{PlatformList.FileSafe(target.Platform)}.cdx.json"),
+    };
 }
+
+/// <summary>One platform of a multi-platform bake; an app's has the publish output for its runtime identifier.</summary>
+public sealed record PlatformTarget(Platform Platform, string? AppDirectory = null, string? RuntimeIdentifier = null);

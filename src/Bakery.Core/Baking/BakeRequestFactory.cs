@@ -71,12 +71,37 @@ public static class BakeRequestFactory
             Revision = inputs.Revision,
             Source = inputs.SourceUrl,
             Created = ParseSourceDateEpoch(inputs.SourceDateEpoch),
-            Platform = RuntimePlatform(inputs.RuntimeIdentifier),
+            Platform = inputs.RuntimePublishes.Count > 0 ? null : RuntimePlatform(inputs.RuntimeIdentifier),
+            Platforms = PlatformTargets(inputs),
             WorkDirectory = inputs.IntermediateDirectory,
             ProjectName = Path.GetFileNameWithoutExtension(inputs.ProjectFile),
             BuildId = buildId,
         };
         return new PreparedBake(request, diagnostics, buildId is null ? null : buildIdSource);
+    }
+
+    /// <summary>
+    /// An app with ContainerRuntimeIdentifiers: one image per RID, from that RID's publish. A base image:
+    /// the BakeryPlatforms, or every platform of its base (an empty list) unless ContainerRuntimeIdentifier
+    /// asks for one image. Anything else: null, one image.
+    /// </summary>
+    private static IReadOnlyList<PlatformTarget>? PlatformTargets(BakeInputs inputs)
+    {
+        if (inputs.RuntimePublishes.Count > 0)
+        {
+            var rids = string.Join(";", inputs.RuntimePublishes.Select(p => p.Get("RuntimeIdentifier")));
+            var platforms = PlatformList.Parse("ContainerRuntimeIdentifiers", rids);
+            return inputs.RuntimePublishes.Select((publish, i) =>
+            {
+                var directory = publish.Get("FullPath");
+                if (!Directory.Exists(directory)) throw Messages.BAKE214(publish.Get("RuntimeIdentifier"), directory).Exception();
+                return new PlatformTarget(platforms[i], directory, publish.Get("RuntimeIdentifier"));
+            }).ToList();
+        }
+        if (!string.IsNullOrWhiteSpace(inputs.PublishDirectory)) return null;
+        if (!string.IsNullOrWhiteSpace(inputs.Platforms))
+            return PlatformList.Parse("BakeryPlatforms", inputs.Platforms).Select(p => new PlatformTarget(p)).ToList();
+        return string.IsNullOrWhiteSpace(inputs.RuntimeIdentifier) ? [] : null;
     }
 
     private static Platform? RuntimePlatform(string? rid) =>
@@ -112,7 +137,7 @@ public static class BakeRequestFactory
             else if (after is not null && groups[index].After is { } other && !other.Equals(after, StringComparison.OrdinalIgnoreCase))
                 throw Messages.BAKE501(item.Spec, $"layer '{name}' is After '{other}' in one item and After '{after}' in another.").Exception();
             else if (after is not null) groups[index] = groups[index] with { After = after };
-            groups[index].Sources.Add(ToSource(item, source, destination));
+            groups[index].Sources.Add(ToSource(item, source, destination) with { Platforms = StepPlatforms.FromMetadata($"BakeryLayer '{item.Spec}'", item.Get("Platform")) });
         }
         return groups.Select(g => new LocalLayer(g.Name, g.Sources, g.After)).ToList();
     }
@@ -137,7 +162,7 @@ public static class BakeRequestFactory
         var timeout = item.Get("Timeout");
         var seconds = string.IsNullOrWhiteSpace(timeout) ? 600 : PropertyValues.WholeNumber("BakeryRun Timeout", timeout, "seconds");
         return new RunStep(command, NullIfEmpty(item.Get("User")), TimeSpan.FromSeconds(seconds),
-            named ? item.Spec : null, NullIfEmpty(item.Get("After")));
+            named ? item.Spec : null, NullIfEmpty(item.Get("After")), StepPlatforms.FromMetadata($"BakeryRun '{item.Spec}'", item.Get("Platform")));
     }
 
     private static UnixFileMode? ParseMode(BakeItem item)

@@ -36,8 +36,12 @@ public sealed record BakeResult
     public DateTimeOffset? BaseExpiresOn { get; init; }
     public required IReadOnlyList<LayerReport> Layers { get; init; }
     public required PushStatistics Push { get; init; }
+    /// <summary>The image's platform; null for an index (its images are in <see cref="Platforms"/>).</summary>
     [System.Text.Json.Serialization.JsonConverter(typeof(Platform.TextJsonConverter))]
-    public required Platform Platform { get; init; }
+    public required Platform? Platform { get; init; }
+
+    /// <summary>A multi-platform bake: one entry per platform image of the index <see cref="Digest"/> names, in index order. Empty for one image.</summary>
+    public IReadOnlyList<PlatformResult> Platforms { get; init; } = [];
     public string? BuildId { get; init; }
     public IReadOnlyList<Verification.CheckResult> Checks { get; init; } = [];
 
@@ -61,5 +65,27 @@ public sealed record BakeResult
     /// <summary>Warnings about accepted layer entries (BAKE325–BAKE327: special files, permissions, unusual tar features).</summary>
     public IReadOnlyList<BakeryDiagnostic> LayerWarnings { get; init; } = [];
 
+    public long TotalSize => Platforms.Count > 0 ? Platforms.Sum(p => p.TotalSize) : Layers.Sum(l => l.Size);
+}
+
+/// <summary>One platform's image of a multi-platform bake: what the descriptor pins for it and what its bake did.</summary>
+public sealed record PlatformResult
+{
+    [System.Text.Json.Serialization.JsonConverter(typeof(Platform.TextJsonConverter))]
+    public required Platform Platform { get; init; }
+    public string? RuntimeIdentifier { get; init; }
+    public required string Digest { get; init; }
+    public required string MediaType { get; init; }
+    public required string ConfigDigest { get; init; }
+    public required string BaseDigest { get; init; }
+    /// <summary>This image's ancestors, nearest first: each ancestor's image for this platform, with the index it belongs to.</summary>
+    public IReadOnlyList<Descriptors.LineageEntry> Lineage { get; init; } = [];
+    public required IReadOnlyList<LayerReport> Layers { get; init; }
+    public required PushStatistics Push { get; init; }
+    public int SbomComponents { get; init; }
+    public string? SbomDigest { get; init; }
+    /// <summary>Checks run on this platform's image (they are also in the bake's <see cref="BakeResult.Checks"/>, named with the platform).</summary>
+    public int ChecksPassed { get; init; }
+    public int ChecksSkipped { get; init; }
     public long TotalSize => Layers.Sum(l => l.Size);
 }

@@ -5,17 +5,16 @@ using Bakery.Oci.Registry;
 namespace Bakery.Core.Baking;
 
 /// <summary>
-/// One bake in progress: the pinned base it starts from, the layers added so far (local layers, RUN
-/// steps, the app) and what has been pushed. <see cref="ImageBaker"/> drives it step by step.
+/// One platform's image in progress: the pinned base it starts from (the base index's image for the
+/// platform), the layers added so far (local layers, RUN steps, the app) and what has been pushed.
+/// <see cref="ImageBaker"/> drives one per platform; they share the bake's <see cref="BakeClients"/>.
 /// </summary>
 internal sealed class BakeSession : IDisposable
 {
     private readonly BakeRequest _request;
     private readonly IBakeLog _log;
     private readonly CancellationToken _ct;
-    private readonly RegistryClient _baseClient;
-    private readonly RegistryClient _target;
-    private readonly bool _sameRegistry;
+    private readonly BakeClients _clients;
     private readonly BlobPusher _pusher;
     private readonly LayerOptions _layerOptions;
     private readonly DeterministicLayerWriter _writer;
@@ -23,17 +22,14 @@ internal sealed class BakeSession : IDisposable
     private readonly List<(string Name, LayerBlob Blob)> _added = [];
     private Containers.IContainerRuntime? _containers;
 
-    private BakeSession(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
+    private BakeSession(BakeRequest request, BakeClients clients, IBakeLog log, CancellationToken ct)
     {
         _request = request;
+        _clients = clients;
         _log = log;
         _ct = ct;
-        Image = $"{request.TargetRegistry}/{request.TargetRepository}";
+        Image = clients.Image;
         BlobDirectory = Path.Combine(request.WorkDirectory, "blobs", "sha256");
-        // The base is pulled with the source registry's credentials, the image pushed with the push target's.
-        _baseClient = new RegistryClient(request.BaseImage.Reference.Registry, options with { Role = RegistryRole.Pull });
-        _sameRegistry = string.Equals(request.BaseImage.Reference.Registry, request.TargetRegistry, StringComparison.OrdinalIgnoreCase);
-        _target = new RegistryClient(request.TargetRegistry, options with { Role = RegistryRole.Push });
         _pusher = new BlobPusher(log);
         _layerOptions = new LayerOptions { ModificationTime = request.Created };
         _writer = new DeterministicLayerWriter(BlobDirectory, _layerOptions);
@@ -43,22 +39,33 @@ internal sealed class BakeSession : IDisposable
     /// <summary>registry/repository the image is pushed to.</summary>
     public string Image { get; }
     public string BlobDirectory { get; }
+    public BakeRequest Request => _request;
     public ImageManifest BaseManifest { get; private set; } = new();
     public Digest BaseDigest { get; private set; }
+
+    /// <summary>The base index the base image was taken from; null when the base is a single image.</summary>
+    public Digest? BaseIndexDigest { get; private set; }
     public byte[] BaseConfig { get; private set; } = [];
     public Platform Platform { get; private set; } = Platform.LinuxAmd64;
+
+    /// <summary>"registry/repository@digest (linux/arm64)" once composed: how messages name this platform's image.</summary>
+    public string Describe(Digest digest) => IsPartOfIndex ? $"{Image}@{digest} ({Platform})" : $"{Image}@{digest}";
+
+    /// <summary>This image is one platform of an index the bake makes.</summary>
+    public bool IsPartOfIndex { get; init; }
 
     /// <summary>The manifest flavour the image keeps: Docker v2 on a Docker base, OCI otherwise.</summary>
     public string Flavour { get; private set; } = MediaTypes.OciManifest;
 
     public IReadOnlyList<(string Name, LayerBlob Blob)> Added => _added;
     public PushStatistics Pushed { get; private set; } = new(0, 0, 0, 0);
-    private RegistryClient Target => _target;
+    private RegistryClient Target => _clients.Target;
+    private RegistryClient BaseClient => _clients.Base;
 
     /// <summary>Fetches the pinned base (an upstream is validated first: BAKE210).</summary>
-    public static async Task<BakeSession> OpenAsync(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
+    public static async Task<BakeSession> OpenAsync(BakeRequest request, BakeClients clients, IBakeLog log, CancellationToken ct, bool partOfIndex = false)
     {
-        var session = new BakeSession(request, options, log, ct);
+        var session = new BakeSession(request, clients, log, ct) { IsPartOfIndex = partOfIndex };
         try
         {
             await session.FetchAsync();
@@ -74,8 +81,9 @@ internal sealed class BakeSession : IDisposable
     private async Task FetchAsync()
     {
         var baseRef = _request.BaseImage.Reference;
-        _log.Info($"Base image {baseRef}");
-        (BaseManifest, BaseDigest, BaseConfig) = await FetchBaseAsync(_baseClient, _request, BlobDirectory, _ct);
+        _log.Info(_request.Platform is { } asked && IsPartOfIndex ? $"Base image {baseRef} for {asked}" : $"Base image {baseRef}");
+        var fetched = await BaseImageFetch.FetchAsync(BaseClient, _request, BlobDirectory, _ct);
+        (BaseManifest, BaseDigest, BaseConfig, BaseIndexDigest) = (fetched.Manifest, fetched.Digest, fetched.Config, fetched.IndexDigest);
         Flavour = BaseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
         var config = ImageConfig.Parse(BaseConfig);
         if (_request.BaseImage.IsUpstream)
@@ -90,15 +98,27 @@ internal sealed class BakeSession : IDisposable
             throw Messages.BAKE206(baseRef, wanted, Platform).Exception();
     }
 
+    /// <summary>The steps for this platform, then the app: every layer of the image below its config.</summary>
+    public async Task AddStepsAsync()
+    {
+        foreach (var step in StepPlatforms.For(_request.Steps, Platform))
+        {
+            if (step is LocalLayer layer) await AddLayerAsync(layer);
+            else await AddRunAsync((RunStep)step);
+        }
+        if (_request.AppDirectory is { } appDirectory) AddApp(appDirectory, _request.AppDestination);
+    }
+
     public async Task AddLayerAsync(LocalLayer layer)
     {
-        var sources = await ImageLayers.ResolveOwnersAsync(layer, _baseClient, _request.BaseImage.Reference.Repository, BaseManifest, _added, BlobDirectory, _request.WorkDirectory, _ct);
+        var sources = await ImageLayers.ResolveOwnersAsync(layer, BaseClient, _request.BaseImage.Reference.Repository, BaseManifest, _added, BlobDirectory, _request.WorkDirectory, _ct);
         _added.Add(($"layer {layer.Name}", ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, layer.Name, sources)));
     }
 
     /// <summary>
     /// A RUN step's layer: reused when the same command ran on the same layers before; otherwise the
-    /// image so far is pushed by digest, the command runs in a container of it, and its changes become the layer.
+    /// image so far is pushed by digest, the command runs in a container of it (of this platform: under
+    /// emulation on another architecture, BAKE212 when the engine cannot), and its changes become the layer.
     /// </summary>
     public async Task AddRunAsync(RunStep run)
     {
@@ -109,12 +129,13 @@ internal sealed class BakeSession : IDisposable
             _containers ??= Containers.ContainerRuntimes.Connect();
             var runner = new Containers.RunStepExecutor(_containers, _log);
             await runner.EnsureAvailableAsync(_ct);
+            await runner.EnsureCanRunAsync(Platform, run, _ct);
             var soFar = Compose();
             await PushByDigestAsync(soFar);
             var staging = Path.Combine(_request.WorkDirectory, "run-staging", key[..16]);
             try
             {
-                var entries = await runner.RunAsync($"{Image}@{soFar.Digest}", run, staging, _ct);
+                var entries = await runner.RunAsync($"{Image}@{soFar.Digest}", run, staging, _ct, Platform);
                 blob = _writer.Write(entries);
             }
             finally
@@ -123,7 +144,7 @@ internal sealed class BakeSession : IDisposable
             }
             _index.Save(key, blob);
         }
-        else _log.Info($"RUN {run.Display} (cached: {blob.Digest.Hex[..12]})");
+        else _log.Info($"RUN {run.Display}{(IsPartOfIndex ? $" on {Platform}" : "")} (cached: {blob.Digest.Hex[..12]})");
         _added.Add(($"run {run.Display}", blob));
     }
 
@@ -131,100 +152,23 @@ internal sealed class BakeSession : IDisposable
         _added.Add(("app", ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, "app", [new LayerSource(directory, destination)])));
 
     /// <summary>The config and manifest of the base plus the layers added so far.</summary>
-    public ImageComposer.Composed Compose() => ImageComposer.Compose(BaseConfig, BaseManifest, [.. _added], _request, Flavour, BaseDigest);
+    public ImageComposer.Composed Compose() => ImageComposer.Compose(BaseConfig, BaseManifest, [.. _added], _request, Flavour, BaseDigest, BaseIndexDigest);
 
     /// <summary>Every layer of the image as a local file, bottom first.</summary>
     public Task<List<(string Digest, string Path)>> LayerFilesAsync() =>
-        ImageLayers.LayerFilesAsync(_baseClient, _request.BaseImage.Reference.Repository, BaseManifest, [.. _added], BlobDirectory, _ct);
+        ImageLayers.LayerFilesAsync(BaseClient, _request.BaseImage.Reference.Repository, BaseManifest, [.. _added], BlobDirectory, _ct);
 
     /// <summary>Pushes the missing blobs and the manifest by digest: reachable, but not tagged.</summary>
     public async Task PushByDigestAsync(ImageComposer.Composed image)
     {
-        Pushed = Pushed.Add(await _pusher.PushAsync(_request, _baseClient, Target, _sameRegistry, BaseManifest, [.. _added], BlobDirectory,
+        Pushed = Pushed.Add(await _pusher.PushAsync(_request, BaseClient, Target, _clients.SameRegistry, BaseManifest, [.. _added], BlobDirectory,
             image.ConfigBytes, image.ConfigDigest, Image, _ct));
-        await PutManifestAsync(image.Digest.ToString(), image.Bytes);
+        await _clients.PutManifestAsync(image.Digest.ToString(), image.Bytes, Flavour);
     }
 
-    /// <summary>The SBOM travels with the image: an artifact that refers to it (referrers API or tag fallback). Returns its digest.</summary>
-    public async Task<string> PushSbomAsync(ImageComposer.Composed image, string sbomFile)
-    {
-        var subject = new OciDescriptor { MediaType = Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length };
-        var created = _request.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        try
-        {
-            await Target.PushReferrerAsync(_request.TargetRepository, subject, Security.Sbom.ArtifactType,
-                new SortedDictionary<string, string>(StringComparer.Ordinal) { ["org.opencontainers.image.created"] = created },
-                _ct, (sbomFile, Security.Sbom.ArtifactType));
-            return Digest.Compute(File.ReadAllBytes(sbomFile)).ToString();
-        }
-        catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, Image); }
-    }
+    /// <summary>This image's descriptor, as an index or a referrer names it.</summary>
+    public OciDescriptor Descriptor(ImageComposer.Composed image) =>
+        new() { MediaType = Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length };
 
-    /// <summary>The image each of <paramref name="tags"/> names in the target repository now, for those that exist.</summary>
-    public async Task<IReadOnlyDictionary<string, Digest>> TaggedAsync(IEnumerable<string> tags)
-    {
-        var found = new Dictionary<string, Digest>(StringComparer.Ordinal);
-        try
-        {
-            foreach (var tag in tags)
-                if (await Target.ManifestExistsAsync(_request.TargetRepository, tag, _ct))
-                    found[tag] = (await Target.GetManifestAsync(_request.TargetRepository, tag, _ct)).Digest;
-        }
-        catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, Image); }
-        return found;
-    }
-
-    public async Task TagAsync(ImageComposer.Composed image, IEnumerable<string> tags)
-    {
-        foreach (var tag in tags)
-        {
-            await PutManifestAsync(tag, image.Bytes);
-            _log.Info($"Tagged {Image}:{tag}");
-        }
-    }
-
-    private async Task PutManifestAsync(string reference, byte[] bytes)
-    {
-        try { await Target.PutManifestAsync(_request.TargetRepository, reference, bytes, Flavour, _ct); }
-        catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, Image); }
-    }
-
-    public void Dispose()
-    {
-        _containers?.Dispose();
-        _target.Dispose();
-        _baseClient.Dispose();
-    }
-
-    private static async Task<(ImageManifest Manifest, Digest Digest, byte[] Config)> FetchBaseAsync(RegistryClient client, BakeRequest request, string blobDirectory, CancellationToken ct)
-    {
-        var baseRef = request.BaseImage.Reference;
-        var pinned = baseRef.Digest?.ToString() ?? baseRef.Reference;
-        try
-        {
-            var pinnedContent = new PinnedContent(client, baseRef.Repository, blobDirectory);
-            var fetched = baseRef.Digest is { } byDigest
-                ? await pinnedContent.ManifestAsync(byDigest, ct)
-                : await client.GetManifestAsync(baseRef.Repository, baseRef.Reference, ct);
-            var manifest = fetched.Parse();
-            var digest = fetched.Digest;
-            if (MediaTypes.IsIndex(fetched.MediaType) || manifest.Manifests is not null)
-            {
-                var wanted = request.Platform ?? Platform.LinuxAmd64;
-                var match = manifest.ManifestFor(wanted)
-                    ?? throw Messages.BAKE206(baseRef, wanted, string.Join(", ", manifest.Platforms)).Exception();
-                var child = await pinnedContent.ManifestAsync(match.ParsedDigest, ct);
-                manifest = child.Parse();
-                digest = child.Digest;
-            }
-            if (manifest.Config is null || !MediaTypes.IsManifest(manifest.MediaType ?? fetched.MediaType))
-                throw Messages.BAKE208(baseRef, $"its manifest has media type '{manifest.MediaType ?? fetched.MediaType}', which is not an image manifest").Exception();
-            var config = await pinnedContent.BlobAsync(manifest.Config.ParsedDigest, ct);
-            return (manifest with { MediaType = manifest.MediaType ?? fetched.MediaType }, digest, config);
-        }
-        catch (RegistryException e)
-        {
-            throw RegistryErrors.WhileResolvingBase(e, baseRef.ToString(), pinned);
-        }
-    }
+    public void Dispose() => _containers?.Dispose();
 }

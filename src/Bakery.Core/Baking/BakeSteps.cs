@@ -1,4 +1,5 @@
 using Bakery.Oci.Layers;
+using Bakery.Oci.Model;
 
 namespace Bakery.Core.Baking;
 
@@ -12,12 +13,63 @@ public interface IBakeStep
     string? After { get; }
 }
 
-/// <summary>A file or folder for a local layer, with the owner as written (user[:group], names or ids) when it is not numeric yet.</summary>
-public sealed record LocalLayerSource(LayerSource Source, string? OwnerName = null);
+/// <summary>
+/// A file or folder for a local layer, with the owner as written (user[:group], names or ids) when it is not numeric yet,
+/// and the platforms it is for (BakeryLayer <c>Platform</c> metadata; null: every platform).
+/// </summary>
+public sealed record LocalLayerSource(LayerSource Source, string? OwnerName = null, IReadOnlyList<Platform>? Platforms = null)
+{
+    public bool AppliesTo(Platform platform) => StepPlatforms.Applies(Platforms, platform);
+}
 
 public sealed record LocalLayer(string Name, IReadOnlyList<LocalLayerSource> Sources, string? After = null) : IBakeStep
 {
     public string StepName => Name;
+
+    /// <summary>The layer as one platform's image has it: the sources for that platform; null when none is.</summary>
+    public LocalLayer? For(Platform platform)
+    {
+        var sources = Sources.Where(s => s.AppliesTo(platform)).ToList();
+        return sources.Count == 0 ? null : sources.Count == Sources.Count ? this : this with { Sources = sources };
+    }
+}
+
+/// <summary>Which platforms a step is for: BakeryLayer/BakeryRun <c>Platform</c> metadata.</summary>
+public static class StepPlatforms
+{
+    public static bool Applies(IReadOnlyList<Platform>? platforms, Platform platform) =>
+        platforms is null || platforms.Any(p => p.Matches(platform));
+
+    /// <summary>The <c>Platform</c> metadata of an item: null when it has none, else its platforms (BAKE213 when it names none usable).</summary>
+    public static IReadOnlyList<Platform>? FromMetadata(string item, string? metadata)
+    {
+        if (string.IsNullOrWhiteSpace(metadata)) return null;
+        return PlatformList.TryParse(metadata, out var problem) is { Count: > 0 } platforms ? platforms
+            : throw Messages.BAKE213(item, metadata, problem ?? "it names no platform").Exception();
+    }
+
+    /// <summary>The steps one platform's image is made of, in order: steps for other platforms are left out.</summary>
+    public static IReadOnlyList<IBakeStep> For(IReadOnlyList<IBakeStep> steps, Platform platform) => steps.Select(step => step switch
+    {
+        LocalLayer layer => layer.For(platform),
+        RunStep run => Applies(run.Platforms, platform) ? run : null,
+        _ => step,
+    }).OfType<IBakeStep>().ToList();
+
+    /// <summary>Every platform a step names, in first-seen order (none when no step is platform-specific).</summary>
+    public static IReadOnlyList<Platform> Named(IReadOnlyList<IBakeStep> steps)
+    {
+        var named = new List<Platform>();
+        foreach (var platforms in steps.SelectMany(s => s switch
+                 {
+                     LocalLayer layer => layer.Sources.Select(x => x.Platforms),
+                     RunStep run => [run.Platforms],
+                     _ => [],
+                 }))
+            foreach (var p in platforms ?? [])
+                if (!named.Any(n => n.Matches(p))) named.Add(p);
+        return named;
+    }
 }
 
 /// <summary>

@@ -5,33 +5,45 @@ using Bakery.Oci.Registry;
 namespace Bakery.Core.Baking;
 
 /// <summary>
-/// The bake pipeline after the app is published: fetch the pinned base, add the local layers, RUN
-/// steps and the app as deterministic layers, verify, push blobs and the manifest by digest, and only
-/// then the tags. A bake stopped by verification or a gate carries its report in the exception.
+/// The bake pipeline after the app is published. For each platform (one, or every platform of a
+/// multi-platform bake, in order, sharing the registry connections): fetch the pinned base, add the
+/// local layers, RUN steps and the app as deterministic layers, compose. Then, before any tag: the
+/// tag guard, each image verified and pushed by digest (command tests run on it there), the index
+/// after all its images, the SBOMs, and only then the tags. A bake stopped by verification or a gate
+/// carries its report in the exception; nothing is tagged unless every platform passed.
 /// </summary>
 public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog log)
 {
-    private IReadOnlyList<BakeryDiagnostic> _layerWarnings = [];
-
     public async Task<BakeResult> BakeAsync(BakeRequest request, LifecycleState lifecycle, CancellationToken ct = default)
     {
-        using var session = await BakeSession.OpenAsync(request, registryOptions, log, ct);
-        foreach (var step in request.Steps)
+        using var clients = new BakeClients(request, registryOptions, ct);
+        var targets = await BakePlatforms.ResolveAsync(request, clients, log, ct);
+        var images = new List<PlatformImage>();
+        try
         {
-            if (step is LocalLayer layer) await session.AddLayerAsync(layer);
-            else await session.AddRunAsync((RunStep)step);
+            foreach (var target in targets?.Select(t => (PlatformTarget?)t) ?? [null])
+            {
+                var session = await BakeSession.OpenAsync(target is null ? request : request.ForPlatform(target), clients, log, ct, partOfIndex: target is not null);
+                images.Add(new PlatformImage(session, target));
+                await session.AddStepsAsync();
+                images[^1].Final = session.Compose();
+            }
+            var baked = BakedImage.Of(images, clients.Image);
+            log.Info(baked.IsIndex
+                ? $"Image {clients.Image}@{baked.Digest}: an index of {images.Count} platform(s) ({string.Join(", ", images.Select(i => $"{i.Session.Platform} {i.Final!.Digest.Hex[..12]}"))})"
+                : $"Image {clients.Image}@{baked.Digest} ({images[0].Session.Added.Count} new layer(s) on {images[0].Session.BaseManifest.Layers?.Count ?? 0} base layer(s))");
+            var moved = TagGuard.Check(clients.Image, baked.Digest, await clients.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);
+
+            await VerifyAndPushAsync(images, request, lifecycle, ct);
+            if (baked.IsIndex) await clients.PutManifestAsync(baked.Digest.ToString(), baked.Bytes, baked.MediaType);
+            var sbomDigest = await PushSbomsAsync(clients, images, baked, request);
+            await clients.TagAsync(baked.Bytes, baked.MediaType, request.Tags, log);
+            return Report(request, images, baked, lifecycle, request.Tags, [], sbomDigest) with { MovedTags = moved };
         }
-        if (request.AppDirectory is { } appDirectory) session.AddApp(appDirectory, request.AppDestination);
-
-        var final = session.Compose();
-        log.Info($"Image {session.Image}@{final.Digest} ({session.Added.Count} new layer(s) on {session.BaseManifest.Layers?.Count ?? 0} base layer(s))");
-        var moved = TagGuard.Check(session.Image, final.Digest, await session.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);
-        var outcome = await VerifyAndPushAsync(session, final, request, lifecycle, ct);
-
-        string? sbomDigest = null;
-        if (request.SbomPath is { } sbomFile && File.Exists(sbomFile)) sbomDigest = await session.PushSbomAsync(final, sbomFile);
-        await session.TagAsync(final, request.Tags);
-        return Report(session, final, request, lifecycle, request.Tags, outcome, [], sbomDigest) with { MovedTags = moved };
+        finally
+        {
+            foreach (var image in images) image.Session.Dispose();
+        }
     }
 
     /// <summary>Bakes and writes the report (JSON, Markdown, JUnit) to <paramref name="reportDirectory"/>; a failed bake writes its report too.</summary>
@@ -53,101 +65,133 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         return (result, jsonPath);
     }
 
-    /// <summary>
-    /// Verifies before anything is tagged: user, built-in policies, secrets, file checks and the
-    /// vulnerability gate before any push; command tests on the image pushed by digest. The outcome is
-    /// remembered for this digest and these inputs, so a rebake of the same image does not verify it again.
-    /// </summary>
-    private async Task<VerifiedOutcome> VerifyAndPushAsync(BakeSession session, ImageComposer.Composed final, BakeRequest request, LifecycleState lifecycle, CancellationToken ct)
+    /// <summary>Every platform's image in turn; the first failure stops the bake with the report of everything checked so far.</summary>
+    private async Task VerifyAndPushAsync(List<PlatformImage> images, BakeRequest request, LifecycleState lifecycle, CancellationToken ct)
     {
-        var image = $"{session.Image}@{final.Digest}";
-        var outcomes = new VerifiedOutcomes(Path.Combine(request.WorkDirectory, "verified"));
-        var outcomeKey = VerifiedOutcomes.Key(final.Digest, request);
-        var outcome = outcomes.TryGet(outcomeKey, request.SbomPath);
-        var verifier = new Verification.ImageVerifier(log);
-        var gates = new BakeGates(log);
-        var checks = new List<Verification.CheckResult>();
-        var assessment = new BakeGates.SecurityAssessment(0, [], []);
-        var config = ImageConfig.Parse(final.ConfigBytes);
-        List<Secrets.SecretFinding> secrets = [];
-        try
+        var verification = new BakeVerification(log);
+        foreach (var image in images)
         {
-            gates.CheckUser(config, request, image);
-            checks.AddRange(Verification.BuiltInPolicies.Evaluate(config, request.BaseImage.Reference, request.RequiredLabels));
-            Verification.ImageVerifier.ThrowOnFailures(checks, image);
-            if (outcome is null)
+            try
             {
-                secrets = gates.ScanSecrets(request, [.. session.Added], final.ConfigBytes, session.BaseConfig, image);
-                BakeGates.ThrowOnSecrets(secrets, image);
-                var allowedSecrets = secrets;
-                var layerFiles = await session.LayerFilesAsync();
-                var filesystem = Verification.ImageFilesystem.Load(ImageLayers.Describe(layerFiles, session), Path.Combine(request.WorkDirectory, "fs-index"), image);
-                _layerWarnings = ImageLayers.ReportHazards(log, filesystem, image, session.BaseManifest.Layers?.Count ?? 0);
-                if (!request.Verification.IsEmpty)
-                {
-                    checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, config));
-                    Verification.ImageVerifier.ThrowOnFailures(checks, image);
-                }
-                assessment = gates.AssessSecurity(request, filesystem, layerFiles, image);
-                if (assessment.Blocking.Count > 0)
-                    throw Messages.BAKE306(image, assessment.Blocking.Count, request.FailOnSeverity, Security.VulnerabilityGate.Describe(assessment.Blocking)).Exception();
-                outcome = new VerifiedOutcome(checks, allowedSecrets, assessment.Components, assessment.Findings);
+                image.Outcome = await verification.VerifyAndPushAsync(image.Session, image.Final!, image.Progress, ct);
             }
-            else log.Info($"Verification, secret scan and SBOM reused: {image} passed them with these inputs before");
-            await session.PushByDigestAsync(final);
-            if (!outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests)
+            catch (BakeryException e) when (e.FailedBake is null)
             {
-                checks.AddRange(await verifier.RunCommandTestsAsync(request.Verification, image, ct));
-                outcome = outcome with { Checks = [.. checks] };
-                Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, image);
+                // Nothing is tagged; the report of what was checked is still worth having.
+                var baked = BakedImage.Of(images, image.Session.Image);
+                var blocking = image.Progress.Assessment.Blocking;
+                throw new BakeryException(e.Code, e.Message, e.InnerException)
+                {
+                    FailedBake = Report(request, images, baked, lifecycle, [], blocking, null) with
+                    {
+                        Outcome = BakeOutcome.Failed,
+                        Failure = $"{e.Code}: {e.Message}",
+                        Secrets = image.Progress.Secrets.Where(f => f.AllowedBecause is null).ToList(),
+                    },
+                };
             }
         }
-        catch (BakeryException e) when (e.FailedBake is null)
-        {
-            // Nothing is tagged; the report of what was checked is still worth having.
-            var partial = new VerifiedOutcome(checks, secrets.Where(f => f.AllowedBecause is not null).ToList(), assessment.Components, assessment.Findings);
-            throw new BakeryException(e.Code, e.Message, e.InnerException)
-            {
-                FailedBake = Report(session, final, request, lifecycle, [], partial, assessment.Blocking, null) with
-                {
-                    Outcome = BakeOutcome.Failed, Failure = $"{e.Code}: {e.Message}", Secrets = secrets.Where(f => f.AllowedBecause is null).ToList(),
-                },
-            };
-        }
-        if (!outcome.FromCache) outcomes.Save(outcomeKey, outcome, request.SbomPath);
-        return outcome;
     }
 
-    private BakeResult Report(BakeSession session, ImageComposer.Composed final, BakeRequest request, LifecycleState lifecycle,
-        IReadOnlyList<string> tags, VerifiedOutcome done, IReadOnlyList<Security.VulnerabilityFinding> blocking, string? sbomDigest)
+    /// <summary>One SBOM per image, as a referrer of it; for an index also one of the index (every platform's inventory). Returns the top one's digest.</summary>
+    private async Task<string?> PushSbomsAsync(BakeClients clients, List<PlatformImage> images, BakedImage baked, BakeRequest request)
+    {
+        foreach (var image in images)
+            if (image.Session.Request.SbomPath is { } file && File.Exists(file))
+                image.SbomDigest = await clients.PushSbomAsync(image.Session.Descriptor(image.Final!), file);
+        if (!baked.IsIndex) return images[0].SbomDigest;
+        if (request.SbomPath is not { } indexSbom) return null;
+        var parts = images.Where(i => i.Session.Request.SbomPath is { } f && File.Exists(f))
+            .Select(i => (i.Session.Platform, i.Final!.Digest.ToString(), File.ReadAllText(i.Session.Request.SbomPath!))).ToList();
+        Directory.CreateDirectory(Path.GetDirectoryName(indexSbom)!);
+        await File.WriteAllTextAsync(indexSbom, Security.Sbom.IndexCycloneDx(clients.Image, baked.Digest.ToString(), request.Created, parts));
+        return await clients.PushSbomAsync(new OciDescriptor { MediaType = baked.MediaType, Digest = baked.Digest.ToString(), Size = baked.Bytes.Length }, indexSbom);
+    }
+
+    private static BakeResult Report(BakeRequest request, List<PlatformImage> images, BakedImage baked, LifecycleState lifecycle,
+        IReadOnlyList<string> tags, IReadOnlyList<Security.VulnerabilityFinding> blocking, string? sbomDigest)
     {
         var baseRef = request.BaseImage.Reference;
         var descriptor = request.BaseImage.Descriptor;
+        var first = images[0];
+        var done = images.Select(i => i.Outcome ?? i.Progress.Partial).ToList();
+        var platforms = baked.IsIndex ? images.Select((i, n) => PlatformReport(i, done[n])).ToList() : [];
+        var pinnedBase = first.Session.BaseIndexDigest ?? first.Session.BaseDigest;
         return new BakeResult
         {
-            Image = session.Image,
-            Digest = final.Digest.ToString(),
-            MediaType = session.Flavour,
-            ConfigDigest = final.ConfigDigest.ToString(),
+            Image = first.Session.Image,
+            Digest = baked.Digest.ToString(),
+            MediaType = baked.MediaType,
+            ConfigDigest = baked.IsIndex ? "" : first.Final!.ConfigDigest.ToString(),
             Tags = tags,
             BaseImage = $"{baseRef.Registry}/{baseRef.Repository}",
-            BaseDigest = session.BaseDigest.ToString(),
+            BaseDigest = (baked.IsIndex ? pinnedBase : first.Session.BaseDigest).ToString(),
             BasePackage = descriptor is null ? null : $"{descriptor.Id} {descriptor.Version}",
-            Lineage = ImageComposer.Lineage(request, session.BaseDigest),
+            Lineage = baked.IsIndex ? ImageComposer.IndexLineage(request, pinnedBase)
+                : ImageComposer.Lineage(request, first.Session.BaseDigest, first.Session.BaseIndexDigest, first.Session.Platform),
             Lifecycle = lifecycle,
             BaseExpiresOn = descriptor?.Lifecycle.ExpiresOn,
-            Layers = (session.BaseManifest.Layers ?? []).Select(l => new LayerReport("base", l.Digest, l.Size, "base"))
-                .Concat(session.Added.Select(a => new LayerReport(a.Name, a.Blob.Digest.ToString(), a.Blob.Size, "bake"))).ToList(),
-            Push = session.Pushed,
-            Platform = session.Platform,
+            Layers = baked.IsIndex ? [] : Layers(first.Session),
+            Push = images.Aggregate(new PushStatistics(0, 0, 0, 0), (sum, i) => sum.Add(i.Session.Pushed)),
+            Platform = baked.IsIndex ? null : first.Session.Platform,
+            Platforms = platforms,
             BuildId = request.BuildId,
-            Checks = done.Checks,
-            AllowedSecrets = done.AllowedSecrets,
-            SbomComponents = done.SbomComponents,
+            Checks = done.SelectMany(d => d.Checks).ToList(),
+            AllowedSecrets = done.SelectMany(d => d.AllowedSecrets).ToList(),
+            SbomComponents = done.Sum(d => d.SbomComponents),
             SbomDigest = sbomDigest,
-            Vulnerabilities = done.Vulnerabilities,
+            Vulnerabilities = done.SelectMany(d => d.Vulnerabilities).Distinct().ToList(),
             BlockingVulnerabilities = blocking,
-            LayerWarnings = _layerWarnings,
+            LayerWarnings = images.SelectMany(i => i.Progress.LayerWarnings).ToList(),
         };
+    }
+
+    private static PlatformResult PlatformReport(PlatformImage image, VerifiedOutcome done)
+    {
+        var s = image.Session;
+        return new PlatformResult
+        {
+            Platform = s.Platform,
+            RuntimeIdentifier = image.Target?.RuntimeIdentifier,
+            Digest = image.Final!.Digest.ToString(),
+            MediaType = s.Flavour,
+            ConfigDigest = image.Final.ConfigDigest.ToString(),
+            BaseDigest = s.BaseDigest.ToString(),
+            Lineage = ImageComposer.Lineage(s.Request, s.BaseDigest, s.BaseIndexDigest, s.Platform),
+            Layers = Layers(s),
+            Push = s.Pushed,
+            SbomComponents = done.SbomComponents,
+            SbomDigest = image.SbomDigest,
+            ChecksPassed = done.Checks.Count(c => c.Passed && !c.Skipped),
+            ChecksSkipped = done.Checks.Count(c => c.Skipped),
+        };
+    }
+
+    private static List<LayerReport> Layers(BakeSession session) =>
+        (session.BaseManifest.Layers ?? []).Select(l => new LayerReport("base", l.Digest, l.Size, "base"))
+            .Concat(session.Added.Select(a => new LayerReport(a.Name, a.Blob.Digest.ToString(), a.Blob.Size, "bake"))).ToList();
+
+    /// <summary>One platform's image in the bake: its session, composed image, verification and SBOM.</summary>
+    private sealed class PlatformImage(BakeSession session, PlatformTarget? target)
+    {
+        public BakeSession Session { get; } = session;
+        public PlatformTarget? Target { get; } = target;
+        public ImageComposer.Composed? Final { get; set; }
+        public BakeVerification.Progress Progress { get; } = new();
+        public VerifiedOutcome? Outcome { get; set; }
+        public string? SbomDigest { get; set; }
+    }
+
+    /// <summary>What the tags will name: the one image's manifest, or the index of every platform's image.</summary>
+    private sealed record BakedImage(byte[] Bytes, Digest Digest, string MediaType, bool IsIndex)
+    {
+        public static BakedImage Of(List<PlatformImage> images, string name)
+        {
+            if (images is [{ Target: null } single])
+                return new BakedImage(single.Final!.Bytes, single.Final.Digest, single.Session.Flavour, false);
+            var index = ImageIndex.Write(images.Where(i => i.Final is not null).Select(i => new ImageIndex.Entry(
+                i.Session.Platform, i.Session.Flavour, i.Final!.Digest, i.Final.Bytes.Length)).ToList());
+            return new BakedImage(index.Bytes, index.Digest, index.MediaType, true);
+        }
     }
 }

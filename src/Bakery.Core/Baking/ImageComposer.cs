@@ -14,10 +14,10 @@ internal static class ImageComposer
 
     /// <summary>The config and manifest for the base plus the layers added so far.</summary>
     public static Composed Compose(byte[] baseConfigBytes, ImageManifest baseManifest, List<(string Name, LayerBlob Blob)> added,
-        BakeRequest request, string flavour, Digest baseDigest)
+        BakeRequest request, string flavour, Digest baseDigest, Digest? baseIndexDigest = null)
     {
         var config = ImageConfig.Parse(baseConfigBytes);
-        ApplySettings(config, request, request.BaseImage.Reference, baseDigest);
+        ApplySettings(config, request, request.BaseImage.Reference, baseDigest, baseIndexDigest);
         foreach (var (name, blob) in added)
             config.AddLayer(blob.DiffId, $"bakery: {name} ({blob.EntryCount} entries)", request.Created);
         var configBytes = config.ToBytes();
@@ -39,7 +39,7 @@ internal static class ImageComposer
         return new Composed(bytes, Digest.Compute(bytes), configBytes, configDigest);
     }
 
-    private static void ApplySettings(ImageConfig config, BakeRequest request, ImageReference baseRef, Digest baseDigest)
+    private static void ApplySettings(ImageConfig config, BakeRequest request, ImageReference baseRef, Digest baseDigest, Digest? baseIndexDigest)
     {
         var c = request.Container;
         config.SetCreated(request.Created);
@@ -56,7 +56,7 @@ internal static class ImageComposer
             new("org.opencontainers.image.base.name", $"{baseRef.Registry}/{baseRef.Repository}"),
             new("org.opencontainers.image.base.digest", baseDigest.ToString()),
             new("org.opencontainers.image.created", request.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
-            new(Descriptors.LineageLabel.Name, Descriptors.LineageLabel.Write(Lineage(request, baseDigest))),
+            new(Descriptors.LineageLabel.Name, Descriptors.LineageLabel.Write(Lineage(request, baseDigest, baseIndexDigest, config.Platform ?? request.Platform))),
         };
         AddIfSet(labels, "org.opencontainers.image.version", request.Version);
         AddIfSet(labels, "org.opencontainers.image.revision", request.Revision);
@@ -66,8 +66,11 @@ internal static class ImageComposer
         config.SetLabels(labels);
     }
 
-    /// <summary>Ancestors, nearest first: the base itself, then the lineage its package recorded.</summary>
-    public static List<Descriptors.LineageEntry> Lineage(BakeRequest request, Digest baseDigest)
+    /// <summary>
+    /// An image's ancestors, nearest first: the base image itself (with the index it was taken from),
+    /// then the lineage its package recorded for that platform.
+    /// </summary>
+    public static List<Descriptors.LineageEntry> Lineage(BakeRequest request, Digest baseDigest, Digest? baseIndexDigest = null, Platform? platform = null)
     {
         var d = request.BaseImage.Descriptor;
         var reference = request.BaseImage.Reference;
@@ -75,10 +78,25 @@ internal static class ImageComposer
         {
             Repository = $"{reference.Registry}/{reference.Repository}",
             Digest = baseDigest.ToString(),
+            Index = baseIndexDigest?.ToString(),
             PackageId = d?.Id,
             PackageVersion = d?.Version,
         };
-        return [self, .. d?.Lineage ?? []];
+        return [self, .. d?.LineageFor(platform) ?? []];
+    }
+
+    /// <summary>An index's ancestors, nearest first: the base as its package pins it (its index), then the package's lineage.</summary>
+    public static List<Descriptors.LineageEntry> IndexLineage(BakeRequest request, Digest pinnedBase)
+    {
+        var d = request.BaseImage.Descriptor;
+        var reference = request.BaseImage.Reference;
+        return [new Descriptors.LineageEntry
+        {
+            Repository = $"{reference.Registry}/{reference.Repository}",
+            Digest = pinnedBase.ToString(),
+            PackageId = d?.Id,
+            PackageVersion = d?.Version,
+        }, .. d?.Lineage ?? []];
     }
 
     private static void AddIfSet(List<KeyValuePair<string, string>> labels, string key, string? value)

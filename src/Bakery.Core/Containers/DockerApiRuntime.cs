@@ -28,6 +28,8 @@ public sealed class DockerApiRuntime : IContainerRuntime
 
     public ContainerEngineKind Engine { get; private set; }
 
+    public Oci.Model.Platform? EnginePlatform { get; private set; }
+
     public void Dispose() => _client?.Dispose();
 
     public async Task<string?> UnavailableReasonAsync(CancellationToken ct)
@@ -41,6 +43,8 @@ public sealed class DockerApiRuntime : IContainerRuntime
             var version = await Client.System.GetVersionAsync(limit.Token);
             Engine = version.Components?.Any(c => c.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true) == true
                 ? ContainerEngineKind.Podman : ContainerEngineKind.Docker;
+            EnginePlatform = string.IsNullOrEmpty(version.Os) || string.IsNullOrEmpty(version.Arch) ? null
+                : new Oci.Model.Platform { Os = version.Os, Architecture = version.Arch };
             return null;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

@@ -16,6 +16,9 @@ public interface IContainerRuntime : IDisposable
     /// <summary>Null when the engine answers a ping within a few seconds, else why not (a hung engine is a reason, not a hang).</summary>
     Task<string?> UnavailableReasonAsync(CancellationToken ct);
 
+    /// <summary>The platform the engine runs natively (its version answer), once <see cref="UnavailableReasonAsync"/> succeeded; null when unknown.</summary>
+    Oci.Model.Platform? EnginePlatform => null;
+
     /// <summary>Pulls registry/repository@sha256:… into the engine's store.</summary>
     Task PullAsync(string imageByDigest, CancellationToken ct);
 

@@ -14,8 +14,17 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
         if (await runtime.UnavailableReasonAsync(ct) is { } reason) throw Messages.BAKE504(runtime.Endpoint, reason).Exception();
     }
 
+    /// <summary>BAKE212 when the step's platform is one the engine cannot run (no emulation registered for it).</summary>
+    public Task EnsureCanRunAsync(Oci.Model.Platform platform, RunStep step, CancellationToken ct)
+    {
+        if (PlatformEmulation.Problem(platform, runtime.EnginePlatform, runtime.Endpoint) is { } problem)
+            throw Messages.BAKE212(step.Display, platform, runtime.Endpoint, problem).Exception();
+        return Task.CompletedTask;
+    }
+
     /// <param name="image">The image so far, pullable by digest (registry/repository@sha256:…).</param>
-    public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct)
+    /// <param name="platform">The image's platform: a failure to start it at all is BAKE212, not a failing command.</param>
+    public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct, Oci.Model.Platform? platform = null)
     {
         await runtime.PullAsync(image, ct);
         try
@@ -28,6 +37,8 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
                 ?? throw Messages.BAKE503(step.Display, $"it did not finish within {step.Timeout.TotalSeconds:0} s (BakeryRun Timeout metadata).").Exception();
             var output = (await run.OutputAsync(ct)).Combined;
             foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20)) log.Detail($"  | {line}");
+            if (exit != 0 && platform is not null && PlatformEmulation.IsExecFormatError(output))
+                throw Messages.BAKE212(step.Display, platform, runtime.Endpoint, "its programs do not start there (exec format error)").Exception();
             if (exit != 0)
                 throw Messages.BAKE503(step.Display, $"it exited with code {exit}. Last output:\n{string.Join('\n', output.Split('\n').TakeLast(10))}").Exception();
             var changes = await runtime.ChangesAsync(run.Id, ct);

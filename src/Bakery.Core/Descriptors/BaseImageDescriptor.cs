@@ -32,6 +32,27 @@ public sealed record BaseImageDescriptor
 
     /// <summary>"Id Version (registry/repository@digest)" for messages.</summary>
     [JsonIgnore] public string DisplayName => $"{Id} {Version} ({PinnedReference})";
+
+    /// <summary>The package pins an image index: <see cref="DescriptorImage.Platforms"/> lists its images.</summary>
+    [JsonIgnore] public bool IsIndex => Image.Platforms is { Count: > 0 };
+
+    /// <summary>The platforms the package has images for: the index's, or the one image's (linux/amd64 when an old package does not say).</summary>
+    [JsonIgnore] public IReadOnlyList<Oci.Model.Platform> Platforms =>
+        IsIndex ? Image.Platforms!.Select(p => p.Platform!).ToList() : [Image.Platform ?? Oci.Model.Platform.LinuxAmd64];
+
+    /// <summary>The index's image for <paramref name="platform"/> (exact variant first); null for a single-image package or a platform it lacks.</summary>
+    public DescriptorPlatformImage? PlatformImage(Oci.Model.Platform platform) =>
+        Image.Platforms?.FirstOrDefault(p => p.Platform is { } own && own.Matches(platform) && own.Variant == platform.Variant)
+        ?? Image.Platforms?.FirstOrDefault(p => p.Platform is { } own && own.Matches(platform));
+
+    /// <summary>Every digest the package's ancestry runs through: each ancestor's, its index's, and every platform image's.</summary>
+    [JsonIgnore] public IReadOnlySet<string> AncestryDigests =>
+        Lineage.Concat((Image.Platforms ?? []).SelectMany(p => p.Lineage))
+            .SelectMany(a => a.Index is null ? [a.Digest] : new[] { a.Digest, a.Index }).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The ancestors of the image for <paramref name="platform"/>: its own lineage in an index, else the package's.</summary>
+    public IReadOnlyList<LineageEntry> LineageFor(Oci.Model.Platform? platform) =>
+        platform is not null && PlatformImage(platform) is { } image ? image.Lineage : Lineage;
 }
 
 public sealed record DescriptorImage
@@ -44,6 +65,29 @@ public sealed record DescriptorImage
     [JsonConverter(typeof(Oci.Model.Platform.TextJsonConverter))]
     public Oci.Model.Platform? Platform { get; init; }
     [JsonPropertyName("size")] public long? Size { get; init; }
+
+    /// <summary>When <see cref="Digest"/> is an image index: each platform's image (absent in single-image packages).</summary>
+    [JsonPropertyName("platforms")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<DescriptorPlatformImage>? Platforms { get; init; }
+}
+
+/// <summary>One platform's image of a pinned index: its manifest digest, media type, compressed size, SBOM and its own lineage.</summary>
+public sealed record DescriptorPlatformImage
+{
+    [JsonPropertyName("platform")]
+    [JsonConverter(typeof(Oci.Model.Platform.TextJsonConverter))]
+    public Oci.Model.Platform? Platform { get; init; }
+    [JsonPropertyName("digest")] public string Digest { get; init; } = "";
+    [JsonPropertyName("mediaType")] public string? MediaType { get; init; }
+    [JsonPropertyName("size")] public long? Size { get; init; }
+
+    /// <summary>This image's ancestors, nearest first: each the platform image of that ancestor, with the index it belongs to.</summary>
+    [JsonPropertyName("lineage")] public IReadOnlyList<LineageEntry> Lineage { get; init; } = [];
+
+    [JsonPropertyName("sbom")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Sbom { get; init; }
 }
 
 public sealed record DescriptorLifecycle
@@ -60,6 +104,11 @@ public sealed record LineageEntry
     [JsonPropertyName("digest")] public string Digest { get; init; } = "";
     [JsonPropertyName("packageId")] public string? PackageId { get; init; }
     [JsonPropertyName("packageVersion")] public string? PackageVersion { get; init; }
+
+    /// <summary>The image index this ancestor's image was taken from (multi-platform ancestors); lifecycle records on either apply.</summary>
+    [JsonPropertyName("index")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Index { get; init; }
 }
 
 public sealed record DescriptorOrigin

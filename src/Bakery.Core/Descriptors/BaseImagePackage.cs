@@ -45,7 +45,16 @@ public static class BaseImagePackage
                 Digest = r.Bake.Digest,
                 MediaType = r.Bake.MediaType,
                 Platform = r.Bake.Platform,
-                Size = r.Bake.TotalSize,
+                Size = r.Bake.Platforms.Count > 0 ? null : r.Bake.TotalSize,
+                Platforms = r.Bake.Platforms.Count == 0 ? null : r.Bake.Platforms.Select(p => new DescriptorPlatformImage
+                {
+                    Platform = p.Platform,
+                    Digest = p.Digest,
+                    MediaType = p.MediaType,
+                    Size = p.TotalSize,
+                    Lineage = p.Lineage,
+                    Sbom = p.SbomDigest,
+                }).ToList(),
             },
             Lifecycle = new DescriptorLifecycle
             {

@@ -112,11 +112,15 @@ public static class BaseImagePackageContent
             Retry = new RetryPolicy { MaxAttempts = 2 },
         };
         using var client = new RegistryClient(reference.Registry, options);
-        bool exists;
-        try { exists = await client.ManifestExistsAsync(reference.Repository, bake.Digest, ct); }
-        catch (RegistryException e) { throw Messages.BAKE406(package, $"the registry holding {reference} cannot confirm it: {e.Message}").Exception(); }
-        if (!exists)
-            throw Messages.BAKE406(package, $"{reference} is not in its registry. Bake and push it again with 'dotnet publish -p:BakeImage=true'.").Exception();
+        // An index is only usable with every platform's image.
+        foreach (var (digest, what) in bake.Platforms.Select(p => (p.Digest, $"{reference.Registry}/{reference.Repository}@{p.Digest} ({p.Platform})")).Prepend((bake.Digest, reference.ToString())))
+        {
+            bool exists;
+            try { exists = await client.ManifestExistsAsync(reference.Repository, digest, ct); }
+            catch (RegistryException e) { throw Messages.BAKE406(package, $"the registry holding {what} cannot confirm it: {e.Message}").Exception(); }
+            if (!exists)
+                throw Messages.BAKE406(package, $"{what} is not in its registry. Bake and push it again with 'dotnet publish -p:BakeImage=true'.").Exception();
+        }
     }
 
     private static DateTimeOffset? OptionalDate(string property, string? value) =>

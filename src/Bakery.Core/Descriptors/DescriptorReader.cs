@@ -54,10 +54,30 @@ public static class DescriptorReader
         if (d.Image.Size is < 0) return "field 'image.size' is negative";
         if (d.Lifecycle.DeprecatedOn is { } dep && d.Lifecycle.ExpiresOn is { } exp && exp < dep)
             return "field 'lifecycle.expiresOn' is before 'lifecycle.deprecatedOn'";
-        for (var i = 0; i < d.Lineage.Count; i++)
+        if (ValidateLineage(d.Lineage, "lineage") is { } lineageProblem) return lineageProblem;
+        var platforms = d.Image.Platforms ?? [];
+        if (d.Image.Platforms is { Count: 0 }) return "field 'image.platforms' is empty: an index has at least one image";
+        for (var i = 0; i < platforms.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(d.Lineage[i].Repository)) return $"field 'lineage[{i}].repository' is missing";
-            if (!Digest.TryParse(d.Lineage[i].Digest, out _)) return $"field 'lineage[{i}].digest' is not a digest";
+            var field = $"image.platforms[{i}]";
+            var entry = platforms[i];
+            if (entry.Platform is null) return $"field '{field}.platform' is missing";
+            if (!Digest.TryParse(entry.Digest, out _)) return $"field '{field}.digest' ('{entry.Digest}') is not a digest";
+            if (entry.Digest == d.Image.Digest) return $"field '{field}.digest' is the index's own digest";
+            if (entry.Size is < 0) return $"field '{field}.size' is negative";
+            if (platforms.Take(i).Any(p => p.Platform!.ToString() == entry.Platform.ToString())) return $"field '{field}.platform' ({entry.Platform}) is listed twice";
+            if (ValidateLineage(entry.Lineage, field + ".lineage") is { } problem) return problem;
+        }
+        return null;
+    }
+
+    private static string? ValidateLineage(IReadOnlyList<LineageEntry> lineage, string field)
+    {
+        for (var i = 0; i < lineage.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lineage[i].Repository)) return $"field '{field}[{i}].repository' is missing";
+            if (!Digest.TryParse(lineage[i].Digest, out _)) return $"field '{field}[{i}].digest' is not a digest";
+            if (lineage[i].Index is { } index && !Digest.TryParse(index, out _)) return $"field '{field}[{i}].index' is not a digest";
         }
         return null;
     }

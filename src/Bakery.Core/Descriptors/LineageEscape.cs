@@ -20,7 +20,7 @@ public static class LineageEscape
             BaseImageDescriptor? candidate;
             try { candidate = PackageLayout.ReadFromNupkg(nupkg, $"{referenced.Id} {version.ToNormalizedString()}"); }
             catch (BakeryException) { continue; }
-            if (candidate is not null && candidate.Lineage.All(a => a.Digest != ancestorDigest)) return candidate.Version;
+            if (candidate is not null && !candidate.AncestryDigests.Contains(ancestorDigest)) return candidate.Version;
         }
         return null;
     }

@@ -37,10 +37,12 @@ public sealed record BaseImageLifecycleCheck
     /// The state a bake on this base goes ahead with, and every diagnostic to show. Upstreams and
     /// untrusted bases have no lifecycle; an unreachable registry is BAKE120, a refused one BAKE403.
     /// </summary>
-    public async Task<LifecycleResult> JudgeAsync(BaseImageSelection selection, DateTimeOffset now, RegistryClientOptions options, CancellationToken ct)
+    /// <param name="platforms">The platforms baked (records on other platforms' images do not matter to them); null or empty: every platform of the base.</param>
+    public async Task<LifecycleResult> JudgeAsync(BaseImageSelection selection, DateTimeOffset now, RegistryClientOptions options, CancellationToken ct,
+        IReadOnlyList<Oci.Model.Platform>? platforms = null)
     {
         if (selection.IsUpstream || selection.Descriptor is not { } descriptor) return LifecycleResult.Supported;
-        var subjects = RegistryLifecycle.SubjectsOf(selection);
+        var subjects = RegistryLifecycle.SubjectsOf(selection, platforms);
         var dated = LifecycleJudge.Judge(subjects[0], descriptor.Lifecycle, null, now, Policy);
         // The package's own dates already stop the bake: no registry round trip needed to say so.
         if (!CheckRegistry || dated.HasErrors) return dated;

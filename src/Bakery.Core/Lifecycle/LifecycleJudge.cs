@@ -36,6 +36,12 @@ public sealed record LifecycleSubject(Oci.Model.ImageReference Image, string Dis
     /// <summary>For an ancestor: whether the feeds were searched for a way off it, and the version of <see cref="AncestorOf"/> found (null: none yet).</summary>
     public (bool Searched, string? Version) Escape { get; init; }
 
+    /// <summary>
+    /// The digest results are filed under (<see cref="LifecycleResult.ByImage"/>): a platform image of an
+    /// index is the same image as its index there; null means the image's own digest.
+    /// </summary>
+    public string? Key { get; init; }
+
     public static LifecycleSubject Of(BaseImageDescriptor descriptor) =>
         new(Oci.Model.ImageReference.Parse(descriptor.PinnedReference), descriptor.DisplayName, descriptor.Id, descriptor.Lifecycle.Successor);
 
@@ -113,7 +119,7 @@ public static class LifecycleJudge
     }
 
     private static LifecycleResult Result(LifecycleSubject subject, LifecycleState state, BakeryDiagnostic diagnostic) =>
-        new(state, [diagnostic]) { ByImage = subject.Image.Digest is { } digest ? new Dictionary<string, LifecycleState> { [digest.ToString()] = state } : new Dictionary<string, LifecycleState>() };
+        new(state, [diagnostic]) { ByImage = (subject.Key ?? subject.Image.Digest?.ToString()) is { } key ? new Dictionary<string, LifecycleState> { [key] = state } : new Dictionary<string, LifecycleState>() };
 
     /// <summary>The earlier of the package's and the record's dates that satisfies <paramref name="applies"/>.</summary>
     private static (DateTimeOffset When, bool FromRecord)? Earliest(DateTimeOffset? fromDates, DateTimeOffset? fromRecord, Func<DateTimeOffset, bool> applies)

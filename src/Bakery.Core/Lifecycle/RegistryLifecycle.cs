@@ -31,20 +31,45 @@ public sealed class RegistryLifecycle(RegistryClientOptions options)
         return record with { Digest = pushed.Digest };
     }
 
-    /// <summary>The base image and every ancestor its package records, nearest first.</summary>
-    public static IReadOnlyList<LifecycleSubject> SubjectsOf(BaseImageSelection selection)
+    /// <summary>
+    /// The base image and every ancestor its package records, nearest first. For a package that pins an
+    /// index, the index and then the image of each platform in <paramref name="platforms"/> (null or empty:
+    /// every platform it has): a record on the index applies to all of them, a record on one platform's
+    /// image to that platform; so for each ancestor, its index and its image for each of those platforms.
+    /// </summary>
+    public static IReadOnlyList<LifecycleSubject> SubjectsOf(BaseImageSelection selection, IReadOnlyList<Platform>? platforms = null)
     {
         var d = selection.Descriptor;
         var subjects = new List<LifecycleSubject>
         {
             d is null ? LifecycleSubject.Of(selection.Reference) : LifecycleSubject.Of(d) with { Image = selection.Reference },
         };
-        foreach (var ancestor in d?.Lineage ?? [])
+        if (d is null) return subjects;
+        var scope = d.IsIndex
+            ? d.Image.Platforms!.Where(p => platforms is not { Count: > 0 } || platforms.Any(wanted => wanted.Matches(p.Platform!))).ToList()
+            : [];
+        foreach (var image in scope)
+            if (ImageReference.TryParse($"{d.Image.Registry}/{d.Image.Repository}@{image.Digest}", out var reference, out _))
+                subjects.Add(LifecycleSubject.Of(d) with { Image = reference!, DisplayName = $"{d.Id} {d.Version} ({reference}) for {image.Platform}", Key = d.Image.Digest });
+
+        var seen = subjects.Select(s => s.Image.Digest?.ToString()).ToHashSet(StringComparer.Ordinal);
+        void Ancestor(LineageEntry ancestor, Platform? platform)
         {
-            if (!ImageReference.TryParse($"{ancestor.Repository}@{ancestor.Digest}", out var reference, out _)) continue;
+            if (!seen.Add(ancestor.Digest) || !ImageReference.TryParse($"{ancestor.Repository}@{ancestor.Digest}", out var reference, out _)) return;
             var name = ancestor.PackageId is null ? reference!.ToString() : $"{ancestor.PackageId} {ancestor.PackageVersion} ({reference})";
-            subjects.Add(new LifecycleSubject(reference!, $"{name}, an ancestor of {d!.Id} {d.Version},", ancestor.PackageId, AncestorOf: d));
+            subjects.Add(new LifecycleSubject(reference!, $"{name}{(platform is null ? "" : $" for {platform}")}, an ancestor of {d.Id} {d.Version},", ancestor.PackageId, AncestorOf: d)
+            {
+                Key = ancestor.Index,
+            });
         }
+        foreach (var ancestor in d.Lineage) Ancestor(ancestor, null);
+        foreach (var image in scope)
+            foreach (var ancestor in image.Lineage)
+            {
+                // An ancestor's index first (its records apply to every platform), then its image for this platform.
+                if (ancestor.Index is { } index) Ancestor(ancestor with { Digest = index, Index = null }, null);
+                Ancestor(ancestor, ancestor.Index is null ? null : image.Platform);
+            }
         return subjects;
     }
 

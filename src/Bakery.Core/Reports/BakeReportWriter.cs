@@ -49,7 +49,7 @@ public static class BakeReportWriter
         md.AppendLine($"| Digest | `{r.Digest}` |");
         md.AppendLine($"| Tags | {string.Join(", ", r.Tags.Select(t => $"`{t}`"))} |");
         foreach (var moved in r.MovedTags) md.AppendLine($"| Moved | `{moved.Tag}` from `{moved.From}` |");
-        md.AppendLine($"| Platform | {r.Platform} |");
+        md.AppendLine(r.Platforms.Count > 0 ? $"| Platforms | {string.Join(", ", r.Platforms.Select(p => p.Platform))} (an image index) |" : $"| Platform | {r.Platform} |");
         md.AppendLine($"| Base image | `{r.BaseImage}@{r.BaseDigest}` |");
         md.AppendLine($"| Base package | {r.BasePackage ?? "(untrusted: none)"} |");
         md.AppendLine($"| Lifecycle | {r.Lifecycle}{(r.BaseExpiresOn is { } e ? $", expires {e.UtcDateTime:yyyy-MM-dd}" : "")} |");
@@ -57,6 +57,16 @@ public static class BakeReportWriter
         md.AppendLine($"| Size | {FormatBytes(r.TotalSize)} compressed |");
         md.AppendLine($"| Push | {r.Push.BlobsUploaded} uploaded ({FormatBytes(r.Push.BytesUploaded)}), {r.Push.BlobsMounted} mounted, {r.Push.BlobsSkipped} already present |");
         md.AppendLine();
+        if (r.Platforms.Count > 0)
+        {
+            md.AppendLine("## Platforms");
+            md.AppendLine();
+            md.AppendLine("| Platform | Digest | Base | Size | Layers | Checks |");
+            md.AppendLine("|---|---|---|---|---|---|");
+            foreach (var p in r.Platforms)
+                md.AppendLine($"| {p.Platform}{(p.RuntimeIdentifier is null ? "" : $" ({p.RuntimeIdentifier})")} | `{p.Digest}` | `{p.BaseDigest}` | {FormatBytes(p.TotalSize)} | {p.Layers.Count(l => l.Origin == "bake")} new, {p.Layers.Count(l => l.Origin == "base")} inherited | {p.ChecksPassed} passed, {p.ChecksSkipped} skipped |");
+            md.AppendLine();
+        }
         md.AppendLine("## Lineage");
         md.AppendLine();
         foreach (var a in r.Lineage) md.AppendLine($"- `{a.Repository}@{a.Digest}`{(a.PackageId is null ? "" : $" ({a.PackageId} {a.PackageVersion})")}");
@@ -68,7 +78,7 @@ public static class BakeReportWriter
             md.AppendLine("| File | Check | Result |");
             md.AppendLine("|---|---|---|");
             foreach (var c in r.Checks)
-                md.AppendLine($"| {(c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}")} | {c.Suite}: {c.Name} | {(c.Skipped ? "skipped: " + c.Failure : c.Passed ? "passed" : "FAILED: " + c.Failure)} |");
+                md.AppendLine($"| {SuiteOf(c)} | {c.Suite}: {c.Name} | {(c.Skipped ? "skipped: " + c.Failure : c.Passed ? "passed" : "FAILED: " + c.Failure)} |");
             md.AppendLine();
         }
         var secrets = r.Secrets.Select(f => (f, "blocking")).Concat(r.AllowedSecrets.Select(f => (f, "allowed: " + f.AllowedBecause))).ToList();
@@ -100,14 +110,22 @@ public static class BakeReportWriter
             foreach (var w in r.LayerWarnings) md.AppendLine($"- {w.Code}: {w.Message.Replace("|", "\\|", StringComparison.Ordinal)}");
             md.AppendLine();
         }
-        md.AppendLine("## Layers");
-        md.AppendLine();
-        md.AppendLine("| # | Layer | Digest | Size |");
-        md.AppendLine("|---|---|---|---|");
-        for (var i = 0; i < r.Layers.Count; i++)
-            md.AppendLine($"| {i + 1} | {r.Layers[i].Name} | `{r.Layers[i].Digest}` | {FormatBytes(r.Layers[i].Size)} |");
-        return md.ToString();
+        foreach (var (title, layers) in r.Platforms.Count > 0 ? r.Platforms.Select(p => ($"Layers of {p.Platform}", p.Layers)) : [("Layers", r.Layers)])
+        {
+            md.AppendLine($"## {title}");
+            md.AppendLine();
+            md.AppendLine("| # | Layer | Digest | Size |");
+            md.AppendLine("|---|---|---|---|");
+            for (var i = 0; i < layers.Count; i++)
+                md.AppendLine($"| {i + 1} | {layers[i].Name} | `{layers[i].Digest}` | {FormatBytes(layers[i].Size)} |");
+            md.AppendLine();
+        }
+        return md.ToString().TrimEnd('\n') + "\n";
     }
+
+    /// <summary>A check's file as reports group it: inherited ones under the package that set them, each platform's apart.</summary>
+    private static string SuiteOf(Verification.CheckResult c) =>
+        (c.Platform is null ? "" : $"{c.Platform} › ") + (c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}");
 
     /// <summary>JUnit XML: one test suite per verification file, so CI systems list every check as a test.</summary>
     public static string ToJUnit(BakeResult r)
@@ -125,7 +143,7 @@ public static class BakeReportWriter
         if (r.Outcome == BakeOutcome.Failed && r.Checks.All(c => c.Passed) && r.BlockingVulnerabilities.Count == 0 && r.Secrets.Count == 0)
             checks.Add(new Verification.CheckResult("bake", "bakery", "bake", false, r.Failure));
         xml.Append($"<testsuites name=\"bakery {X(r.Image)}\" tests=\"{checks.Count}\" failures=\"{checks.Count(c => !c.Passed)}\">\n");
-        foreach (var file in checks.GroupBy(c => c.InheritedFrom is null ? c.File : $"{c.InheritedFrom}/{c.File}"))
+        foreach (var file in checks.GroupBy(SuiteOf))
         {
             xml.Append($"  <testsuite name=\"{X(file.Key)}\" tests=\"{file.Count()}\" failures=\"{file.Count(c => !c.Passed)}\" skipped=\"{file.Count(c => c.Skipped)}\">\n");
             foreach (var c in file)
@@ -146,7 +164,10 @@ public static class BakeReportWriter
     {
         yield return $"Baked {r.Image}@{r.Digest}";
         yield return $"  base     {r.BasePackage ?? r.BaseImage} ({r.Lifecycle})";
-        yield return $"  layers   {r.Layers.Count(l => l.Origin == "bake")} new, {r.Layers.Count(l => l.Origin == "base")} inherited, {FormatBytes(r.TotalSize)}";
+        if (r.Platforms.Count > 0)
+            foreach (var p in r.Platforms)
+                yield return $"  {p.Platform,-14} {p.Digest[..Math.Min(19, p.Digest.Length)]}  {p.Layers.Count(l => l.Origin == "bake")} new layer(s), {p.Layers.Count(l => l.Origin == "base")} inherited, {FormatBytes(p.TotalSize)}";
+        else yield return $"  layers   {r.Layers.Count(l => l.Origin == "bake")} new, {r.Layers.Count(l => l.Origin == "base")} inherited, {FormatBytes(r.TotalSize)}";
         yield return $"  tags     {string.Join(", ", r.Tags)}";
         foreach (var moved in r.MovedTags) yield return $"  moved    {moved.Tag} (was {moved.From[..Math.Min(19, moved.From.Length)]})";
         if (r.Checks.Count > 0)

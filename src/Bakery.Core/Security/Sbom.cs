@@ -101,6 +101,36 @@ public static class Sbom
             }).ToArray()),
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
+    /// <summary>
+    /// The SBOM of an image index: the index as the described component, and one container component
+    /// per platform image holding that image's inventory (from its own SBOM), so a scanner of the index
+    /// sees every platform and which one each package is in.
+    /// </summary>
+    public static string IndexCycloneDx(string image, string indexDigest, DateTimeOffset created,
+        IReadOnlyList<(Oci.Model.Platform Platform, string Digest, string CycloneDx)> platforms) =>
+        new JsonObject
+        {
+            ["bomFormat"] = "CycloneDX",
+            ["specVersion"] = "1.5",
+            ["serialNumber"] = $"urn:uuid:{DeterministicGuid(indexDigest)}",
+            ["version"] = 1,
+            ["metadata"] = new JsonObject
+            {
+                ["timestamp"] = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["tools"] = new JsonObject { ["components"] = new JsonArray(new JsonObject { ["type"] = "application", ["name"] = "Bakery.Sdk" }) },
+                ["component"] = new JsonObject { ["type"] = "container", ["name"] = image, ["version"] = indexDigest },
+            },
+            ["components"] = new JsonArray(platforms.Select(p => (JsonNode)new JsonObject
+            {
+                ["type"] = "container",
+                ["bom-ref"] = p.Digest,
+                ["name"] = image,
+                ["version"] = p.Digest,
+                ["properties"] = new JsonArray(new JsonObject { ["name"] = "bakery:platform", ["value"] = p.Platform.ToString() }),
+                ["components"] = JsonNode.Parse(p.CycloneDx)?["components"]?.DeepClone() ?? new JsonArray(),
+            }).ToArray()),
+        }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
     private static Guid DeterministicGuid(string text)
     {
         var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));

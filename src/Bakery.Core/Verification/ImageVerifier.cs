@@ -15,7 +15,8 @@ public sealed class ImageVerifier(IBakeLog log)
         return results;
     }
 
-    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct, string? archive = null)
+    /// <param name="platform">The image's platform: on an engine that cannot run it (no emulation), the tests are skipped with BAKE340 (auto) or fail with BAKE341 (true).</param>
+    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct, string? archive = null, Platform? platform = null)
     {
         var tests = plan.Files.SelectMany(f => f.Commands.Select(c => (File: f, Test: c))).ToList();
         CheckResult Skipped((StructureTestFile File, CommandTest Test) t, string why) =>
@@ -28,6 +29,12 @@ public sealed class ImageVerifier(IBakeLog log)
             if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE307(runtime.Endpoint, reason).Exception();
             log.Warning(Messages.BAKE307_Skipped(tests.Count, runtime.Endpoint, reason).Warning());
             return tests.Select(t => Skipped(t, "no container engine")).ToList();
+        }
+        if (platform is not null && PlatformEmulation.Problem(platform, runtime.EnginePlatform, runtime.Endpoint) is { } cannot)
+        {
+            if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE341(image, platform, runtime.Endpoint, cannot).Exception();
+            log.Warning(Messages.BAKE340(tests.Count, image, runtime.Endpoint, platform, cannot).Warning());
+            return tests.Select(t => Skipped(t, $"the engine cannot run {platform}: {cannot}")).ToList();
         }
         foreach (var file in plan.Files.Where(f => f.Commands.Count > 0 && f.RunOptions.NeedsPrivilege))
             log.Warning(Messages.BAKE339(Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)).Warning());

@@ -73,4 +73,8 @@ public sealed record ContainerRunOptions
 }
 
 /// <summary>One check's outcome, for the console, the reports and JUnit.</summary>
-public sealed record CheckResult(string File, string Suite, string Name, bool Passed, string? Failure, bool Skipped = false, string? InheritedFrom = null);
+public sealed record CheckResult(string File, string Suite, string Name, bool Passed, string? Failure, bool Skipped = false, string? InheritedFrom = null)
+{
+    /// <summary>The platform image the check ran on, in a multi-platform bake; null for a single image.</summary>
+    public string? Platform { get; init; }
+}

@@ -42,7 +42,8 @@ internal static class BakeCommand
             // The project's insecure registries, and the tool's own (BAKERY_INSECURE_REGISTRIES), for both the lifecycle check and the bake.
             var insecure = $"{inputs.InsecureRegistries};{Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES")}";
             var check = BaseImageLifecycleCheck.FromProperties(inputs.DeprecatedBaseImage, inputs.ExpiryWarningDays, inputs.CheckRegistryLifecycle, inputs.Offline);
-            var lifecycle = await check.JudgeAsync(request.BaseImage, request.Now, BaseImageLifecycleCheck.RegistryOptions(insecure), ct);
+            var lifecycle = await check.JudgeAsync(request.BaseImage, request.Now, BaseImageLifecycleCheck.RegistryOptions(insecure), ct,
+                request.Platforms?.Select(p => p.Platform).ToList());
             foreach (var diagnostic in lifecycle.Diagnostics) Report(diagnostic);
             if (lifecycle.Diagnostics.FirstOrDefault(d => d.IsError) is { } blocking)
                 throw new ToolException(ExitCodes.NotInGoodStanding, $"{blocking.Code}: nothing was baked.");
@@ -55,7 +56,9 @@ internal static class BakeCommand
                 Progress = Oci.Registry.RegistryProgress.Lines(log.Info),
             };
             var (baked, reportPath) = await new ImageBaker(options, log).BakeAndReportAsync(request, lifecycle.State, inputs.ReportDirectory, ct);
-            if (result.GetValue(json)) ToolContext.WriteJson(new { plan = planPath, image = baked.Image, digest = baked.Digest, tags = baked.Tags, push = baked.Push, report = reportPath });
+            if (result.GetValue(json))
+                ToolContext.WriteJson(new { plan = planPath, image = baked.Image, digest = baked.Digest, tags = baked.Tags, push = baked.Push, report = reportPath,
+                    platforms = baked.Platforms.Select(p => new { platform = p.Platform.ToString(), digest = p.Digest, push = p.Push }) });
             else foreach (var line in BakeReportWriter.Summary(baked, reportPath)) Console.WriteLine(line);
             return ExitCodes.Ok;
         }));
