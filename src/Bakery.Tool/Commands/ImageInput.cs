@@ -35,6 +35,39 @@ internal sealed class ImageInput : IDisposable
     public const string ArgumentHelp =
         "registry/repository@sha256:…, registry/repository:tag, PackageId/Version, or a docker-archive / OCI-layout tar (a file path).";
 
+    /// <summary>The image's platform, as its configuration states it.</summary>
+    public Oci.Model.Platform? Platform => Image.Config.Platform;
+
+    /// <summary>
+    /// One input per platform image: every image of an index, or only <paramref name="platform"/> (BAKE344
+    /// when the index lacks it); a single image or archive is one input, which must be of that platform.
+    /// </summary>
+    public static async Task<IReadOnlyList<ImageInput>> LoadPlatformsAsync(string argument, Oci.Model.Platform? platform, CancellationToken ct)
+    {
+        if (ArchivePath(argument) is not null)
+        {
+            var archive = await LoadAsync(argument, ct);
+            try { PlatformImages.EnsureIs(archive.Image.Display, archive.Platform, platform); }
+            catch { archive.Dispose(); throw; }
+            return [archive];
+        }
+        var (reference, descriptor) = await ToolContext.ResolveAsync(argument, ct);
+        using var client = new RegistryClient(reference.Registry, ToolContext.RegistryOptions());
+        var platforms = await PlatformImages.SelectAsync(client, reference, platform, ct);
+        var blobs = Path.Combine(CacheRoot, "blobs");
+        PruneCache(blobs);
+        if (platforms is null)
+        {
+            var single = new ImageInput(await ImageDownloader.DownloadAsync(client, reference, blobs, ct: ct), descriptor, null);
+            PlatformImages.EnsureIs(single.Image.Display, single.Platform, platform);
+            return [single];
+        }
+        var inputs = new List<ImageInput>();
+        foreach (var each in platforms)
+            inputs.Add(new ImageInput(await ImageDownloader.DownloadAsync(client, reference, blobs, each, ct), descriptor, null));
+        return inputs;
+    }
+
     public static async Task<ImageInput> LoadAsync(string argument, CancellationToken ct)
     {
         if (ArchivePath(argument) is { } archive)

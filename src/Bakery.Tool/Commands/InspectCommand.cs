@@ -15,8 +15,10 @@ internal static class InspectCommand
     public static Command Create()
     {
         var image = new Argument<string>("image") { Description = "registry/repository@sha256:…, registry/repository:tag, or PackageId/Version." };
+        var platform = PlatformImages.Option();
+        platform.Description = "For an image index: show the image of this platform (linux/arm64) instead of the index's platforms.";
         var json = ToolContext.JsonOption();
-        var command = new Command("inspect", "Show an image's manifest, configuration, layers, labels, lineage and lifecycle.") { image, json };
+        var command = new Command("inspect", "Show an image's manifest, configuration, layers, labels, lineage and lifecycle; an index's platforms.") { image, platform, json };
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
             var (reference, descriptor) = await ToolContext.ResolveAsync(result.GetValue(image)!, ct);
@@ -24,9 +26,21 @@ internal static class InspectCommand
             using var client = new RegistryClient(reference.Registry, options);
             var fetched = await client.GetManifestAsync(reference.Repository, reference.Digest!.ToString()!, ct);
             var manifest = fetched.Parse();
+            var wanted = PlatformImages.Parse(result.GetValue(platform));
+            if (manifest.Config is null && manifest.Manifests is not null)
+            {
+                if (wanted is null) return await IndexView.ShowAsync(reference, fetched, manifest, descriptor, options, result.GetValue(json), ct);
+                var entry = PlatformImages.Entries(manifest).FirstOrDefault(m => m.Platform!.Matches(wanted) && m.Platform.Variant == wanted.Variant)
+                    ?? PlatformImages.Entries(manifest).FirstOrDefault(m => m.Platform!.Matches(wanted))
+                    ?? throw Core.Messages.BAKE344(reference, wanted, string.Join(", ", PlatformImages.Entries(manifest).Select(m => m.Platform))).Exception();
+                reference = reference with { Digest = entry.ParsedDigest };
+                fetched = await client.GetManifestAsync(reference.Repository, entry.Digest, ct);
+                manifest = fetched.Parse();
+            }
             if (manifest.Config is null)
                 throw new ToolException(ExitCodes.BadInput, $"{reference} is a {fetched.MediaType}, not an image manifest; inspect one of its images.");
             var config = ImageConfig.Parse(await client.GetBlobAsync(reference.Repository, manifest.Config.ParsedDigest, ct));
+            PlatformImages.EnsureIs(reference.ToString(), config.Platform, wanted);
             var lineage = LineageLabel.Read(config.Labels);
             var history = await new RegistryLifecycle(options).HistoryAsync(reference, ct);
             var subject = descriptor is null ? LifecycleSubject.Of(reference) : LifecycleSubject.Of(descriptor);

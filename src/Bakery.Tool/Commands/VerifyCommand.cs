@@ -18,24 +18,56 @@ internal static class VerifyCommand
         var commandTests = new Option<string>("--command-tests") { Description = "auto (when a Docker daemon answers), true or false.", DefaultValueFactory = _ => "auto" };
         var allowPrivileged = new Option<bool>("--allow-privileged") { Description = "Let containerRunOptions privileged and bindMounts run (BakeryAllowPrivilegedCommandTests)." };
         var reports = new Option<string?>("--report-directory") { Description = "Write bakery-verify.json, .md and JUnit XML here." };
+        var platform = PlatformImages.Option();
         var json = ToolContext.JsonOption();
-        var command = new Command("verify", "Run structure tests (files, contents, metadata, licenses, commands) against an image.") { image, policies, commandTests, allowPrivileged, reports, json };
+        var command = new Command("verify", "Run structure tests (files, contents, metadata, licenses, commands) against an image, every platform of an index.")
+            { image, policies, commandTests, allowPrivileged, platform, reports, json };
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
             var plan = VerificationPlan.Create(result.GetValue(policies)!.Select(Path.GetFullPath), null, null, result.GetValue(commandTests), result.GetValue(allowPrivileged));
-            using var input = await ImageInput.LoadAsync(result.GetValue(image)!, ct);
-            var target = input.Image;
-            var verifier = new ImageVerifier(new ConsoleLog(quiet: result.GetValue(json)));
-            var checks = verifier.RunFileChecks(plan, input.LoadFilesystem(result.GetValue(json)), target.Config).ToList();
-            if (plan.HasCommandTests)
-                checks.AddRange(await verifier.RunCommandTestsAsync(plan, target.ArchivePath is null ? $"{target.Name}@{target.ManifestDigest}" : target.Display, ct, target.ArchivePath));
+            var quiet = result.GetValue(json);
+            var inputs = await ImageInput.LoadPlatformsAsync(result.GetValue(image)!, PlatformImages.Parse(result.GetValue(platform)), ct);
+            try
+            {
+                var verifier = new ImageVerifier(new ConsoleLog(quiet));
+                var perPlatform = new List<(ImageInput Input, List<CheckResult> Checks)>();
+                foreach (var input in inputs)
+                {
+                    var target = input.Image;
+                    if (inputs.Count > 1 && !quiet) Console.Error.WriteLine($"Verifying {input.Platform} ({target.Display})");
+                    var checks = verifier.RunFileChecks(plan, input.LoadFilesystem(quiet), target.Config).ToList();
+                    if (plan.HasCommandTests)
+                        checks.AddRange(await verifier.RunCommandTestsAsync(plan, target.ArchivePath is null ? $"{target.Name}@{target.ManifestDigest}" : target.Display, ct,
+                            target.ArchivePath, target.ArchivePath is null ? input.Platform : null));
+                    perPlatform.Add((input, checks));
+                }
+                var passed = perPlatform.All(p => p.Checks.All(c => c.Passed));
 
-            if (result.GetValue(reports) is { } directory) BakeReportWriter.Write(input.Report(checks), directory, "bakery-verify");
-            if (result.GetValue(json)) ToolContext.WriteJson(new { image = target.Display, passed = checks.All(c => c.Passed), checks });
-            else Table.Write(["file", "check", "result"], checks.Select(c => (IReadOnlyList<string>)
-                [c.File, $"{c.Suite}: {c.Name}", c.Skipped ? "skipped: " + c.Failure : c.Passed ? "passed" : "FAILED: " + c.Failure]));
-            return checks.All(c => c.Passed) ? ExitCodes.Ok : ExitCodes.NotInGoodStanding;
+                if (result.GetValue(reports) is { } directory)
+                    foreach (var (input, checks) in perPlatform)
+                        BakeReportWriter.Write(input.Report(checks), directory, inputs.Count > 1 ? $"bakery-verify.{PlatformList.FileSafe(input.Platform!)}" : "bakery-verify");
+                if (quiet)
+                {
+                    if (inputs.Count == 1) ToolContext.WriteJson(new { image = inputs[0].Image.Display, platform = inputs[0].Platform?.ToString(), passed, checks = perPlatform[0].Checks });
+                    else ToolContext.WriteJson(new
+                    {
+                        image = result.GetValue(image),
+                        passed,
+                        platforms = perPlatform.Select(p => new { platform = p.Input.Platform?.ToString(), image = p.Input.Image.Display, passed = p.Checks.All(c => c.Passed), checks = p.Checks }),
+                    });
+                }
+                else if (inputs.Count == 1) Table.Write(["file", "check", "result"], perPlatform[0].Checks.Select(Row));
+                else Table.Write(["platform", "file", "check", "result"], perPlatform.SelectMany(p => p.Checks.Select(c => (IReadOnlyList<string>)[p.Input.Platform?.ToString() ?? "", .. Row(c)])));
+                return passed ? ExitCodes.Ok : ExitCodes.NotInGoodStanding;
+            }
+            finally
+            {
+                foreach (var input in inputs) input.Dispose();
+            }
         }));
         return command;
     }
+
+    private static IReadOnlyList<string> Row(CheckResult c) =>
+        [c.File, $"{c.Suite}: {c.Name}", c.Skipped ? "skipped: " + c.Failure : c.Passed ? "passed" : "FAILED: " + c.Failure];
 }
