@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The bakery model end to end on a fresh machine:
 #   upstream OS image (debootstrap) -> global runtime base (package) -> team base (package) -> app,
-# then the app runs in dockerd; a planted secret (BAKE302) and an expired team base (BAKE101) fail;
+# each for linux/amd64 and linux/arm64 (an image index; arm64 through QEMU), then the app runs in
+# dockerd on both platforms, each printing its architecture; a planted secret (BAKE302) and an expired team base (BAKE101) fail;
 # the SBOM and an advisory fail the gate (BAKE306); the global bakery publishes a fixed base and
 # deprecates the old one (BAKE102 downstream); `bakery remediate` plans the rebuild, which is followed.
 source "$(dirname "$0")/lib.sh"
@@ -48,9 +49,22 @@ image="$REGISTRY/samples/hello-web:1.2.0-build.$build_id"
 log "Lineage of $image (nearest first):"
 report_field "$app" '.lineage[] | "  \(.repository)@\(.digest)  \(.packageId // "upstream") \(.packageVersion // "")"' >&2
 
-log "Running $image in dockerd (network none)"
-docker pull -q "$image" >/dev/null
-docker run --rm --network none "$image" --self-test
+# run_each_platform IMAGE : runs the app's image for linux/amd64 and linux/arm64 (QEMU), each printing its architecture.
+run_each_platform() {
+  local index member platform
+  index="$REGISTRY/samples/hello-web@$(curl -fsS -o /dev/null -w '%header{docker-content-digest}' \
+    -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REGISTRY/v2/samples/hello-web/manifests/${1##*:}")"
+  for platform in amd64 arm64; do
+    member=$(index_member "$index" "$platform")
+    log "Running $1 for linux/$platform in dockerd (network none${platform/amd64/}${platform/arm64/; emulated by QEMU}): $member"
+    docker pull -q "$member" >/dev/null
+    docker run --rm --network none "$member" --self-test | tee "$work/run-$platform.txt"
+    grep -qi "architecture: ${platform/amd64/X64}" "$work/run-$platform.txt" || die "the linux/$platform image did not run on $platform"
+  done
+}
+
+run_each_platform "$image"
 
 log "A developer plants a database password in the app's production settings:"
 printf '{ "Db": { "Password": "%s" } }\n' "$(head -c 12 /dev/urandom | base64 | tr -d '/+=')" > "$app/appsettings.Production.json"
@@ -99,8 +113,7 @@ dotnet restore "$app" --force-evaluate -nr:false -v:q
 dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId="$next_id" -p:ContainerRegistry="$REGISTRY" \
   -p:BakeryAdvisoryDatabase="$db"
 image="$REGISTRY/samples/hello-web:1.2.0-build.$next_id"
-docker pull -q "$image" >/dev/null
-docker run --rm --network none "$image" --self-test
+run_each_platform "$image"
 log "Inspecting the remediated app image:"
 "$BAKERY" inspect "$image"
 log "Demo complete. Report: $(find "$app/obj" -name bakery-report.md -print -quit)"

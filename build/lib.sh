@@ -40,6 +40,19 @@ ensure_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# ensure_binfmt : QEMU user-mode emulation for arm64 containers and debootstrap (idempotent): Debian's
+# qemu-user-static registers its handlers (with the F flag containers need) through binfmt-support.
+ensure_binfmt() {
+  ensure_apt qemu-user-static binfmt-support
+  local folder=/proc/sys/fs/binfmt_misc sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ ! -e "$folder/status" ]; then
+    $sudo mount -t binfmt_misc binfmt_misc "$folder" || { log "warning: cannot mount binfmt_misc; arm64 images will not run here"; return 1; }
+  fi
+  [ -e "$folder/qemu-aarch64" ] || $sudo update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  if [ ! -e "$folder/qemu-aarch64" ]; then log "warning: no binfmt_misc handler for aarch64 after installing qemu-user-static"; return 1; fi
+  log "QEMU user-mode emulation: $(head -1 "$folder/qemu-aarch64") ($folder/qemu-aarch64)"
+}
+
 ensure_dotnet() {
   command -v dotnet >/dev/null || die "the .NET SDK 10 is required (dotnet not on PATH)"
 }

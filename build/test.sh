@@ -6,20 +6,21 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 
 ensure_dotnet
-ensure_apt docker-registry apache2-utils docker.io debootstrap curl jq podman skopeo runc
+ensure_apt docker-registry apache2-utils docker.io debootstrap curl jq podman skopeo runc qemu-user-static binfmt-support
 
 if start_dockerd; then
   caller_packages="${NUGET_PACKAGES-}"
   start_registry
   # A real runtime base for the tests that run images and BakeryRun steps: the global sample, baked
   # from debootstrap. With a daemon running, a sample that does not bake is a failure, not a skip.
-  push_upstream || die "the upstream image could not be made (debootstrap or dockerd failed)"
-  export BAKERY_TEST_UPSTREAM="$UPSTREAM_REF"
+  # Two platforms (arm64 through QEMU); the single-platform tests keep baking on its amd64 image.
+  push_upstream || die "the upstream image could not be made (debootstrap, QEMU or dockerd failed)"
+  export BAKERY_TEST_UPSTREAM="$UPSTREAM_AMD64_REF" BAKERY_TEST_UPSTREAM_INDEX="$UPSTREAM_REF"
   sdk_version=$(pack_sdk)
   samples_workspace "$ARTIFACTS/test-bases" "$sdk_version"
   dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true \
-    -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=test >&2 || die "the global runtime base sample did not bake"
-  dotnet pack "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -o "$BASE_FEED" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=test >&2 \
+    -p:UpstreamImage="$UPSTREAM_AMD64_REF" -p:BakeryBuildId=test >&2 || die "the global runtime base sample did not bake"
+  dotnet pack "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -o "$BASE_FEED" -p:UpstreamImage="$UPSTREAM_AMD64_REF" -p:BakeryBuildId=test >&2 \
     || die "the global runtime base sample did not pack"
   BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')
   export BAKERY_TEST_RUNTIME_BASE BAKERY_TEST_BASE_FEED="$BASE_FEED" BAKERY_TEST_REGISTRY="$REGISTRY"

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ var greeting = Environment.GetEnvironmentVariable("HELLO_GREETING") ?? "Hello";
 var motdPath = "/etc/hello/motd.txt";
 var motd = File.Exists(motdPath) ? File.ReadAllText(motdPath).Trim() : "(no motd)";
 
-app.MapGet("/", () => $"{greeting}! motd: {motd}; user: {Environment.UserName}; runtime: {Environment.Version}");
+app.MapGet("/", () => $"{greeting}! motd: {motd}; user: {Environment.UserName}; runtime: {Environment.Version}; architecture: {RuntimeInformation.ProcessArchitecture}");
 
 if (args.Contains("--self-test"))
 {
