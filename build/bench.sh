@@ -12,7 +12,9 @@
 #     server, the base copied there) vs the same rebake through the anonymous registry;
 #  7. peak memory (RSS) of `bakery verify` and `bakery scan` of a generated 1 GB image (many small files,
 #     a few large ones, one huge *.deps.json), cold index cache, vs the same commands on a tiny image;
-#  plus blob bytes uploaded by no-change rebakes and whether two bakes of one commit give one digest.
+#  8. a two-platform app (ContainerRuntimeIdentifiers=linux-x64;linux-arm64) on the two-platform runtime
+#     base vs the SDK's own multi-RID PublishContainer of the same app on the same base index, warm;
+#  plus blob bytes uploaded by no-change rebakes (the global base bakes linux/amd64 and linux/arm64) and whether two bakes of one commit give one digest.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 RUNS="${RUNS:-5}"
@@ -47,7 +49,24 @@ cat > "$work/bakery-app/app.csproj" <<XML
     <PackageReference Include="Contoso.BaseImages.Runtime" Version="10.0.*" /></ItemGroup>
 </Project>
 XML
-for app in sdk-app bakery-app; do cp "$ROOT/samples/apps/hello-web/Program.cs" "$work/$app/"; done
+# The same app for two platforms: one publish per RID and an index, by the SDK and by Bakery.
+mkdir -p "$work/sdk-multi" "$work/bakery-multi"
+multi='<ContainerRuntimeIdentifiers>linux-x64;linux-arm64</ContainerRuntimeIdentifiers>'
+cat > "$work/sdk-multi/app.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>$common$multi<ContainerRepository>bench/sdk-multi</ContainerRepository>
+    <ContainerBaseImage>$RUNTIME_REF</ContainerBaseImage><ContainerRegistry>$REGISTRY</ContainerRegistry><ContainerImageTag>bench</ContainerImageTag></PropertyGroup>
+  <ItemGroup><FrameworkReference Include="Microsoft.AspNetCore.App" /></ItemGroup>
+</Project>
+XML
+cat > "$work/bakery-multi/app.csproj" <<XML
+<Project Sdk="Bakery.Sdk">
+  <PropertyGroup>$common$multi<ContainerRepository>bench/bakery-multi</ContainerRepository><ContainerRegistry>$REGISTRY</ContainerRegistry></PropertyGroup>
+  <ItemGroup><FrameworkReference Include="Microsoft.AspNetCore.App" />
+    <PackageReference Include="Contoso.BaseImages.Runtime" Version="10.0.*" /></ItemGroup>
+</Project>
+XML
+for app in sdk-app bakery-app sdk-multi bakery-multi; do cp "$ROOT/samples/apps/hello-web/Program.cs" "$work/$app/"; done
 
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -74,6 +93,8 @@ measure_pair() {
 sdk_app()     { dotnet publish "$work/sdk-app" -nr:false -v:q -nologo -t:PublishContainer; }
 bakery_app()  { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="a$1"; }
 bakery_app_offline() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="o$1" -p:BakeryOffline=true; }
+sdk_multi()    { dotnet publish "$work/sdk-multi" -nr:false -v:q -nologo -t:PublishContainer; }
+bakery_multi() { dotnet publish "$work/bakery-multi" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="m$1"; }
 bakery_base() { dotnet publish "$global" -nr:false -v:q -nologo -p:BakeImage=true -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="b$1"; }
 
 # The Dockerfile equivalent of samples/global/runtime-base.
@@ -112,6 +133,10 @@ bakery_app again >/dev/null; app_digest2=$(jq -r .digest "$app_report")
 CHANGE="$work/sdk-app" CHANGE_B="$work/bakery-app" measure_pair "sdk-app:changed" sdk_app "bakery-app:changed" bakery_app
 measure_pair "bakery-app:offline" bakery_app_offline "bakery-app:online" bakery_app
 measure_pair "docker-base:warm" docker_base "bakery-base:warm" bakery_base
+sdk_multi >/dev/null; bakery_multi 0 >/dev/null
+measure_pair "sdk-multi:warm" sdk_multi "bakery-multi:warm" bakery_multi
+multi_report="$work/bakery-multi/obj/Release/net10.0/bakery/bakery-report.json"
+multi_platforms=$(jq -r '[.platforms[].platform] | join(", ")' "$multi_report"); multi_uploaded=$(jq -r .push.bytesUploaded "$multi_report")
 
 log "Token-auth registry (Distribution auth: token) for the same app (builds build/bench/Bakery.Bench)"
 dotnet build "$ROOT/build/bench/Bakery.Bench" -c Release -nr:false -v:q -nologo >&2
@@ -206,6 +231,8 @@ scan_seconds=$(awk -v ms="${results[tool:scan]}" 'BEGIN { printf "%.2f", ms / 10
 secret_ratio=$(ratio "$(secret_field scanMs)" "$(secret_field readMs)")
 echo "| app, warm, lifecycle check of base + ancestors (baseline: same bake with BakeryOffline=true) | ${results[bakery-app:offline]} | ${results[bakery-app:online]} | ${lifecycle_ratio}x | adds ${lifecycle_ms} ms, < 1000 ms: $(verdict "$lifecycle_ms" 1000) |"
 echo "| SBOM + assessment of the global image, warm (baseline: bakery inspect) | ${results[tool:inspect]} | ${results[tool:scan]} | ${scan_ratio}x | ${scan_seconds} s, < 2 s: $(verdict "$scan_seconds" 2) |"
+multi_ratio=$(ratio "${results[bakery-multi:warm]}" "${results[sdk-multi:warm]}")
+echo "| two-platform app ($multi_platforms), warm (baseline: SDK multi-RID PublishContainer, same base index) | ${results[sdk-multi:warm]} | ${results[bakery-multi:warm]} | ${multi_ratio}x | <= 1.0x: $(verdict "$multi_ratio" 1.0) |"
 token_ratio=$(ratio "${results[app:token]}" "${results[app:anonymous]}")
 echo "| app, warm, nothing changed, through a token-auth registry (baseline: same rebake, anonymous registry) | ${results[app:anonymous]} | ${results[app:token]} | ${token_ratio}x | <= 1.1x: $(verdict "$token_ratio" 1.1) |"
 echo "| secret scan, mixed $(secret_field layerMiB) MiB layer (baseline: gunzip + tar walk) | $(secret_field readMs) | $(secret_field scanMs) | ${secret_ratio}x | $(secret_field mibPerSecondPerCore) MiB/s per core, >= 200: $(awk -v v="$(secret_field mibPerSecondPerCore)" 'BEGIN { print (v >= 200 ? "met" : "MISSED") }') |"
@@ -215,5 +242,6 @@ echo
 echo "secret scan: found $(secret_field findings) of $(secret_field planted) planted secrets; peak working set $(secret_field peakWorkingSetMiB) MiB for a $(secret_field layerMiB) MiB layer (bounded: files are read one at a time, in windows of 4 MiB)"
 echo "token-auth rebake: $tokens_per_rebake token(s) issued per app rebake (reused per scope, not fetched per request); the registry work alone, in process: $(jq -r .anonymousMs <<<"$rebake_json") ms anonymous, $(jq -r .tokenMs <<<"$rebake_json") ms with tokens (+$(jq -r .addedMs <<<"$rebake_json") ms, $(jq -r .tokensPerRebake <<<"$rebake_json") token for $(jq -r .requestsPerRebake <<<"$rebake_json") requests) = $(awk -v a="$(jq -r .addedMs <<<"$rebake_json")" -v b="${results[app:anonymous]}" 'BEGIN { printf "%.1f", 100 * a / b }') % of the anonymous app rebake"
 echo "app no-change rebake uploaded: $app_uploaded blob bytes (target 0: $([ "$app_uploaded" = 0 ] && echo met || echo MISSED))"
-echo "base no-change rebake (bakery bake) uploaded: $base_uploaded blob bytes in ${base_seconds} s (target 0 bytes and < 3 s: $([ "$base_uploaded" = 0 ] && [ "$(verdict "$base_seconds" 3)" = met ] && echo met || echo MISSED))"
+echo "two-platform app no-change rebake uploaded: $multi_uploaded blob bytes (target 0: $([ "$multi_uploaded" = 0 ] && echo met || echo MISSED))"
+echo "two-platform base no-change rebake (bakery bake) uploaded: $base_uploaded blob bytes in ${base_seconds} s (target 0 bytes and < 3 s: $([ "$base_uploaded" = 0 ] && [ "$(verdict "$base_seconds" 3)" = met ] && echo met || echo MISSED))"
 echo "two bakes of one commit: $app_digest1 / $app_digest2 ($([ "$app_digest1" = "$app_digest2" ] && echo "one digest: met" || echo "different: MISSED"))"

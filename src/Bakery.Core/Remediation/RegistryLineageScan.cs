@@ -26,6 +26,12 @@ public static class RegistryLineageScan
             }
             foreach (var (digest, (tags, manifest)) in byDigest)
             {
+                if (manifest.Config is null && manifest.Manifests is not null)
+                {
+                    if (await IndexLineageAsync(client, repository, manifest, ct) is { } lineage)
+                        images.Add(new RegistryImage($"{registry}/{repository}", digest.ToString(), tags.Order(StringComparer.Ordinal).ToList(), lineage));
+                    continue;
+                }
                 if (manifest.Config is null || manifest.ArtifactType is not null || !MediaTypes.IsManifest(manifest.MediaType)) continue;
                 if (manifest.Config.MediaType is not (MediaTypes.OciConfig or MediaTypes.DockerConfig)) continue;
                 var config = ImageConfig.Parse(await client.GetBlobAsync(repository, manifest.Config.ParsedDigest, ct));
@@ -34,5 +40,22 @@ public static class RegistryLineageScan
             }
         }
         return images;
+    }
+
+    /// <summary>
+    /// An index is one image: its lineage is its first labelled platform image's, with each ancestor taken
+    /// from an index named by that index (the platform images' own digests differ, the index is shared).
+    /// </summary>
+    private static async Task<IReadOnlyList<LineageEntry>?> IndexLineageAsync(RegistryClient client, string repository, ImageManifest index, CancellationToken ct)
+    {
+        foreach (var entry in (index.Manifests ?? []).Where(m => MediaTypes.IsManifest(m.MediaType) && m.ArtifactType is null && m.Platform is { Os: not "unknown" }))
+        {
+            var image = (await client.GetManifestAsync(repository, entry.Digest, ct)).Parse();
+            if (image.Config is null) continue;
+            var config = ImageConfig.Parse(await client.GetBlobAsync(repository, image.Config.ParsedDigest, ct));
+            if (!LineageLabel.IsPresent(config.Labels)) continue;
+            return LineageLabel.Read(config.Labels).Select(a => a.Index is { } shared ? a with { Digest = shared, Index = null } : a).ToList();
+        }
+        return null;
     }
 }

@@ -188,6 +188,12 @@ public sealed class MultiPlatformBakeTests
         Assert.AreEqual(0, report.GetProperty("push").GetProperty("bytesUploaded").GetInt64(), "nothing new to upload: " + report.GetProperty("push"));
         using var client = new RegistryClient(s_registry.Address);
         Assert.AreEqual(chain.BaseIndex, (await client.GetManifestAsync("tests/mpbase", "1.0.0-build.2")).Digest.ToString());
+
+        // bakery bake from the plan rebakes every platform: the same index under the new build tag.
+        var plan = s_workspace.Tool("bake", chain.BaseDir, "--build-id", "3");
+        Assert.AreEqual(0, plan.ExitCode, plan.Output);
+        StringAssert.Contains(plan.Output, "linux/arm64");
+        Assert.AreEqual(chain.BaseIndex, (await client.GetManifestAsync("tests/mpbase", "1.0.0-build.3")).Digest.ToString());
     }
 
     private static string AppProject(string name, string rids, string extra = "") =>

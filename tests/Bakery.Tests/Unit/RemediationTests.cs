@@ -88,6 +88,18 @@ public sealed class RemediationTests
     }
 
     [TestMethod]
+    public void An_image_on_one_platform_of_the_fixed_index_is_not_outdated_and_one_on_the_old_index_is()
+    {
+        // The fixed package pins an index (New); a single-platform image records its platform image and that index.
+        var onFixed = new LineageEntry { Repository = "reg:5000/global/runtime", Digest = "sha256:" + new string('e', 64), Index = New };
+        var onOld = new LineageEntry { Repository = "reg:5000/global/runtime", Digest = "sha256:" + new string('f', 64), Index = Old };
+        var found = RemediationPlanner.Plan(Fixed, [], [
+            new RegistryImage("reg:5000/apps/arm", "sha256:" + new string('a', 64), ["1.0.0"], [onFixed]),
+            new RegistryImage("reg:5000/apps/old-arm", "sha256:" + new string('b', 64), ["1.0.0"], [onOld])]).RegistryImages;
+        Assert.AreEqual("reg:5000/apps/old-arm", found.Single().Image);
+    }
+
+    [TestMethod]
     public void Edits_change_only_the_version_text_and_keep_line_endings()
     {
         var dir = TestPaths.NewTempDirectory("edits");
