@@ -82,7 +82,9 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
         var now = PropertyValues.Now(Now, DateTimeOffset.UtcNow);
         var check = BaseImageLifecycleCheck.FromProperties(DeprecatedBaseImage, ExpiryWarningDays, CheckRegistry, Offline) with { ProjectDirectory = ProjectDirectory };
-        var result = check.JudgeAsync(selection, now, Options(), CancellationToken, Core.Baking.PlatformList.TryParse(Platforms, out _)).GetAwaiter().GetResult();
+        var platforms = Core.Baking.PlatformList.TryParse(Platforms, out _);
+        descriptor.EnsureHas(platforms);
+        var result = check.JudgeAsync(selection, now, Options(), CancellationToken, platforms).GetAwaiter().GetResult();
         foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);
         var state = result.State;
         LifecycleState = state.ToString();

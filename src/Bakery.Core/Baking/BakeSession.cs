@@ -116,6 +116,18 @@ internal sealed class BakeSession : IDisposable
     }
 
     /// <summary>
+    /// BAKE212 when this platform has RUN steps and the container engine answers but cannot run the
+    /// platform (no emulation). An engine that does not answer is left to the step that needs it (BAKE504).
+    /// </summary>
+    public async Task EnsureRunStepsCanRunAsync()
+    {
+        if (StepPlatforms.For(_request.Steps, Platform).OfType<RunStep>().FirstOrDefault() is not { } run) return;
+        _containers ??= Containers.ContainerRuntimes.Connect();
+        if (await _containers.UnavailableReasonAsync(_ct) is not null) return;
+        await new Containers.RunStepExecutor(_containers, _log).EnsureCanRunAsync(Platform, run, _ct);
+    }
+
+    /// <summary>
     /// A RUN step's layer: reused when the same command ran on the same layers before; otherwise the
     /// image so far is pushed by digest, the command runs in a container of it (of this platform: under
     /// emulation on another architecture, BAKE212 when the engine cannot), and its changes become the layer.

@@ -25,8 +25,14 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             {
                 var session = await BakeSession.OpenAsync(target is null ? request : request.ForPlatform(target), clients, log, ct, partOfIndex: target is not null);
                 images.Add(new PlatformImage(session, target));
-                await session.AddStepsAsync();
-                images[^1].Final = session.Compose();
+            }
+            // A platform whose RUN steps cannot run here stops the bake before any platform's steps run.
+            if (images.Count > 1)
+                foreach (var image in images) await image.Session.EnsureRunStepsCanRunAsync();
+            foreach (var image in images)
+            {
+                await image.Session.AddStepsAsync();
+                image.Final = image.Session.Compose();
             }
             var baked = BakedImage.Of(images, clients.Image);
             log.Info(baked.IsIndex

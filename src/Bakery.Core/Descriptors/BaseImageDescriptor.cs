@@ -45,6 +45,14 @@ public sealed record BaseImageDescriptor
         Image.Platforms?.FirstOrDefault(p => p.Platform is { } own && own.Matches(platform) && own.Variant == platform.Variant)
         ?? Image.Platforms?.FirstOrDefault(p => p.Platform is { } own && own.Matches(platform));
 
+    /// <summary>BAKE206 before anything is built when the package has no image for one of <paramref name="platforms"/>.</summary>
+    public void EnsureHas(IReadOnlyList<Oci.Model.Platform>? platforms)
+    {
+        foreach (var wanted in platforms ?? [])
+            if (!Platforms.Any(p => p.Matches(wanted)))
+                throw Messages.BAKE206(DisplayName, wanted, string.Join(", ", Platforms)).Exception();
+    }
+
     /// <summary>Every digest the package's ancestry runs through: each ancestor's, its index's, and every platform image's.</summary>
     [JsonIgnore] public IReadOnlySet<string> AncestryDigests =>
         Lineage.Concat((Image.Platforms ?? []).SelectMany(p => p.Lineage))

@@ -259,15 +259,23 @@ public sealed class MultiPlatformBakeTests
 
     [TestMethod]
     [RequiresDockerImage(UpstreamIndex)]
-    public async Task An_app_RID_the_base_lacks_is_BAKE206_naming_what_it_has_and_nothing_is_pushed()
+    public async Task An_app_RID_the_base_lacks_is_BAKE206_naming_what_it_has_before_anything_is_built()
     {
-        await ChainAsync();
-        var dir = AppProject("mpmissing", "linux-x64;linux-s390x");
+        // An old single-platform (linux/amd64) base-image package; the app asks for linux-arm64 too.
+        var amd = await TestImages.PushBaseAsync(s_registry.Address, "tests/amd64-only", "amd64");
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor("Tests.Amd64Only", "1.0.0", amd));
+        var dir = s_workspace.CreateProject("mpmissing", $"""
+              <PropertyGroup>
+                <ContainerRegistry>{s_registry.Address}</ContainerRegistry>
+                <ContainerRuntimeIdentifiers>linux-x64;linux-arm64</ContainerRuntimeIdentifiers>
+              </PropertyGroup>
+            {BakeryWorkspace.BaseReference("Tests.Amd64Only", "1.0.0")}
+            """);
         var bake = s_workspace.Bake(dir, "BakeryBuildId=1");
         Assert.AreNotEqual(0, bake.ExitCode, bake.Output);
         StringAssert.Contains(bake.Output, "BAKE206");
-        StringAssert.Contains(bake.Output, "linux/s390x");
-        StringAssert.Contains(bake.Output, "linux/arm64", "the message names the platforms the base has");
+        StringAssert.Contains(bake.Output, "no image for platform linux/arm64 (it has: linux/amd64)");
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "bin", "Release", "net10.0", "linux-arm64", "publish")), "the check comes before any publish");
         using var client = new RegistryClient(s_registry.Address);
         Assert.IsFalse(await client.ManifestExistsAsync("tests/mpmissing", "1.0.0-build.1"));
     }
@@ -306,7 +314,12 @@ public sealed class MultiPlatformBakeTests
             Assert.AreEqual(0, inspect.ExitCode, inspect.Output);
             using var json = JsonDocument.Parse(inspect.Output);
             Assert.AreEqual(arch, json.RootElement.GetProperty("Architecture").GetString());
-            Assert.AreEqual(chain.BaseImages[$"linux/{arch}"], json.RootElement.GetProperty("Digest").GetString(), "skopeo picks the platform's image from the index");
+            using (var client = new RegistryClient(s_registry.Address))
+            {
+                var expected = (await client.GetImageAsync("tests/mpbase", chain.BaseImages[$"linux/{arch}"])).Layers.Select(l => l.Digest).ToArray();
+                CollectionAssert.AreEqual(expected, json.RootElement.GetProperty("Layers").EnumerateArray().Select(l => l.GetString()).ToArray(),
+                    "skopeo picks the platform's image from the index");
+            }
 
             var pull = Run("docker", "pull", "-q", "--platform", $"linux/{arch}", tagged);
             Assert.AreEqual(0, pull.ExitCode, pull.Output);
