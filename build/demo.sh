@@ -57,7 +57,8 @@ run_each_platform() {
     "http://$REGISTRY/v2/samples/hello-web/manifests/${1##*:}")"
   for platform in amd64 arm64; do
     member=$(index_member "$index" "$platform")
-    log "Running $1 for linux/$platform in dockerd (network none${platform/amd64/}${platform/arm64/; emulated by QEMU}): $member"
+    local how="network none"; [ "$platform" = amd64 ] || how="network none; emulated by QEMU"
+    log "Running $1 for linux/$platform in dockerd ($how): $member"
     docker pull -q "$member" >/dev/null
     docker run --rm --network none "$member" --self-test | tee "$work/run-$platform.txt"
     grep -qi "architecture: ${platform/amd64/X64}" "$work/run-$platform.txt" || die "the linux/$platform image did not run on $platform"
