@@ -1,3 +1,4 @@
+using Bakery.Core;
 using Bakery.Core.Baking;
 using Bakery.Core.Lifecycle;
 using Bakery.Core.Reports;
@@ -71,6 +72,7 @@ public sealed class BakeContainerImage : BakeryTask
     public string? SourceUrl { get; set; }
     public string? SourceDateEpoch { get; set; }
     public string? InsecureRegistries { get; set; }
+    public string? RegistryTimeout { get; set; }
 
     /// <summary>How the base's lifecycle was judged (ResolveBakeryBaseImage's settings), recorded in the bake plan for `bakery bake`.</summary>
     public string? DeprecatedBaseImage { get; set; }
@@ -105,6 +107,7 @@ public sealed class BakeContainerImage : BakeryTask
         var options = new RegistryClientOptions
         {
             InsecureRegistries = RegistryClientOptions.ParseList(InsecureRegistries),
+            RequestTimeout = PropertyValues.RegistryTimeout(RegistryTimeout),
             Log = log.Info,
             Detail = log.Detail,
             Progress = RegistryProgress.Lines(log.Info),

@@ -64,6 +64,9 @@ public sealed record BakeInputs
     public string? SourceDateEpoch { get; init; }
     public string? InsecureRegistries { get; init; }
 
+    /// <summary>BakeryRegistryTimeout: seconds one registry request may wait for an answer (default 60).</summary>
+    public string? RegistryTimeout { get; init; }
+
     /// <summary>How the base image's lifecycle is judged: BakeryDeprecatedBaseImage, BakeryExpiryWarningDays, the registry check, BakeryOffline.</summary>
     public string? DeprecatedBaseImage { get; init; }
     public string? ExpiryWarningDays { get; init; }

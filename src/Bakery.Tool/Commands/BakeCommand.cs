@@ -50,6 +50,7 @@ internal static class BakeCommand
             var options = new Oci.Registry.RegistryClientOptions
             {
                 InsecureRegistries = Oci.Registry.RegistryClientOptions.ParseList(insecure),
+                RequestTimeout = PropertyValues.RegistryTimeout(inputs.RegistryTimeout ?? Environment.GetEnvironmentVariable("BAKERY_REGISTRY_TIMEOUT")),
                 Log = log.Info,
                 Detail = log.Detail,
                 Progress = Oci.Registry.RegistryProgress.Lines(log.Info),

@@ -36,6 +36,7 @@ internal static class ToolContext
     public static RegistryClientOptions RegistryOptions() => new()
     {
         InsecureRegistries = RegistryClientOptions.ParseList(Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES")),
+        RequestTimeout = PropertyValues.RegistryTimeout(Environment.GetEnvironmentVariable("BAKERY_REGISTRY_TIMEOUT")),
         // Progress of long transfers goes to stderr: stdout may carry --json.
         Progress = RegistryProgress.Lines(Console.Error.WriteLine),
     };
