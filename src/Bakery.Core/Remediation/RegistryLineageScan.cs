@@ -16,22 +16,23 @@ public static class RegistryLineageScan
         var images = new List<RegistryImage>();
         foreach (var repository in await client.ListRepositoriesAsync(ct))
         {
-            var byDigest = new Dictionary<Digest, (List<string> Tags, ImageManifest Manifest)>();
+            var byDigest = new Dictionary<Digest, (List<string> Tags, ImageConfig? Config)>();
             foreach (var tag in await client.ListTagsAsync(repository, ct))
             {
                 if (tag.StartsWith("sha256-", StringComparison.Ordinal)) continue;
-                var fetched = await client.GetManifestAsync(repository, tag, ct);
-                if (!byDigest.TryGetValue(fetched.Digest, out var entry)) byDigest[fetched.Digest] = entry = ([], fetched.Parse());
+                var digest = (await client.GetManifestAsync(repository, tag, ct)).Digest;
+                if (!byDigest.TryGetValue(digest, out var entry))
+                {
+                    ImageConfig? config;
+                    try { config = ImageConfig.Parse((await client.GetImageAsync(repository, digest.ToString(), ct: ct)).Config); }
+                    catch (RegistryException e) when (e.Failure is RegistryFailure.NotAnImage or RegistryFailure.NoMatchingPlatform) { config = null; }
+                    byDigest[digest] = entry = ([], config);
+                }
                 entry.Tags.Add(tag);
             }
-            foreach (var (digest, (tags, manifest)) in byDigest)
-            {
-                if (manifest.Config is null || manifest.ArtifactType is not null || !MediaTypes.IsManifest(manifest.MediaType)) continue;
-                if (manifest.Config.MediaType is not (MediaTypes.OciConfig or MediaTypes.DockerConfig)) continue;
-                var config = ImageConfig.Parse(await client.GetBlobAsync(repository, manifest.Config.ParsedDigest, ct));
-                if (!LineageLabel.IsPresent(config.Labels)) continue;
-                images.Add(new RegistryImage($"{registry}/{repository}", digest.ToString(), tags.Order(StringComparer.Ordinal).ToList(), LineageLabel.Read(config.Labels)));
-            }
+            foreach (var (digest, (tags, config)) in byDigest)
+                if (config is not null && LineageLabel.IsPresent(config.Labels))
+                    images.Add(new RegistryImage($"{registry}/{repository}", digest.ToString(), tags.Order(StringComparer.Ordinal).ToList(), LineageLabel.Read(config.Labels)));
         }
         return images;
     }

@@ -22,11 +22,9 @@ internal static class InspectCommand
             var (reference, descriptor) = await ToolContext.ResolveAsync(result.GetValue(image)!, ct);
             var options = ToolContext.RegistryOptions();
             using var client = new RegistryClient(reference.Registry, options);
-            var fetched = await client.GetManifestAsync(reference.Repository, reference.Digest!.ToString()!, ct);
-            var manifest = fetched.Parse();
-            if (manifest.Config is null)
-                throw new ToolException(ExitCodes.BadInput, $"{reference} is a {fetched.MediaType}, not an image manifest; inspect one of its images.");
-            var config = ImageConfig.Parse(await client.GetBlobAsync(reference.Repository, manifest.Config.ParsedDigest, ct));
+            var fetched = await client.GetImageAsync(reference.Repository, reference.Digest!.ToString()!, ct: ct);
+            var manifest = fetched.ParsedManifest;
+            var config = ImageConfig.Parse(fetched.Config);
             var lineage = LineageLabel.Read(config.Labels);
             var history = await new RegistryLifecycle(options).HistoryAsync(reference, ct);
             var subject = descriptor is null ? LifecycleSubject.Of(reference) : LifecycleSubject.Of(descriptor);
