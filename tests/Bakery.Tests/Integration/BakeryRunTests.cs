@@ -16,7 +16,7 @@ public sealed class BakeryRunTests
     [ClassInitialize]
     public static void Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
+        s_registry = SharedRegistry.Instance;
         s_workspace = new BakeryWorkspace("run");
     }
 
@@ -24,7 +24,6 @@ public sealed class BakeryRunTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static string RunProject(string name, string upstream, string command) =>

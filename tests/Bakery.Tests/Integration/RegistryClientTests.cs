@@ -15,10 +15,8 @@ public sealed class RegistryClientTests
     private string _work = null!;
 
     [ClassInitialize]
-    public static void Initialize(TestContext _) => s_registry = RegistryProcess.Start();
+    public static void Initialize(TestContext _) => s_registry = SharedRegistry.Instance;
 
-    [ClassCleanup]
-    public static void Cleanup() => s_registry?.Dispose();
 
     [TestInitialize]
     public void CreateWork() => _work = TestPaths.NewTempDirectory("client");

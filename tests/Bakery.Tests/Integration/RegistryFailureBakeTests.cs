@@ -15,7 +15,7 @@ public sealed class RegistryFailureBakeTests
     [ClassInitialize]
     public static void Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
+        s_registry = SharedRegistry.Instance;
         s_workspace = new BakeryWorkspace("failures");
     }
 
@@ -23,7 +23,6 @@ public sealed class RegistryFailureBakeTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static string ProjectOn(string name, string packageId, TestImages.PushedImage image)

@@ -35,7 +35,7 @@ public sealed class SecurityBakeTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
+        s_registry = SharedRegistry.Instance;
         s_workspace = new BakeryWorkspace("security");
         var image = s_image = await TestImages.PushBaseAsync(s_registry.Address, "security/base", "security", extraFiles: new Dictionary<string, string>
         {
@@ -60,7 +60,6 @@ public sealed class SecurityBakeTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     [TestMethod]
