@@ -1,5 +1,4 @@
 using Bakery.Core.Descriptors;
-using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 
 namespace Bakery.Core.Baking;

@@ -2,7 +2,6 @@ using Bakery.Core.Descriptors;
 using Bakery.Core.Tags;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
-using Bakery.Oci.Registry;
 
 namespace Bakery.Core.Baking;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 

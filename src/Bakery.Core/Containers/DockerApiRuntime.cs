@@ -220,8 +220,6 @@ public sealed class DockerApiRuntime : IContainerRuntime
         }
     }
 
-    private Task Call(string what, Func<Task> call) => Call(what, async () => { await call(); return true; });
-
     /// <summary>An error the engine reported inside a successful response (pull and load stream their errors).</summary>
     private sealed class EngineReportedException(string message) : Exception(message);
 }

@@ -1,6 +1,3 @@
-using System.Security;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Bakery.Core.Baking;
 
 namespace Bakery.Core.Descriptors;

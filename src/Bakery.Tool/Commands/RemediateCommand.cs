@@ -1,10 +1,6 @@
 using System.CommandLine;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Remediation;
-using Bakery.Oci.Model;
-using Bakery.Oci.Registry;
 using Bakery.Tool.Projects;
 using Microsoft.Build.Locator;
 using NuGet.Versioning;

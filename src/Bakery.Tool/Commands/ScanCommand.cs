@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Bakery.Core.Reports;
 using Bakery.Core.Security;
-using Bakery.Core.Verification;
 
 using Bakery.Tool.Output;
 

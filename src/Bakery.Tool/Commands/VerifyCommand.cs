@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Bakery.Core;
-using Bakery.Core.Baking;
 using Bakery.Core.Reports;
 using Bakery.Core.Verification;
 

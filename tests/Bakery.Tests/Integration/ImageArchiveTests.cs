@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Bakery.Oci.Archives;
 using Bakery.Oci.Model;

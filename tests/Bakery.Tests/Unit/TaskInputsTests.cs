@@ -1,7 +1,6 @@
 using System.Reflection;
 using Bakery.Core.Baking;
 using Bakery.Tasks;
-using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
 namespace Bakery.Tests.Unit;
