@@ -74,7 +74,7 @@ measure_pair() {
 sdk_app()     { dotnet publish "$work/sdk-app" -nr:false -v:q -nologo -t:PublishContainer; }
 bakery_app()  { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="a$1"; }
 bakery_app_offline() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="o$1" -p:BakeryOffline=true; }
-bakery_base() { dotnet publish "$global" -nr:false -v:q -nologo -p:BakeImage=true -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="b$1"; }
+bakery_base() { dotnet publish "$global" -nr:false -v:q -nologo -p:BakeImage=true -p:ContainerRegistry="$REGISTRY" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="b$1"; }
 
 # The Dockerfile equivalent of samples/global/runtime-base.
 docker_ctx="$work/docker-base"

@@ -32,7 +32,7 @@ public sealed record ContainerEndpoint(Uri Uri, ContainerEngineKind Kind, string
 
     /// <summary>The engine BAKERY_CONTAINER_ENGINE names, or null when it names none.</summary>
     public static ContainerEngineKind? AskedFor(Func<string, string?> variable) =>
-        string.IsNullOrWhiteSpace(variable(EngineVariable)) ? null : Kind(variable);
+        string.IsNullOrWhiteSpace(variable(EngineVariable)) ? null : KindFrom(variable);
 
     private static HostFacts Host() => new(
         Environment.GetEnvironmentVariable,
@@ -44,11 +44,11 @@ public sealed record ContainerEndpoint(Uri Uri, ContainerEngineKind Kind, string
     /// <summary>What endpoint selection reads from the host; tests give their own.</summary>
     public sealed record HostFacts(Func<string, string?> Variable, Func<string, bool> FileExists, Func<string, string?> ReadFile, string Home, bool IsRoot);
 
-    public static ContainerEndpoint Resolve(HostFacts host) => Resolve(host, Kind(host.Variable));
+    public static ContainerEndpoint Resolve(HostFacts host) => Resolve(host, KindFrom(host.Variable));
 
     public static ContainerEndpoint Resolve(HostFacts host, ContainerEngineKind kind) => kind == ContainerEngineKind.Podman ? Podman(host) : Docker(host);
 
-    private static ContainerEngineKind Kind(Func<string, string?> variable) => (variable(EngineVariable) ?? "").Trim().ToLowerInvariant() switch
+    private static ContainerEngineKind KindFrom(Func<string, string?> variable) => (variable(EngineVariable) ?? "").Trim().ToLowerInvariant() switch
     {
         "" or "docker" => ContainerEngineKind.Docker,
         "podman" => ContainerEngineKind.Podman,

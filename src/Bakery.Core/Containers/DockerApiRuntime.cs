@@ -83,7 +83,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
     });
 
     public Task TagImageAsync(string image, string repository, string tag, CancellationToken ct) => Call($"tag {image} as {repository}:{tag}", async () =>
-        await Client.Images.TagImageAsync(image, new ImageTagParameters { RepositoryName = repository, Tag = tag, Force = true }, ct));
+        await Client.Images.TagImageAsync(image, new ImageTagParameters { RepositoryName = repository, Tag = tag }, ct));
 
     private Task<string> Load(string what, Stream archive, CancellationToken ct) => Call($"load {what}", async () =>
     {

@@ -175,7 +175,7 @@ public static class BakeReportWriter
     }
 
     /// <summary>Where the image went, in words: "registry localhost:5000 as …", "docker at unix:///… as …", "archive /x/app.tar (oci-layout) as …".</summary>
-    public static string Where(Destinations.DestinationReport d) => d.Kind switch
+    public static string Where(Baking.Destinations.DestinationReport d) => d.Kind switch
     {
         "archive" => $"archive {d.Location} ({d.Format}) as {string.Join(", ", d.References)}",
         "registry" => $"registry {d.Location} as {string.Join(", ", d.References)}",

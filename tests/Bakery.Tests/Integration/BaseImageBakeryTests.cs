@@ -26,7 +26,7 @@ public sealed class BaseImageBakeryTests
     public static async Task Initialize(TestContext _)
     {
         s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("bakeries");
+        s_workspace = new BakeryWorkspace("bakeries", pushTo: s_registry.Address);
         s_upstream = await TestImages.PushBaseAsync(s_registry.Address, "upstream/os", "upstream");
     }
 

@@ -149,7 +149,7 @@ public sealed class ArchivePusher(RegistryClientOptions options, IBakeLog log)
         }
         if (!ImageReference.IsValidRepository(repository))
             throw Messages.BAKE405(repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.").Exception();
-        return (registry, repository);
+        return (registry!, repository);
     }
 
     /// <summary>As docker reads a name: the first component is a registry when it has a '.' or a ':' or is localhost.</summary>
