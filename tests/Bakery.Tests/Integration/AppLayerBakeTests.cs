@@ -75,7 +75,7 @@ public sealed class AppLayerBakeTests
     [TestMethod]
     public async Task Packages_natives_and_the_project_are_layers_of_their_own_and_a_source_change_moves_only_the_project()
     {
-        var dir = Project("splitapp", "13.0.3");
+        var dir = Project("splitapp", "13.0.1");
         var first = s_workspace.Bake(dir, "BakeryBuildId=1");
         Assert.AreEqual(0, first.ExitCode, first.Output);
         var one = await AppLayersOf("tests/splitapp", "1.0.0-build.1");
@@ -99,7 +99,9 @@ public sealed class AppLayerBakeTests
         Assert.AreNotEqual(one["app"].Digest, two["app"].Digest, "and moves the project's layer");
         StringAssert.Contains(second.Output, "pushed   2 blob(s)", "only the project's layer and the config are uploaded");
 
-        File.WriteAllText(Path.Combine(dir, "splitapp.csproj"), File.ReadAllText(Path.Combine(dir, "splitapp.csproj")).Replace("13.0.3", "13.0.1", StringComparison.Ordinal));
+        // An update, not a downgrade: publish copies a package file only when it is newer than the one in
+        // the publish folder, so an older package's file would leave the newer one there (the SDK's behaviour).
+        File.WriteAllText(Path.Combine(dir, "splitapp.csproj"), File.ReadAllText(Path.Combine(dir, "splitapp.csproj")).Replace("13.0.1", "13.0.3", StringComparison.Ordinal));
         var third = s_workspace.Bake(dir, "BakeryBuildId=3");
         Assert.AreEqual(0, third.ExitCode, third.Output);
         var three = await AppLayersOf("tests/splitapp", "1.0.0-build.3");
@@ -125,5 +127,22 @@ public sealed class AppLayerBakeTests
         Assert.AreEqual((await client.GetManifestAsync("tests/singleapp", "1.0.0-build.2")).Digest, (await client.GetManifestAsync("tests/singleapp", "1.0.0-build.3")).Digest,
             "the split is deterministic: same publish, same layers, same digest");
         Assert.AreNotEqual((await client.GetManifestAsync("tests/singleapp", "1.0.0-build.1")).Digest, (await client.GetManifestAsync("tests/singleapp", "1.0.0-build.2")).Digest);
+    }
+
+    [TestMethod]
+    public async Task A_deps_json_that_cannot_be_read_is_warning_BAKE443_and_one_app_layer()
+    {
+        var dir = s_workspace.CreateProject("brokendeps", BakeryWorkspace.BaseReference(BaseId, "1.0.0") + """
+              <PropertyGroup><GenerateDependencyFile>false</GenerateDependencyFile></PropertyGroup>
+              <ItemGroup><None Include="brokendeps.deps.json" CopyToPublishDirectory="PreserveNewest" /></ItemGroup>
+            """, "System.Console.WriteLine(\"broken deps\");\n");
+        File.WriteAllText(Path.Combine(dir, "brokendeps.deps.json"), "{ \"targets\": [ not json");
+        var bake = s_workspace.Bake(dir, "BakeryBuildId=1");
+        Assert.AreEqual(0, bake.ExitCode, bake.Output);
+        StringAssert.Contains(bake.Output, "warning BAKE443");
+        StringAssert.Contains(bake.Output, "brokendeps.deps.json cannot be read");
+        var layers = await AppLayersOf("tests/brokendeps", "1.0.0-build.1");
+        Assert.AreEqual("app", layers.Keys.Single());
+        CollectionAssert.Contains(layers["app"].Files, "app/brokendeps.dll");
     }
 }

@@ -200,11 +200,35 @@ public sealed class LocalDestinationTests
         var moving = Workspace.Tool("push", dockerArchive, $"{registry}/staged/archapp");
         Assert.AreNotEqual(0, moving.ExitCode, moving.Output);
         StringAssert.Contains(moving.Output, "BAKE407", "the build tag names the OCI push's image: build tags never move");
+        var moved = Workspace.Tool("push", dockerArchive, $"{registry}/staged/archapp", "--allow-tag-overwrite", "--verbose");
+        Assert.AreEqual(0, moved.ExitCode, moved.Output);
+        StringAssert.Contains(moved.Output, "moved    1.0.0-build.1", "--allow-tag-overwrite lets the build tag move, and says so");
+        Assert.AreEqual(pushed.Digest, (await client.GetManifestAsync("staged/archapp", "1.0.0-build.1")).Digest);
+
+        var latest = Workspace.Tool("push", ociArchive, $"{registry}/staged/retagged", "--tag", "latest");
+        Assert.AreNotEqual(0, latest.ExitCode, latest.Output);
+        StringAssert.Contains(latest.Output, "BAKE401");
+        Assert.IsEmpty(await client.ListTagsAsync("staged/retagged"), "a refused tag pushes nothing");
+        var retagged = Workspace.Tool("push", ociArchive, $"{registry}/staged/retagged", "--tag", "2.0.0", "--tag", "latest", "--allow-latest");
+        Assert.AreEqual(0, retagged.ExitCode, retagged.Output);
+        StringAssert.Contains(retagged.Output, "BAKE411");
+        CollectionAssert.AreEquivalent(new[] { "2.0.0", "latest" }, (await client.ListTagsAsync("staged/retagged")).ToArray(), "--tag replaces the archive's tags");
+        var badTag = Workspace.Tool("push", ociArchive, $"{registry}/staged/retagged:2.0.0");
+        Assert.AreNotEqual(0, badTag.ExitCode, badTag.Output);
+        StringAssert.Contains(badTag.Output, "BAKE442");
 
         var nameless = Workspace.Tool("push", dockerArchive);
         Assert.AreNotEqual(0, nameless.ExitCode);
         StringAssert.Contains(nameless.Output, "BAKE442");
         StringAssert.Contains(nameless.Output, "without a registry");
+
+        // A path below a regular file cannot be written: BAKE441, and nothing is left behind.
+        var blocker = Path.Combine(output, "not-a-folder");
+        File.WriteAllText(blocker, "a file");
+        var unwritable = Workspace.Bake(dir, "BakeryBuildId=1", $"ContainerArchiveOutputPath={blocker}/app.tar");
+        Assert.AreNotEqual(0, unwritable.ExitCode, unwritable.Output);
+        StringAssert.Contains(unwritable.Output, "error BAKE441");
+        Assert.AreEqual("a file", File.ReadAllText(blocker));
 
         var corrupt = Path.Combine(output, "corrupt.tar");
         var bytes = File.ReadAllBytes(ociArchive);
