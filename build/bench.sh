@@ -15,7 +15,7 @@
 #  plus blob bytes uploaded by no-change rebakes and whether two bakes of one commit give one digest.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
-RUNS="${RUNS:-5}"
+RUNS="${RUNS:-5}"   # BENCH_APP_ONLY=1: only the app cases (warm, changed, lean layers)
 
 ensure_dotnet
 ensure_apt docker-registry docker.io debootstrap jq curl time
@@ -115,7 +115,8 @@ docker_base() {
 }
 
 log "Warm-up (restore, first builds and pushes)"
-sdk_app >/dev/null; bakery_app 0 >/dev/null; docker_base >/dev/null; bakery_base 0 >/dev/null
+sdk_app >/dev/null; bakery_app 0 >/dev/null
+[ "${BENCH_APP_ONLY:-}" = 1 ] || { docker_base >/dev/null; bakery_base 0 >/dev/null; }
 
 measure_pair "sdk-app:warm" sdk_app "bakery-app:warm" bakery_app
 app_report="$work/bakery-app/obj/Release/net10.0/bakery/bakery-report.json"
@@ -134,6 +135,18 @@ lean_project_bytes=$(find "$lean_publish" -maxdepth 1 -type f \( -name 'app' -o 
 lean_package_bytes=$(( $(du -sb "$lean_publish" | cut -f1) - lean_project_bytes ))
 lean_ratio=$(ratio "${results[bakery-lean:changed]}" "${results[sdk-lean:changed]}")
 lean_upload_ratio=$(ratio "$lean_uploaded" "$lean_project_bytes")
+if [ "${BENCH_APP_ONLY:-}" = 1 ]; then
+  # Only the app cases (for working on the inner loop): the same rows as in the full table.
+  warm_ratio=$(ratio "${results[bakery-app:warm]}" "${results[sdk-app:warm]}")
+  echo
+  echo "| case | baseline (ms) | Bakery (ms) | ratio | target |"
+  echo "|---|---|---|---|---|"
+  echo "| app, warm, nothing changed (baseline: SDK PublishContainer) | ${results[sdk-app:warm]} | ${results[bakery-app:warm]} | ${warm_ratio}x | <= 1.0x: $(verdict "$warm_ratio" 1.0) |"
+  echo "| web app with $(( lean_package_bytes / 1048576 )) MB of NuGet dependencies, one-line source change (baseline: SDK PublishContainer) | ${results[sdk-lean:changed]} | ${results[bakery-lean:changed]} | ${lean_ratio}x | <= 0.9x: $(verdict "$lean_ratio" 0.9) |"
+  echo
+  echo "lean app layers, one-line change: uploaded $lean_uploaded blob bytes for $lean_project_bytes bytes of the project's own files (${lean_upload_ratio}x, <= 2x: $(verdict "$lean_upload_ratio" 2)); layers $lean_layers"
+  exit 0
+fi
 measure_pair "bakery-app:offline" bakery_app_offline "bakery-app:online" bakery_app
 measure_pair "docker-base:warm" docker_base "bakery-base:warm" bakery_base
 

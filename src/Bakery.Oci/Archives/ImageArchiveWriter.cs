@@ -65,18 +65,25 @@ public static class ImageArchiveWriter
         using var tar = new TarWriter(output, TarEntryFormat.Ustar, leaveOpen: true);
         var written = new HashSet<Digest>();
         Folders(tar, timestamp);
-        var manifest = new JsonArray();
         foreach (var image in images)
         {
             foreach (var layer in image.Layers) Blob(tar, layer, written, timestamp);
             Blob(tar, image.Config, written, timestamp);
+        }
+        DockerManifest(tar, images, timestamp);
+    }
+
+    /// <summary>manifest.json: each image's config, layers and tags, by the blob names both formats share.</summary>
+    private static void DockerManifest(TarWriter tar, IReadOnlyList<DockerArchiveImage> images, DateTimeOffset timestamp)
+    {
+        var manifest = new JsonArray();
+        foreach (var image in images)
             manifest.Add(new JsonObject
             {
                 ["Config"] = BlobName(image.Config.Digest),
                 ["RepoTags"] = new JsonArray(image.RepoTags.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
                 ["Layers"] = new JsonArray(image.Layers.Select(l => (JsonNode)JsonValue.Create(BlobName(l.Digest))!).ToArray()),
             });
-        }
         Member(tar, "manifest.json", Encoding.UTF8.GetBytes(manifest.ToJsonString()), timestamp);
     }
 
@@ -84,8 +91,11 @@ public static class ImageArchiveWriter
     /// An OCI image layout: oci-layout, the blobs, then index.json naming <paramref name="roots"/> (an image
     /// manifest, or an index of per-platform manifests) with their <c>org.opencontainers.image.ref.name</c>.
     /// <paramref name="blobs"/> must hold every manifest, config and layer the roots reach.
+    /// <paramref name="alsoForDocker"/> adds a manifest.json naming the same blobs, as docker 25's
+    /// <c>docker save</c> does: a dockerd without the containerd image store loads only that file.
     /// </summary>
-    public static void WriteOci(Stream output, IReadOnlyList<(OciDescriptor Root, string? RefName)> roots, IEnumerable<ArchiveBlob> blobs, DateTimeOffset timestamp)
+    public static void WriteOci(Stream output, IReadOnlyList<(OciDescriptor Root, string? RefName)> roots, IEnumerable<ArchiveBlob> blobs, DateTimeOffset timestamp,
+        IReadOnlyList<DockerArchiveImage>? alsoForDocker = null)
     {
         using var tar = new TarWriter(output, TarEntryFormat.Ustar, leaveOpen: true);
         Member(tar, "oci-layout", """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray(), timestamp);
@@ -105,6 +115,7 @@ public static class ImageArchiveWriter
             }).ToList(),
         };
         Member(tar, "index.json", index.ToBytes(), timestamp);
+        if (alsoForDocker is { Count: > 0 }) DockerManifest(tar, alsoForDocker, timestamp);
     }
 
     public static string BlobName(Digest digest) => $"blobs/{digest.Algorithm}/{digest.Hex}";

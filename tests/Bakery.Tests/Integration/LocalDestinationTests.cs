@@ -163,6 +163,10 @@ public sealed class LocalDestinationTests
         try
         {
             StringAssert.Contains(Run("docker", "run", "--rm", "--network", "none", "tests/archapp:1.0.0-build.1").Output, "hello from archapp as app");
+            // The OCI layout loads too: like docker 25's own save it carries a manifest.json for a dockerd without the containerd image store.
+            Run("docker", "rmi", "tests/archapp:1.0.0", "tests/archapp:1.0.0-build.1");
+            StringAssert.Contains(Run("docker", "load", "-i", ociArchive).Output, "Loaded image: tests/archapp:1.0.0-build.1");
+            StringAssert.Contains(Run("docker", "run", "--rm", "--network", "none", "tests/archapp:1.0.0-build.1").Output, "hello from archapp as app");
             using var dockerInspect = JsonDocument.Parse(Run(Skopeo, "inspect", $"docker-archive:{dockerArchive}").Output);
             Assert.AreEqual(dockerReport.GetProperty("layers").GetArrayLength(), dockerInspect.RootElement.GetProperty("Layers").GetArrayLength());
             using var ociInspect = JsonDocument.Parse(Run(Skopeo, "inspect", $"oci-archive:{ociArchive}").Output);

@@ -45,7 +45,8 @@ internal sealed class ArchiveDestination(BakeSession session, BakeRequest reques
                     await using var gzip = ImageArchiveWriter.IsCompressedName(path) ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true) : null;
                     if (gzip is not null) output = gzip;
                     if (destination.ArchiveFormat == ImageArchiveFormat.Oci)
-                        ImageArchiveWriter.WriteOci(output, [(Root(image, tags), tags.Count > 0 ? tags[0] : null)], Blobs(image, layers), request.Created);
+                        ImageArchiveWriter.WriteOci(output, [(Root(image, tags), tags.Count > 0 ? tags[0] : null)], Blobs(image, layers), request.Created,
+                            [EngineLoad.Image(image, layers, references)]);
                     else
                         ImageArchiveWriter.WriteDocker(output, [EngineLoad.Image(image, layers, references)], request.Created);
                 }
