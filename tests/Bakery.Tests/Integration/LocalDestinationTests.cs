@@ -289,13 +289,28 @@ public sealed class LocalDestinationTests
         var bake = Workspace.Dotnet("publish", dir, ["BakeImage=true", "BakeryBuildId=1", "LocalRegistry=Podman", "BakeryRunCommandTests=false"], environment);
         Assert.AreEqual(0, bake.ExitCode, bake.Output);
         StringAssert.Contains(bake.Output, "Loaded tests/podapp into podman");
-        Assert.AreEqual("podman", Report(dir).GetProperty("destination").GetProperty("kind").GetString());
+        StringAssert.Contains(bake.Output, "run it: podman run --rm localhost/tests/podapp:1.0.0-build.1", "podman names local images localhost/…, as podman build does");
+        var destination = Report(dir).GetProperty("destination");
+        Assert.AreEqual("podman", destination.GetProperty("kind").GetString());
+        CollectionAssert.Contains(destination.GetProperty("references").EnumerateArray().Select(r => r.GetString()).ToArray(), "localhost/tests/podapp:1.0.0-build.1");
         Assert.IsFalse(DockerHas("tests/podapp:1.0.0-build.1"), "LocalRegistry=Podman means podman, not docker");
         var run = podman.Cli("run", "--rm", "--network", "none", "localhost/tests/podapp:1.0.0-build.1");
         if (run.ExitCode != 0 && run.Output.Contains("OCI", StringComparison.Ordinal))
             Assert.Inconclusive($"Skipped: podman loaded the image but cannot start containers here: {run.Output.Trim()}");
         Assert.AreEqual(0, run.ExitCode, run.Output);
         StringAssert.Contains(run.Output, "hello from podapp as app");
+
+        // podman load reads the OCI layout archive a bake writes.
+        var archive = Path.Combine(Workspace.Root, "podapp.oci.tar");
+        var written = Workspace.Bake(dir, "BakeryBuildId=2", $"ContainerArchiveOutputPath={archive}", "ContainerImageFormat=OCI", "BakeryRunCommandTests=false");
+        Assert.AreEqual(0, written.ExitCode, written.Output);
+        var id = Report(dir).GetProperty("configDigest").GetString()!["sha256:".Length..][..12];
+        Assert.AreEqual(0, podman.Cli("rmi", "-f", "localhost/tests/podapp:1.0.0-build.1", "localhost/tests/podapp:1.0.0").ExitCode, "the image the engine destination loaded is gone");
+        var load = podman.Cli("load", "-i", archive);
+        Assert.AreEqual(0, load.ExitCode, load.Output);
+        var loadedRun = podman.Cli("run", "--rm", "--network", "none", id);
+        Assert.AreEqual(0, loadedRun.ExitCode, loadedRun.Output);
+        StringAssert.Contains(loadedRun.Output, "hello from podapp as app");
     }
 
     [TestMethod]

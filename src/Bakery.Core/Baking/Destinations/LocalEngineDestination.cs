@@ -41,14 +41,26 @@ internal sealed class LocalEngineDestination(BakeSession session, BakeRequest re
             if (loaded) await EngineLoad.RemoveQuietlyAsync(engine, id);
             throw;
         }
+        var repository = RepositoryIn(engine, request.Destination.Repository);
         foreach (var tag in tags)
         {
-            await engine.TagImageAsync(id, request.Destination.Repository, tag, ct);
-            log.Info($"Tagged {request.Destination.Repository}:{tag} in {name}");
+            await engine.TagImageAsync(id, repository, tag, ct);
+            log.Info($"Tagged {repository}:{tag} in {name}");
         }
-        var references = tags.Select(t => $"{request.Destination.Repository}:{t}").ToList();
+        var references = tags.Select(t => $"{repository}:{t}").ToList();
         return new Delivered(new DestinationReport(name, engine.Endpoint.ToString(), references, id), null);
     }
+
+    /// <summary>
+    /// The name the image gets in the engine. podman's Docker-compatible API files an unqualified name
+    /// under docker.io, where `podman run` of the short name does not look first; podman names what it
+    /// builds locally <c>localhost/…</c>, and so does this (as `podman build` and `podman load` of the SDK's images).
+    /// </summary>
+    internal static string RepositoryIn(IContainerRuntime engine, string repository) =>
+        engine.Engine == ContainerEngineKind.Podman && !HasRegistry(repository) ? "localhost/" + repository : repository;
+
+    private static bool HasRegistry(string repository) =>
+        repository.IndexOf('/') is var slash and > 0 && repository[..slash] is var first && (first.Contains('.') || first.Contains(':') || first == "localhost");
 
     private static string Short(string id) => id.Length > 19 ? id[..19] : id;
 
