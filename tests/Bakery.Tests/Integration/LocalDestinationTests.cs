@@ -167,7 +167,12 @@ public sealed class LocalDestinationTests
             Run("docker", "rmi", "tests/archapp:1.0.0", "tests/archapp:1.0.0-build.1");
             StringAssert.Contains(Run("docker", "load", "-i", ociArchive).Output, "Loaded image: tests/archapp:1.0.0-build.1");
             StringAssert.Contains(Run("docker", "run", "--rm", "--network", "none", "tests/archapp:1.0.0-build.1").Output, "hello from archapp as app");
-            using var dockerInspect = JsonDocument.Parse(Run(Skopeo, "inspect", $"docker-archive:{dockerArchive}").Output);
+            // skopeo's docker-archive transport reads plain tars only: the same archive, gunzipped.
+            var plainDockerArchive = Path.Combine(output, "archapp.docker.tar");
+            using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(dockerArchive), System.IO.Compression.CompressionMode.Decompress))
+            using (var plain = File.Create(plainDockerArchive))
+                gzip.CopyTo(plain);
+            using var dockerInspect = JsonDocument.Parse(Run(Skopeo, "inspect", $"docker-archive:{plainDockerArchive}").Output);
             Assert.AreEqual(dockerReport.GetProperty("layers").GetArrayLength(), dockerInspect.RootElement.GetProperty("Layers").GetArrayLength());
             using var ociInspect = JsonDocument.Parse(Run(Skopeo, "inspect", $"oci-archive:{ociArchive}").Output);
             Assert.AreEqual(ociReport.GetProperty("digest").GetString(), ociInspect.RootElement.GetProperty("Digest").GetString(), "an OCI layout keeps the manifest the bake made");
