@@ -20,6 +20,14 @@ public sealed class BakeContainerImage : BakeryTask
     public bool IsUpstream { get; set; }
 
     public string? TargetRegistry { get; set; }
+
+    /// <summary>LocalRegistry (Docker or Podman), ContainerArchiveOutputPath, ContainerImageFormat: where the image goes without a registry, and in what format.</summary>
+    public string? LocalRegistry { get; set; }
+    public string? ArchiveOutputPath { get; set; }
+    public string? ImageFormat { get; set; }
+
+    /// <summary>BakeryAppLayers: Split (default) or Single.</summary>
+    public string? AppLayers { get; set; }
     [Required] public string Repository { get; set; } = "";
     /// <summary>The published app; empty for base images, which add no app layer.</summary>
     public string? PublishDirectory { get; set; }
@@ -91,6 +99,9 @@ public sealed class BakeContainerImage : BakeryTask
     [Output] public string[] ImageTags { get; private set; } = [];
     [Output] public string? ReportPath { get; private set; }
 
+    /// <summary>The archive written (ContainerArchiveOutputPath), as the SDK's GeneratedArchiveOutputPath.</summary>
+    [Output] public string? ArchivePath { get; private set; }
+
     protected override void ExecuteCore()
     {
         var inputs = Inputs();
@@ -119,6 +130,7 @@ public sealed class BakeContainerImage : BakeryTask
         ImageName = result.Image;
         ImageTags = result.Tags.ToArray();
         ReportPath = jsonPath;
+        ArchivePath = result.Destination is { Kind: "archive" } archive ? archive.Location : null;
     }
 
     private BakeInputs Inputs() => TaskInputs.Map<BakeInputs>(this) with

@@ -11,5 +11,6 @@ var root = new RootCommand("bakery: manage, inspect, verify, scan and rebake Bak
     ScanCommand.Create(),
     RemediateCommand.Create(),
     BakeCommand.Create(),
+    PushCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

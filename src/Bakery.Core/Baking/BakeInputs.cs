@@ -24,6 +24,12 @@ public sealed record BakeInputs
     public bool IsUpstream { get; init; }
 
     public string? TargetRegistry { get; init; }
+
+    /// <summary>LocalRegistry (Docker or Podman), ContainerArchiveOutputPath, ContainerImageFormat and BakeryAppLayers, as the .NET SDK and Bakery name them.</summary>
+    public string? LocalRegistry { get; init; }
+    public string? ArchiveOutputPath { get; init; }
+    public string? ImageFormat { get; init; }
+    public string? AppLayers { get; init; }
     public required string Repository { get; init; }
     public string? PublishDirectory { get; init; }
     public string? WorkingDirectory { get; init; }

@@ -18,10 +18,12 @@ public static class BakeRequestFactory
     {
         var diagnostics = new List<BakeryDiagnostic>();
         var baseRef = ImageReference.Parse(inputs.BaseImageReference);
-        var target = ImageTarget.Decide(inputs.TargetRegistry, baseRef.Registry, inputs.Repository, inputs.Version, inputs.BuildId,
-            inputs.ExtraTags, inputs.AllowLatestTag, environment);
+        var format = Destinations.ImageFormats.Parse(inputs.ImageFormat);
+        var target = ImageTarget.Decide(inputs.TargetRegistry, inputs.Repository, inputs.Version, inputs.BuildId,
+            inputs.ExtraTags, inputs.AllowLatestTag, environment, inputs.ArchiveOutputPath);
         diagnostics.AddRange(target.Tags.Diagnostics);
         var (registry, repository, tags, buildId, buildIdSource) = target;
+        var destination = Destinations.ImageDestination.Decide(registry, repository, inputs.LocalRegistry, inputs.ArchiveOutputPath, format);
 
         var descriptor = string.IsNullOrEmpty(inputs.DescriptorPath) ? null : DescriptorReader.Load(inputs.DescriptorPath, inputs.PackageId ?? inputs.DescriptorPath);
         var security = Security.EffectiveSecuritySettings.Apply(
@@ -34,8 +36,9 @@ public static class BakeRequestFactory
         var request = new BakeRequest
         {
             BaseImage = new BaseImageSelection(baseRef, descriptor, inputs.IsUpstream),
-            TargetRegistry = registry,
-            TargetRepository = repository,
+            Destination = destination,
+            ImageFormat = format,
+            AppLayers = AppLayers.ParseMode(inputs.AppLayers),
             Tags = tags.Tags,
             AllowTagOverwrite = inputs.AllowTagOverwrite,
             AppDirectory = string.IsNullOrWhiteSpace(inputs.PublishDirectory) ? null : inputs.PublishDirectory,

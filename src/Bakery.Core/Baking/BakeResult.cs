@@ -36,6 +36,9 @@ public sealed record BakeResult
     public DateTimeOffset? BaseExpiresOn { get; init; }
     public required IReadOnlyList<LayerReport> Layers { get; init; }
     public required PushStatistics Push { get; init; }
+
+    /// <summary>Where the image went: a registry, the local engine (with its image ID) or an archive file; null in reports of images only checked.</summary>
+    public Destinations.DestinationReport? Destination { get; init; }
     [System.Text.Json.Serialization.JsonConverter(typeof(Platform.TextJsonConverter))]
     public required Platform Platform { get; init; }
     public string? BuildId { get; init; }

@@ -14,7 +14,7 @@ internal sealed class BakeSession : IDisposable
     private readonly IBakeLog _log;
     private readonly CancellationToken _ct;
     private readonly RegistryClient _baseClient;
-    private readonly RegistryClient _target;
+    private readonly RegistryClient? _target;
     private readonly bool _sameRegistry;
     private readonly BlobPusher _pusher;
     private readonly LayerOptions _layerOptions;
@@ -22,25 +22,28 @@ internal sealed class BakeSession : IDisposable
     private readonly LayerIndex _index;
     private readonly List<(string Name, LayerBlob Blob)> _added = [];
     private Containers.IContainerRuntime? _containers;
+    private readonly Destinations.IImageDestination _destination;
 
     private BakeSession(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
     {
         _request = request;
         _log = log;
         _ct = ct;
-        Image = $"{request.TargetRegistry}/{request.TargetRepository}";
+        Image = request.Destination.Name;
         BlobDirectory = Path.Combine(request.WorkDirectory, "blobs", "sha256");
         // The base is pulled with the source registry's credentials, the image pushed with the push target's.
         _baseClient = new RegistryClient(request.BaseImage.Reference.Registry, options with { Role = RegistryRole.Pull });
         _sameRegistry = string.Equals(request.BaseImage.Reference.Registry, request.TargetRegistry, StringComparison.OrdinalIgnoreCase);
-        _target = new RegistryClient(request.TargetRegistry, options with { Role = RegistryRole.Push });
+        // Only a push needs the target registry; an engine or an archive destination never talks to one.
+        if (request.TargetRegistry is { } targetRegistry) _target = new RegistryClient(targetRegistry, options with { Role = RegistryRole.Push });
+        _destination = Destinations.ImageDestinations.For(this, request, log);
         _pusher = new BlobPusher(log);
         _layerOptions = new LayerOptions { ModificationTime = request.Created };
         _writer = new DeterministicLayerWriter(BlobDirectory, _layerOptions);
         _index = new LayerIndex(Path.Combine(request.WorkDirectory, "layer-index"), BlobDirectory);
     }
 
-    /// <summary>registry/repository the image is pushed to.</summary>
+    /// <summary>The image's name where it goes: registry/repository for a push, the repository in an engine or archive.</summary>
     public string Image { get; }
     public string BlobDirectory { get; }
     public ImageManifest BaseManifest { get; private set; } = new();
@@ -53,7 +56,10 @@ internal sealed class BakeSession : IDisposable
 
     public IReadOnlyList<(string Name, LayerBlob Blob)> Added => _added;
     public PushStatistics Pushed { get; private set; } = new(0, 0, 0, 0);
-    private RegistryClient Target => _target;
+    private RegistryClient Target => _target ?? throw new InvalidOperationException("Only a registry destination pushes.");
+
+    /// <summary>Where the verified image goes (ContainerRegistry, the local engine, ContainerArchiveOutputPath).</summary>
+    internal Destinations.IImageDestination Destination => _destination;
 
     /// <summary>Fetches the pinned base (an upstream is validated first: BAKE210).</summary>
     public static async Task<BakeSession> OpenAsync(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
@@ -76,7 +82,8 @@ internal sealed class BakeSession : IDisposable
         var baseRef = _request.BaseImage.Reference;
         _log.Info($"Base image {baseRef}");
         (BaseManifest, BaseDigest, BaseConfig) = await FetchBaseAsync(_baseClient, _request, BlobDirectory, _ct);
-        Flavour = BaseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
+        Flavour = Destinations.ImageFormats.ManifestMediaType(_request.ImageFormat)
+            ?? (BaseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest);
         var config = ImageConfig.Parse(BaseConfig);
         if (_request.BaseImage.IsUpstream)
         {
@@ -106,15 +113,15 @@ internal sealed class BakeSession : IDisposable
         var blob = _index.TryGet(key);
         if (blob is null)
         {
-            _containers ??= Containers.ContainerRuntimes.Connect();
+            _containers ??= await _destination.EngineAsync(_ct);
             var runner = new Containers.RunStepExecutor(_containers, _log);
             await runner.EnsureAvailableAsync(_ct);
             var soFar = Compose();
-            await PushByDigestAsync(soFar);
+            var (image, pull) = await _destination.StageForRunAsync(soFar, _containers, _ct);
             var staging = Path.Combine(_request.WorkDirectory, "run-staging", key[..16]);
             try
             {
-                var entries = await runner.RunAsync($"{Image}@{soFar.Digest}", run, staging, _ct);
+                var entries = await runner.RunAsync(image, run, staging, _ct, pull);
                 blob = _writer.Write(entries);
             }
             finally
@@ -127,8 +134,21 @@ internal sealed class BakeSession : IDisposable
         _added.Add(($"run {run.Display}", blob));
     }
 
-    public void AddApp(string directory, string destination) =>
-        _added.Add(("app", ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, "app", [new LayerSource(directory, destination)])));
+    /// <summary>The published app as layers by change rate (<see cref="AppLayers"/>), or one layer with BakeryAppLayers=Single.</summary>
+    public void AddApp(string directory, string destination)
+    {
+        IReadOnlyList<AppLayers.Group> groups;
+        try
+        {
+            groups = AppLayers.Plan(directory, destination, _request.AppLayers, why => _log.Warning(Messages.BAKE443(directory, why).Warning()), _log.Detail);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ArgumentException)
+        {
+            throw Messages.BAKE501("app", e.Message).Exception(e);
+        }
+        foreach (var group in groups)
+            _added.Add((group.Name, ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, group.Name, group.Entries)));
+    }
 
     /// <summary>The config and manifest of the base plus the layers added so far.</summary>
     public ImageComposer.Composed Compose() => ImageComposer.Compose(BaseConfig, BaseManifest, [.. _added], _request, Flavour, BaseDigest);
@@ -191,8 +211,8 @@ internal sealed class BakeSession : IDisposable
 
     public void Dispose()
     {
-        _containers?.Dispose();
-        _target.Dispose();
+        _destination.Dispose(); // it owns the engine RUN steps used
+        _target?.Dispose();
         _baseClient.Dispose();
     }
 

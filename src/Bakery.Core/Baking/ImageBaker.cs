@@ -6,8 +6,9 @@ namespace Bakery.Core.Baking;
 
 /// <summary>
 /// The bake pipeline after the app is published: fetch the pinned base, add the local layers, RUN
-/// steps and the app as deterministic layers, verify, push blobs and the manifest by digest, and only
-/// then the tags. A bake stopped by verification or a gate carries its report in the exception.
+/// steps and the app as deterministic layers, verify, and deliver to the destination (push blobs and
+/// the manifest by digest and only then the tags; or load into the local engine; or write an
+/// archive). A bake stopped by verification or a gate carries its report in the exception.
 /// </summary>
 public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog log)
 {
@@ -25,13 +26,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
 
         var final = session.Compose();
         log.Info($"Image {session.Image}@{final.Digest} ({session.Added.Count} new layer(s) on {session.BaseManifest.Layers?.Count ?? 0} base layer(s))");
-        var moved = TagGuard.Check(session.Image, final.Digest, await session.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);
-        var outcome = await VerifyAndPushAsync(session, final, request, lifecycle, ct);
-
-        string? sbomDigest = null;
-        if (request.SbomPath is { } sbomFile && File.Exists(sbomFile)) sbomDigest = await session.PushSbomAsync(final, sbomFile);
-        await session.TagAsync(final, request.Tags);
-        return Report(session, final, request, lifecycle, request.Tags, outcome, [], sbomDigest) with { MovedTags = moved };
+        var moved = TagGuard.Check(session.Image, final.Digest, await session.Destination.TaggedAsync(request.Tags, ct), request.AllowTagOverwrite, log);
+        var (outcome, delivered) = await VerifyAndDeliverAsync(session, final, request, lifecycle, ct);
+        return Report(session, final, request, lifecycle, request.Tags, outcome, [], delivered.SbomDigest) with { MovedTags = moved, Destination = delivered.Report };
     }
 
     /// <summary>Bakes and writes the report (JSON, Markdown, JUnit) to <paramref name="reportDirectory"/>; a failed bake writes its report too.</summary>
@@ -45,7 +42,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         catch (BakeryException e) when (e.FailedBake is { } failed)
         {
             var (failedReport, _) = Reports.BakeReportWriter.Write(failed, reportDirectory);
-            log.Info($"nothing was tagged; report of the failed bake: {failedReport}");
+            log.Info($"nothing was tagged, loaded or written; report of the failed bake: {failedReport}");
             throw;
         }
         var (jsonPath, _) = Reports.BakeReportWriter.Write(result, reportDirectory);
@@ -54,11 +51,14 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
     }
 
     /// <summary>
-    /// Verifies before anything is tagged: user, built-in policies, secrets, file checks and the
-    /// vulnerability gate before any push; command tests on the image pushed by digest. The outcome is
-    /// remembered for this digest and these inputs, so a rebake of the same image does not verify it again.
+    /// Verifies before anything is delivered: user, built-in policies, secrets, file checks and the
+    /// vulnerability gate before any push, load or write; command tests on the image where the
+    /// destination staged it (pushed by digest, loaded untagged, a temporary archive), before any name
+    /// points at it. The outcome is remembered for this digest and these inputs, so a rebake of the same
+    /// image does not verify it again.
     /// </summary>
-    private async Task<VerifiedOutcome> VerifyAndPushAsync(BakeSession session, ImageComposer.Composed final, BakeRequest request, LifecycleState lifecycle, CancellationToken ct)
+    private async Task<(VerifiedOutcome Outcome, Destinations.Delivered Delivered)> VerifyAndDeliverAsync(BakeSession session, ImageComposer.Composed final,
+        BakeRequest request, LifecycleState lifecycle, CancellationToken ct)
     {
         var image = $"{session.Image}@{final.Digest}";
         var outcomes = new VerifiedOutcomes(Path.Combine(request.WorkDirectory, "verified"));
@@ -70,6 +70,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         var assessment = new BakeGates.SecurityAssessment(0, [], []);
         var config = ImageConfig.Parse(final.ConfigBytes);
         List<Secrets.SecretFinding> secrets = [];
+        Destinations.Delivered delivered;
         try
         {
             gates.CheckUser(config, request, image);
@@ -94,13 +95,15 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                 outcome = new VerifiedOutcome(checks, allowedSecrets, assessment.Components, assessment.Findings);
             }
             else log.Info($"Verification, secret scan and SBOM reused: {image} passed them with these inputs before");
-            await session.PushByDigestAsync(final);
-            if (!outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests)
-            {
-                checks.AddRange(await verifier.RunCommandTestsAsync(request.Verification, image, ct));
-                outcome = outcome with { Checks = [.. checks] };
-                Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, image);
-            }
+            Destinations.CommandTests? commandTests = !outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests
+                ? async target =>
+                {
+                    checks.AddRange(await verifier.RunCommandTestsAsync(request.Verification, target, ct));
+                    outcome = outcome! with { Checks = [.. checks] };
+                    Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, image);
+                }
+                : null;
+            delivered = await session.Destination.DeliverAsync(final, request.Tags, commandTests, ct);
         }
         catch (BakeryException e) when (e.FailedBake is null)
         {
@@ -115,7 +118,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             };
         }
         if (!outcome.FromCache) outcomes.Save(outcomeKey, outcome, request.SbomPath);
-        return outcome;
+        return (outcome, delivered);
     }
 
     private BakeResult Report(BakeSession session, ImageComposer.Composed final, BakeRequest request, LifecycleState lifecycle,

@@ -27,7 +27,7 @@ internal static class ImageComposer
             SchemaVersion = 2,
             MediaType = flavour,
             Config = new OciDescriptor { MediaType = MediaTypes.ConfigFor(flavour), Digest = configDigest.ToString(), Size = configBytes.Length },
-            Layers = (baseManifest.Layers ?? []).Concat(added.Select(a => new OciDescriptor
+            Layers = (baseManifest.Layers ?? []).Select(l => l with { MediaType = MediaTypes.LayerIn(l.MediaType, flavour) }).Concat(added.Select(a => new OciDescriptor
             {
                 MediaType = layerType,
                 Digest = a.Blob.Digest.ToString(),

@@ -14,10 +14,10 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
         if (await runtime.UnavailableReasonAsync(ct) is { } reason) throw Messages.BAKE504(runtime.Endpoint, reason).Exception();
     }
 
-    /// <param name="image">The image so far, pullable by digest (registry/repository@sha256:…).</param>
-    public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct)
+    /// <param name="image">The image so far: pullable by digest (registry/repository@sha256:…), or already in the engine (<paramref name="pull"/> false).</param>
+    public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct, bool pull = true)
     {
-        await runtime.PullAsync(image, ct);
+        if (pull) await runtime.PullAsync(image, ct);
         try
         {
             var spec = new ContainerSpec(image, ["/bin/sh", "-c"], [step.Command]) { User = string.IsNullOrEmpty(step.User) ? "0" : step.User };

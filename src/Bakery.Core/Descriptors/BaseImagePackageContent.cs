@@ -105,6 +105,8 @@ public static class BaseImagePackageContent
 
     private static async Task EnsurePushedAsync(BakeResult bake, string package, string? insecureRegistries, CancellationToken ct)
     {
+        if (bake.Destination is { Kind: not "registry" } elsewhere)
+            throw Messages.BAKE406(package, $"its last bake put the image in {elsewhere.Kind} ({elsewhere.Location}), not in a registry, and a base-image package pins an image in a registry. Bake it with ContainerRegistry set ('dotnet publish -p:BakeImage=true -p:ContainerRegistry=…'), then pack.").Exception();
         var reference = ImageReference.Parse($"{bake.Image}@{bake.Digest}");
         var options = new RegistryClientOptions
         {

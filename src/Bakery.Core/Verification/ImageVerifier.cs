@@ -15,30 +15,50 @@ public sealed class ImageVerifier(IBakeLog log)
         return results;
     }
 
-    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct, string? archive = null)
+    public Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct, string? archive = null) =>
+        RunCommandTestsAsync(plan, archive is null ? CommandTestImage.Pull(image) : CommandTestImage.Archive(archive), ct);
+
+    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, CommandTestImage target, CancellationToken ct)
     {
         var tests = plan.Files.SelectMany(f => f.Commands.Select(c => (File: f, Test: c))).ToList();
         CheckResult Skipped((StructureTestFile File, CommandTest Test) t, string why) =>
             new(Path.GetFileName(t.File.Path), "commandTests", t.Test.Name, true, why, Skipped: true, InheritedFrom: t.File.InheritedFrom);
-        if (plan.CommandTests == CommandTestMode.Never) return tests.Select(t => Skipped(t, "BakeryRunCommandTests=false")).ToList();
-
-        using var runtime = ContainerRuntimes.Connect();
-        if (await runtime.UnavailableReasonAsync(ct) is { } reason)
+        if (plan.CommandTests == CommandTestMode.Never)
         {
-            if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE307(runtime.Endpoint, reason).Exception();
-            log.Warning(Messages.BAKE307_Skipped(tests.Count, runtime.Endpoint, reason).Warning());
-            return tests.Select(t => Skipped(t, "no container engine")).ToList();
+            if (target.DisposeRuntime) target.Runtime?.Dispose();
+            return tests.Select(t => Skipped(t, "BakeryRunCommandTests=false")).ToList();
         }
-        foreach (var file in plan.Files.Where(f => f.Commands.Count > 0 && f.RunOptions.NeedsPrivilege))
-            log.Warning(Messages.BAKE339(Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)).Warning());
-        if (archive is null) await runtime.PullAsync(image, ct);
-        else image = await runtime.LoadImageAsync(archive, ct);
-        var environment = await runtime.ImageEnvironmentAsync(image, ct);
-        var runner = new CommandTestRunner(runtime, TimeSpan.FromMinutes(2), log);
-        var results = new List<CheckResult>();
-        foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, environment, file, test, ct));
-        log.Info($"Ran {results.Count} command test(s): {results.Count(r => !r.Passed)} failed");
-        return results;
+
+        var runtime = target.Runtime ?? ContainerRuntimes.Connect();
+        try
+        {
+            if (await runtime.UnavailableReasonAsync(ct) is { } reason)
+            {
+                if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE307(runtime.Endpoint, reason).Exception();
+                log.Warning(Messages.BAKE307_Skipped(tests.Count, runtime.Endpoint, reason).Warning());
+                return tests.Select(t => Skipped(t, "no container engine")).ToList();
+            }
+            foreach (var file in plan.Files.Where(f => f.Commands.Count > 0 && f.RunOptions.NeedsPrivilege))
+                log.Warning(Messages.BAKE339(Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)).Warning());
+            var image = await target.Prepare(runtime, ct);
+            try
+            {
+                var environment = await runtime.ImageEnvironmentAsync(image, ct);
+                var runner = new CommandTestRunner(runtime, TimeSpan.FromMinutes(2), log);
+                var results = new List<CheckResult>();
+                foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, environment, file, test, ct));
+                log.Info($"Ran {results.Count} command test(s): {results.Count(r => !r.Passed)} failed");
+                return results;
+            }
+            finally
+            {
+                if (target.Release is { } release) await release(runtime, image);
+            }
+        }
+        finally
+        {
+            if (target.Runtime is null || target.DisposeRuntime) runtime.Dispose();
+        }
     }
 
     public static void ThrowOnFailures(IReadOnlyList<CheckResult> checks, string image)

@@ -22,7 +22,7 @@ public sealed class BakePlanTests
     public static async Task Initialize(TestContext _)
     {
         s_registry = SharedRegistry.Instance;
-        s_workspace = new BakeryWorkspace("bakeplan");
+        s_workspace = new BakeryWorkspace("bakeplan", pushTo: s_registry.Address);
         s_upstream = await TestImages.PushBaseAsync(s_registry.Address, "upstream/planos", "upstream");
     }
 

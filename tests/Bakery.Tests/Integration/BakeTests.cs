@@ -19,7 +19,7 @@ public sealed class BakeTests
     public static async Task Initialize(TestContext _)
     {
         s_registry = SharedRegistry.Instance;
-        s_workspace = new BakeryWorkspace("bake");
+        s_workspace = new BakeryWorkspace("bake", pushTo: s_registry.Address);
         s_base = await TestImages.PushBaseAsync(s_registry.Address, "base/runtime", "bake-tests");
         var far = DateTimeOffset.UtcNow.AddYears(1);
         s_workspace.AddBasePackage(BasePackageWriter.Descriptor(BaseId, "1.0.0", s_base, expires: far));

@@ -17,7 +17,7 @@ public sealed class BakeryRunTests
     public static void Initialize(TestContext _)
     {
         s_registry = SharedRegistry.Instance;
-        s_workspace = new BakeryWorkspace("run");
+        s_workspace = new BakeryWorkspace("run", pushTo: s_registry.Address);
     }
 
     [ClassCleanup]

@@ -25,7 +25,7 @@ public sealed class BaseImageBakeryTests
     public static async Task Initialize(TestContext _)
     {
         s_registry = SharedRegistry.Instance;
-        s_workspace = new BakeryWorkspace("bakeries");
+        s_workspace = new BakeryWorkspace("bakeries", pushTo: s_registry.Address);
         s_upstream = await TestImages.PushBaseAsync(s_registry.Address, "upstream/os", "upstream");
     }
 

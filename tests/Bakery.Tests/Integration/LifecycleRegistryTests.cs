@@ -22,7 +22,7 @@ public sealed class LifecycleRegistryTests
     public static void Initialize(TestContext _)
     {
         s_registry = SharedRegistry.Instance;
-        s_workspace = new BakeryWorkspace("lifecycle");
+        s_workspace = new BakeryWorkspace("lifecycle", pushTo: s_registry.Address);
     }
 
     [ClassCleanup]

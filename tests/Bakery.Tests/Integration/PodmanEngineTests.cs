@@ -35,7 +35,7 @@ public sealed class PodmanEngineTests
                 ? $"{RequiresDockerImageAttribute.Upstream} is not set; run ./build.sh test, which makes the upstream image" : null);
         if (s_unavailable is not null) return;
         s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("podman");
+        s_workspace = new BakeryWorkspace("podman", pushTo: s_registry.Address);
         s_podman = PodmanService.Start([s_registry.Address, ImageReference.Parse(Upstream).Registry]);
         using var runtime = Connect();
         if (await runtime.UnavailableReasonAsync(CancellationToken.None) is { } reason)

@@ -36,7 +36,7 @@ public sealed class SecurityBakeTests
     public static async Task Initialize(TestContext _)
     {
         s_registry = SharedRegistry.Instance;
-        s_workspace = new BakeryWorkspace("security");
+        s_workspace = new BakeryWorkspace("security", pushTo: s_registry.Address);
         var image = s_image = await TestImages.PushBaseAsync(s_registry.Address, "security/base", "security", extraFiles: new Dictionary<string, string>
         {
             ["var/lib/dpkg/status"] = DpkgStatus,

@@ -30,7 +30,7 @@ public sealed class VerificationBakeTests
     public static async Task Initialize(TestContext _)
     {
         s_registry = SharedRegistry.Instance;
-        s_workspace = new BakeryWorkspace("verify");
+        s_workspace = new BakeryWorkspace("verify", pushTo: s_registry.Address);
         var image = await TestImages.PushBaseAsync(s_registry.Address, "policy/base", "policy");
         s_workspace.AddBasePackage(BasePackageWriter.Descriptor(PolicyBase, "1.0.0", image, expires: DateTimeOffset.UtcNow.AddYears(1)) with
         {
