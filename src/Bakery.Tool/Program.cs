@@ -11,5 +11,6 @@ var root = new RootCommand("bakery: manage, inspect, verify, scan and rebake Bak
     ScanCommand.Create(),
     RemediateCommand.Create(),
     BakeCommand.Create(),
+    RebaseCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
