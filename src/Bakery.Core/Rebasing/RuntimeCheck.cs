@@ -12,7 +12,7 @@ internal sealed record FrameworkMove(string Name, string? From, string To, strin
 
 /// <summary>
 /// The app's frameworks on the new base: every <c>*.runtimeconfig.json</c> in the image's own layers
-/// must resolve on the new base's shared runtimes (BAKE605), to the same major and minor version it
+/// must resolve on the new base's shared runtimes when it resolved on the old one (BAKE605), to the same major and minor version it
 /// resolved to on the old base (BAKE606): a rebase brings runtime patches, not another runtime. The
 /// frameworks a shared framework itself names (ASP.NET Core on Microsoft.NETCore.App) are checked too.
 /// </summary>
@@ -40,10 +40,13 @@ internal static class RuntimeCheck
             {
                 var newRoot = DotnetRoot(newEnvironment);
                 var installed = Installed(newImage, newRoot, reference.Name);
-                var resolved = RuntimeFrameworks.Resolve(reference, installed)
-                    ?? throw Messages.BAKE605(image, onto, reference.Name, reference.Version, reference.RollForward, file,
-                        installed.Count == 0 ? $"no {reference.Name} in /{newRoot}/shared" : $"{reference.Name} {string.Join(", ", installed.Order().Select(v => v.ToNormalizedString()))}").Exception();
+                var resolved = RuntimeFrameworks.Resolve(reference, installed);
                 var before = RuntimeFrameworks.Resolve(reference, Installed(old ??= oldBase(), DotnetRoot(oldEnvironment), reference.Name));
+                // A framework the old base did not provide either (the runtime comes from elsewhere, or the image never ran there) is not the rebase's to judge.
+                if (resolved is null && before is null) return;
+                if (resolved is null)
+                    throw Messages.BAKE605(image, onto, reference.Name, reference.Version, reference.RollForward, file,
+                        installed.Count == 0 ? $"no {reference.Name} in /{newRoot}/shared" : $"{reference.Name} {string.Join(", ", installed.Order().Select(v => v.ToNormalizedString()))}").Exception();
                 if (before is not null && (before.Major != resolved.Major || before.Minor != resolved.Minor))
                     throw Messages.BAKE606(image, onto, reference.Name, before.ToNormalizedString(), resolved.ToNormalizedString(), file).Exception();
                 if (moves.All(m => m.Name != reference.Name || m.To != resolved.ToNormalizedString()))
