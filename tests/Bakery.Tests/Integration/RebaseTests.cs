@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bakery.Core.Descriptors;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
@@ -295,8 +296,9 @@ public sealed class RebaseTests
 
         Assert.AreEqual(5, result.ExitCode, "5: a rebase failed, the others were done\n" + result.Output);
         StringAssert.Contains(result.Output, "BAKE614");
+        // Other tests' images are in this registry too (several per repository for tests/rbtampered): each of these repositories has one.
         var entries = Json(result).GetProperty("rebased").EnumerateArray()
-            .ToDictionary(e => e.GetProperty("image").GetString()![(s_registry.Address.Length + 1)..], e => e);
+            .GroupBy(e => e.GetProperty("image").GetString()![(s_registry.Address.Length + 1)..]).ToDictionary(g => g.Key, g => g.First());
         var teamEntry = entries["tests/rbteam"].GetProperty("result");
         Assert.AreEqual("rebased", teamEntry.GetProperty("outcome").GetString(), entries["tests/rbteam"].ToString());
         Assert.AreEqual("Tests.Rebase.Team 2.0.0.5", teamEntry.GetProperty("package").GetString(), "the rebased team base gets its successor package");
@@ -314,5 +316,133 @@ public sealed class RebaseTests
         // Two levels down, the rebase still agrees with a rebuild: the app rebuilt on the team's successor package.
         Succeeds(s_workspace.Bake(teamApp, "BakeryBuildId=2", "BaseVersion=2.0.0.5", $"ContainerRegistry={s_registry.Address}", "ContainerRepository=tests/rbteamapp-rebuilt"));
         Assert.AreEqual(appEntry.GetProperty("result").GetProperty("digest").GetString(), ReportDigest(teamApp));
+    }
+
+    [TestMethod]
+    [RequiresDockerImage(RequiresDockerImageAttribute.RuntimeBase)]
+    public async Task A_rebase_into_another_repository_mounts_the_layers_and_a_build_tag_moves_only_when_allowed()
+    {
+        var app = s_refusalApp.Value;
+        var ownTests = Path.Combine(app, "own-tests.yaml");
+        File.WriteAllText(ownTests, "schemaVersion: 2.0.0\nfileExistenceTests:\n  - name: the app\n    path: /app/rbrefuse.dll\n    shouldExist: true\n");
+        var allowlist = Path.Combine(app, "secrets.allow");
+        File.WriteAllText(allowlist, "# nothing in this app is a secret\n/app/appsettings.Development.json * development settings, no credentials\n");
+
+        var moved = Tool("rebase", $"{s_registry.Address}/tests/rbrefuse:1.0.0-build.1", "--onto", $"{Global}/1.0.0.2", "--push", "tests/rbrefuse-moved", "--build-id", "9",
+            "--source", s_workspace.Feed, "--verify", ownTests, "--secret-allowlist", allowlist, "--allow-root", "not needed: the base runs as app", "--json");
+        Succeeds(moved);
+        var result = Json(moved);
+        var digest = result.GetProperty("digest").GetString()!;
+        Assert.AreEqual($"{s_registry.Address}/tests/rbrefuse-moved", result.GetProperty("target").GetString());
+        Assert.AreEqual(1, result.GetProperty("blobsUploaded").GetInt32(), "only the config: the app layer is mounted from tests/rbrefuse, the base's from tests/rbglobal");
+        Assert.IsGreaterThanOrEqualTo(1, result.GetProperty("blobsMounted").GetInt32());
+        Assert.AreEqual(digest, (await TagsAsync("tests/rbrefuse-moved"))["1.0.0-build.9"]);
+
+        // Back onto the old base under the same build tag: that tag names another image, so only --allow-tag-overwrite moves it.
+        var refused = Tool("rebase", $"{s_registry.Address}/tests/rbrefuse-moved@{digest}", "--onto", $"{Global}/1.0.0.1", "--build-id", "9", "--source", s_workspace.Feed);
+        Assert.AreEqual(1, refused.ExitCode, refused.Output);
+        StringAssert.Contains(refused.Output, "BAKE407");
+        var back = Tool("rebase", $"{s_registry.Address}/tests/rbrefuse-moved@{digest}", "--onto", $"{Global}/1.0.0.1", "--build-id", "9", "--source", s_workspace.Feed,
+            "--allow-tag-overwrite", "--json");
+        Succeeds(back);
+        Assert.AreEqual(ReportDigest(app), Json(back).GetProperty("digest").GetString(), "rebased back onto its old base, the image is its original bake again");
+        Assert.AreEqual(ReportDigest(app), (await TagsAsync("tests/rbrefuse-moved"))["1.0.0-build.9"]);
+    }
+
+    /// <summary>rbrefuse's image with its config (and optionally its manifest) edited, pushed to tests/rbtampered:<paramref name="tag"/>.</summary>
+    private static async Task<string> TamperAsync(string tag, Action<JsonObject> editConfig, Action<JsonObject, string>? editManifest = null)
+    {
+        _ = s_refusalApp.Value;
+        using var client = new RegistryClient(s_registry.Address);
+        var fetched = await client.GetManifestAsync("tests/rbrefuse", "1.0.0-build.1");
+        var manifest = JsonNode.Parse(fetched.Bytes)!.AsObject();
+        var configDigest = Digest.Parse(manifest["config"]!["digest"]!.GetValue<string>());
+        foreach (var layer in manifest["layers"]!.AsArray())
+            await client.TryMountBlobAsync("tests/rbtampered", Digest.Parse(layer!["digest"]!.GetValue<string>()), "tests/rbrefuse");
+        var config = JsonNode.Parse(await client.GetBlobAsync("tests/rbrefuse", configDigest))!.AsObject();
+        editConfig(config);
+        var configBytes = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var path = Path.Combine(s_workspace.Root, "config-" + tag);
+        File.WriteAllBytes(path, configBytes);
+        var newConfig = Digest.Compute(configBytes);
+        await client.UploadBlobAsync("tests/rbtampered", newConfig, path);
+        manifest["config"]!["digest"] = newConfig.ToString();
+        manifest["config"]!["size"] = configBytes.Length;
+        editManifest?.Invoke(manifest, newConfig.ToString());
+        var bytes = System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        await client.PutManifestAsync("tests/rbtampered", tag, bytes, fetched.MediaType);
+        return $"{s_registry.Address}/tests/rbtampered:{tag}";
+    }
+
+    private static ProcessResult RebaseOnto(string image, string version) =>
+        Tool("rebase", image, "--onto", $"{Global}/{version}", "--build-id", "11", "--source", s_workspace.Feed, "--dry-run");
+
+    private static void Refused(ProcessResult result, string code, string reason)
+    {
+        Assert.AreEqual(1, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, code);
+        StringAssert.Contains(result.Output, reason);
+    }
+
+    [TestMethod]
+    [RequiresDockerImage(RequiresDockerImageAttribute.RuntimeBase)]
+    public async Task An_image_changed_after_its_bake_is_refused_with_what_changed()
+    {
+        // Another tool rewrote the config (same content, other bytes): composed again, it is not the image.
+        Refused(RebaseOnto(await TamperAsync("rewritten", _ => { }), "1.0.0.2"), "BAKE611", "not its digest");
+        // A layer another tool added above the bake's.
+        var added = await TamperAsync("added-layer", config =>
+        {
+            var diffIds = config["rootfs"]!["diff_ids"]!.AsArray();
+            diffIds.Add(diffIds[diffIds.Count - 1]!.GetValue<string>());
+            config["history"]!.AsArray().Add(new JsonObject { ["created"] = config["created"]!.GetValue<string>(), ["created_by"] = "COPY extra /extra" });
+        }, (manifest, _) =>
+        {
+            var layers = manifest["layers"]!.AsArray();
+            layers.Add(layers[layers.Count - 1]!.DeepClone());
+        });
+        Refused(RebaseOnto(added, "1.0.0.2"), "BAKE603", "was not written by a bake");
+        // Its first layer is no longer its base's.
+        var swapped = await TamperAsync("swapped", _ => { }, (manifest, _) =>
+        {
+            var layers = manifest["layers"]!.AsArray();
+            var first = layers[0]!.DeepClone();
+            layers[0] = layers[layers.Count - 1]!.DeepClone();
+            layers[layers.Count - 1] = first;
+        });
+        Refused(RebaseOnto(swapped, "1.0.0.2"), "BAKE601", "where the base has");
+        // Its lineage names a base the registry does not have.
+        var missing = "sha256:" + new string('0', 64);
+        var orphan = await TamperAsync("orphan", config =>
+        {
+            var labels = config["config"]!["Labels"]!.AsObject();
+            labels["org.opencontainers.image.base.digest"] = missing;
+            var lineage = JsonNode.Parse(labels["dev.bakery.lineage"]!.GetValue<string>())!;
+            lineage[0]!["digest"] = missing;
+            labels["dev.bakery.lineage"] = lineage.ToJsonString();
+        });
+        Refused(RebaseOnto(orphan, "1.0.0.2"), "BAKE613", missing);
+        // Not a bake at all.
+        var foreign = await TestImages.PushBaseAsync(s_registry.Address, "tests/rbforeign", "foreign");
+        Refused(RebaseOnto(foreign.Reference, "1.0.0.2"), "BAKE600", "dev.bakery.lineage");
+        Refused(RebaseOnto("not an image!", "1.0.0.2"), "BAKE616", "not an image!");
+        Refused(RebaseOnto($"{s_registry.Address}/tests/no-such-image:1.0.0", "1.0.0.2"), "BAKE616", "tests/no-such-image");
+    }
+
+    [TestMethod]
+    [RequiresDockerImage(RequiresDockerImageAttribute.RuntimeBase)]
+    public async Task A_base_of_the_line_for_another_platform_without_the_runtime_or_with_another_entrypoint_is_refused()
+    {
+        var app = $"{s_registry.Address}/tests/rbrefuse:1.0.0-build.1";
+        _ = s_refusalApp.Value;
+        var arm = await TestImages.PushBaseAsync(s_registry.Address, "tests/rbglobal-odd", "arm64", editConfig: c => c["architecture"] = "arm64");
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(Global, "1.0.0.7", arm));
+        Refused(RebaseOnto(app, "1.0.0.7"), "BAKE604", "linux/arm64");
+        var entrypoint = await TestImages.PushBaseAsync(s_registry.Address, "tests/rbglobal-odd", "entrypoint", entrypoint: ["/usr/bin/tini", "--"]);
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(Global, "1.0.0.8", entrypoint));
+        Refused(RebaseOnto(app, "1.0.0.8"), "BAKE608", "its Entrypoint");
+        var bare = await TestImages.PushBaseAsync(s_registry.Address, "tests/rbglobal-odd", "no-runtime");
+        s_workspace.AddBasePackage(BasePackageWriter.Descriptor(Global, "1.0.0.9", bare));
+        Refused(Tool("rebase", app, "--onto", $"{Global}/1.0.0.9", "--build-id", "12", "--source", s_workspace.Feed), "BAKE605", "no Microsoft.NETCore.App in /usr/share/dotnet/shared");
     }
 }
