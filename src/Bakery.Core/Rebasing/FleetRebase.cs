@@ -95,7 +95,8 @@ public sealed class FleetRebase(RegistryClientOptions options, IBakeLog log)
             var error = BakeryErrors.From(e);
             return new RebaseResult
             {
-                Image = request.Image, From = request.Image.Contains('@') ? request.Image[(request.Image.IndexOf('@') + 1)..] : "",
+                Image = request.Image.Contains('@') ? request.Image[..request.Image.IndexOf('@')] : request.Image,
+                From = request.Image.Contains('@') ? request.Image[(request.Image.IndexOf('@') + 1)..] : "",
                 Outcome = IsRefusal(error.Code) ? RebaseOutcome.NeedsRebuild : RebaseOutcome.Failed,
                 Code = error.Code,
                 Reason = error.Message,

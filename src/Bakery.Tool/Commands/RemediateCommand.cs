@@ -68,6 +68,9 @@ internal static class RemediateCommand
                 template, result.GetValue(parallel), ct);
             if (result.GetValue(json)) ToolContext.WriteJson(new { plan.Fixed, plan.Steps, applied = result.GetValue(apply), edited, rebased = fleet });
             else PrintFleet(fleet);
+            var left = fleet.Where(e => e.Result.Outcome is RebaseOutcome.NeedsRebuild or RebaseOutcome.Failed).ToList();
+            if (left.Count > 0)
+                Console.Error.WriteLine("bakery: " + Messages.BAKE614(left.Count, fleet.Count, string.Join("; ", left.Select(e => $"{e.Image}@{e.Digest[..19]} ({e.Result.Code ?? e.Result.Outcome.ToString()})"))));
             return FleetExitCode(fleet);
         }));
         return command;
@@ -104,9 +107,6 @@ internal static class RemediateCommand
         Console.WriteLine("Rebase of the registry's images (in this order):");
         Table.Write(["image", "tags", "depth", "onto", "result"], fleet.Select(e => (IReadOnlyList<string>)
             [e.Image + "@" + e.Digest[..19], string.Join(", ", e.Tags), e.Depth.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Onto, FleetRebase.Describe(e.Result)]));
-        var left = fleet.Where(e => e.Result.Outcome is RebaseOutcome.NeedsRebuild or RebaseOutcome.Failed).ToList();
-        if (left.Count > 0)
-            Console.Error.WriteLine("bakery: " + Messages.BAKE614(left.Count, fleet.Count, string.Join("; ", left.Select(e => $"{e.Image}@{e.Digest[..19]} ({e.Result.Code ?? e.Result.Outcome.ToString()})"))));
     }
 
     /// <summary>0: every image rebased or already on the fix; 4: some need a rebuild (refused, the others done); 5: some failed (a gate or the registry).</summary>

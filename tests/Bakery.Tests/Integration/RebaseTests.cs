@@ -313,6 +313,13 @@ public sealed class RebaseTests
         if (entries.TryGetValue("tests/rbrunteam", out var run))
             Assert.AreEqual("BAKE602", run.GetProperty("result").GetProperty("code").GetString());
 
+        // A base image rebased by hand without a feed for its package: rebased, and BAKE612 says its descendants cannot follow yet.
+        var oldTeam = entries["tests/rbteam"].GetProperty("digest").GetString();
+        var single = Tool("rebase", $"{s_registry.Address}/tests/rbteam@{oldTeam}", "--onto", $"{Global}/1.0.0.2", "--build-id", "6");
+        Succeeds(single);
+        StringAssert.Contains(single.Output, "BAKE612");
+        StringAssert.Contains(single.Output, "--pack-output");
+
         // Two levels down, the rebase still agrees with a rebuild: the app rebuilt on the team's successor package.
         Succeeds(s_workspace.Bake(teamApp, "BakeryBuildId=2", "BaseVersion=2.0.0.5", $"ContainerRegistry={s_registry.Address}", "ContainerRepository=tests/rbteamapp-rebuilt"));
         Assert.AreEqual(appEntry.GetProperty("result").GetProperty("digest").GetString(), ReportDigest(teamApp));

@@ -43,10 +43,10 @@ public sealed class RebaseRulesTests
         Assert.AreEqual("LatestPatch", two[1].RollForward.ToString());
     }
 
-    private static LineageEntry Old(string? packageId) => new() { Repository = "reg/global/runtime", Digest = "sha256:" + new string('a', 64), PackageId = packageId, PackageVersion = packageId is null ? null : "1.0.0.1" };
+    private static LineageEntry Old(string? packageId) => new() { Repository = "registry.example/global/runtime", Digest = "sha256:" + new string('a', 64), PackageId = packageId, PackageVersion = packageId is null ? null : "1.0.0.1" };
 
     private static BaseImageSelection Package(string id, string repository = "global/runtime") => new(
-        ImageReference.Parse($"reg/{repository}@sha256:{new string('b', 64)}"),
+        ImageReference.Parse($"registry.example/{repository}@sha256:{new string('b', 64)}"),
         new BaseImageDescriptor { Id = id, Version = "1.0.0.2" });
 
     [TestMethod]
@@ -56,10 +56,10 @@ public sealed class RebaseRulesTests
         Assert.IsNull(BaseLine.WhyNot(Old("Contoso.Runtime"), Package("Contoso.Runtime.Noble", "global/noble"), ["Contoso.Runtime.Noble 2.0.0"]), "the successor the lifecycle names");
         StringAssert.Contains(BaseLine.WhyNot(Old("Contoso.Runtime"), Package("Other.Base"), []), "which names no successor");
         StringAssert.Contains(BaseLine.WhyNot(Old("Contoso.Runtime"), Package("Other.Base"), ["Contoso.Runtime.Noble/2.0.0"]), "whose successor is Contoso.Runtime.Noble");
-        var byDigest = new BaseImageSelection(ImageReference.Parse($"reg/global/runtime@sha256:{new string('c', 64)}"), null);
+        var byDigest = new BaseImageSelection(ImageReference.Parse($"registry.example/global/runtime@sha256:{new string('c', 64)}"), null);
         StringAssert.Contains(BaseLine.WhyNot(Old("Contoso.Runtime"), byDigest, []), "is not pinned by a version of it");
         Assert.IsNull(BaseLine.WhyNot(Old(null), byDigest, []), "an image on an upstream stays on its repository");
-        StringAssert.Contains(BaseLine.WhyNot(Old(null), new BaseImageSelection(ImageReference.Parse($"reg/other/os@sha256:{new string('c', 64)}"), null), []), "another repository");
+        StringAssert.Contains(BaseLine.WhyNot(Old(null), new BaseImageSelection(ImageReference.Parse($"registry.example/other/os@sha256:{new string('c', 64)}"), null), []), "another repository");
         Assert.AreEqual("Contoso.Runtime", BaseLine.SuccessorId(" Contoso.Runtime@sha256:x"));
     }
 
