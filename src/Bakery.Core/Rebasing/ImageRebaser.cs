@@ -83,6 +83,11 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         if (request.DryRun)
             return result with { Outcome = RebaseOutcome.Rebased, Digest = finalDigest.ToString(), Target = targetImage, Tags = tags, Seconds = clock.Elapsed.TotalSeconds };
 
+        // A successor package that could not be written is found out now, before anything is pushed or tagged.
+        if (!first.Baked.IsApp && plans.Count == 1 && request.PackOutput is { } packOutput
+            && request.Packages.FindPinning(first.Baked.Image.Digest.ToString()).FirstOrDefault() is { } oldPackage)
+            SuccessorPackage.EnsureWritable(oldPackage, BuildIdResolver.PackageVersion(version, version, target.BuildId), packOutput, $"{targetImage}@{finalDigest}");
+
         var push = registry.Push(target.Registry);
         var moved = TagGuard.Check(targetImage, finalDigest, await TaggedAsync(push, target.Repository, tags, targetImage, ct), request.AllowTagOverwrite, log);
 

@@ -17,13 +17,7 @@ internal static class SuccessorPackage
     public static string Write(LocatedPackage old, string version, BakeResult rebased, LocatedPackage? parent, DateTimeOffset now, string outputFolder)
     {
         var d = old.Descriptor;
-        var file = Path.Combine(outputFolder, $"{d.Id}.{version}.nupkg");
-        if (File.Exists(file))
-            throw Messages.BAKE612(rebased.Image + "@" + rebased.Digest, $"{Path.GetFileName(file)} is already in {outputFolder}",
-                "rebase with a new --build-id (the package version gets it as a fourth part).").Exception();
-        if (!File.Exists(old.Nupkg))
-            throw Messages.BAKE612(rebased.Image + "@" + rebased.Digest, $"the package it replaces, {old}, has no .nupkg at hand to take its own files from",
-                "put the package into a folder feed (or pass --source) and rebase again.").Exception();
+        var file = EnsureWritable(old, version, outputFolder, rebased.Image + "@" + rebased.Digest);
 
         var published = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var supportDays = d.Lifecycle is { Published: { } was, ExpiresOn: { } expires } ? (int?)Math.Max(1, (int)Math.Round((expires - was).TotalDays)) : null;
@@ -81,6 +75,22 @@ internal static class SuccessorPackage
         {
             if (File.Exists(staging)) File.Delete(staging);
         }
+        return file;
+    }
+
+    /// <summary>
+    /// The package file the successor goes to, checked before the rebased image is pushed: a version
+    /// already in the feed, or an old package without its .nupkg, is BAKE612 while nothing is tagged yet.
+    /// </summary>
+    public static string EnsureWritable(LocatedPackage old, string version, string outputFolder, string image)
+    {
+        var file = Path.Combine(outputFolder, $"{old.Descriptor.Id}.{version}.nupkg");
+        if (File.Exists(file))
+            throw Messages.BAKE612(image, $"{Path.GetFileName(file)} is already in {outputFolder}",
+                "rebase with a new --build-id (the package version gets it as a fourth part).").Exception();
+        if (!File.Exists(old.Nupkg))
+            throw Messages.BAKE612(image, $"the package it replaces, {old}, has no .nupkg at hand to take its own files from",
+                "put the package into a folder feed (or pass --source) and rebase again.").Exception();
         return file;
     }
 

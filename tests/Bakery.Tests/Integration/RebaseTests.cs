@@ -281,7 +281,7 @@ public sealed class RebaseTests
 
     [TestMethod]
     [RequiresDockerImage(RequiresDockerImageAttribute.RuntimeBase)]
-    public void Remediate_rebase_moves_team_bases_then_their_apps_and_reports_the_image_whose_gate_fails()
+    public async Task Remediate_rebase_moves_team_bases_then_their_apps_and_reports_the_image_whose_gate_fails()
     {
         _ = s_refusalApp.Value; // on the global line, and fails the policy of 1.0.0.4
         var team = BaseProject("rbteam", "Tests.Rebase.Team", "2.0.0", BakeryWorkspace.BaseReference(Global, "1.0.0.1"));
@@ -312,6 +312,15 @@ public sealed class RebaseTests
         StringAssert.Contains(refused.GetProperty("reason").GetString(), "no development settings");
         if (entries.TryGetValue("tests/rbrunteam", out var run))
             Assert.AreEqual("BAKE602", run.GetProperty("result").GetProperty("code").GetString());
+
+        // Its package version is taken already: refused before anything is pushed or tagged.
+        var oldTeamDigest = entries["tests/rbteam"].GetProperty("digest").GetString();
+        var teamTags = await TagsAsync("tests/rbteam");
+        var taken = Tool("rebase", $"{s_registry.Address}/tests/rbteam@{oldTeamDigest}", "--onto", $"{Global}/1.0.0.2", "--build-id", "5", "--pack-output", s_workspace.Feed);
+        Assert.AreEqual(1, taken.ExitCode, taken.Output);
+        StringAssert.Contains(taken.Output, "BAKE612");
+        StringAssert.Contains(taken.Output, "Tests.Rebase.Team.2.0.0.5.nupkg is already in");
+        CollectionAssert.AreEquivalent(teamTags.ToList(), (await TagsAsync("tests/rbteam")).ToList(), "nothing is tagged");
 
         // A base image rebased by hand without a feed for its package: rebased, and BAKE612 says its descendants cannot follow yet.
         var oldTeam = entries["tests/rbteam"].GetProperty("digest").GetString();
