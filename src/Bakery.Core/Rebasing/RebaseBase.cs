@@ -52,8 +52,12 @@ public sealed record RebaseBase(BaseImageSelection Selection, LocatedPackage? Pa
             }
         }
         var pinning = packages.FindPinning(reference.Digest!.Value.ToString())
-            .FirstOrDefault(p => string.Equals($"{p.Descriptor.Image.Registry}/{p.Descriptor.Image.Repository}", $"{reference.Registry}/{reference.Repository}", StringComparison.OrdinalIgnoreCase));
-        return pinning is not null ? FromPackage(pinning) : new RebaseBase(new BaseImageSelection(reference, null), null);
+            .Where(p => string.Equals($"{p.Descriptor.Image.Registry}/{p.Descriptor.Image.Repository}", $"{reference.Registry}/{reference.Repository}", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        // The package a bake referenced is written into the image (its base package label): with several pinning one image, which one is the user's to say.
+        if (pinning.Select(p => p.ToString()).Distinct().Count() > 1)
+            throw Messages.BAKE609(onto, $"that image is pinned by several base-image packages ({string.Join(", ", pinning.Select(p => p.ToString()).Distinct())}), and a rebuild records which one it referenced; name it as Id/Version").Exception();
+        return pinning.Count > 0 ? FromPackage(pinning[0]) : new RebaseBase(new BaseImageSelection(reference, null), null);
     }
 
     public static RebaseBase FromPackage(LocatedPackage package) => new(BaseImageSelector.FromDescriptor(package.Descriptor), package);

@@ -162,6 +162,23 @@ public sealed class RebaseTests
         Succeeds(dry);
         var wouldBe = Json(dry).GetProperty("digest").GetString();
         Assert.IsFalse((await TagsAsync("tests/rbheadline")).ContainsKey("1.0.0-build.2"), "a dry run pushes nothing");
+        using (var client = new RegistryClient(s_registry.Address))
+        {
+            // A base named by its digest: the package in the feed that pins it is found, and the rebase is the one onto that package.
+            var third = (await client.GetManifestAsync("tests/rbglobal", "1.0.0-build.3")).Digest;
+            var byDigest = Tool("rebase", $"{image}:1.0.0-build.1", "--onto", $"{s_registry.Address}/tests/rbglobal@{third}", "--build-id", "2", "--source", s_workspace.Feed, "--dry-run", "--json");
+            var byPackage = Tool("rebase", $"{image}:1.0.0-build.1", "--onto", $"{Global}/1.0.0.3", "--build-id", "2", "--source", s_workspace.Feed, "--dry-run", "--json");
+            Succeeds(byDigest);
+            Succeeds(byPackage);
+            Assert.AreEqual(Json(byPackage).GetProperty("digest").GetString(), Json(byDigest).GetProperty("digest").GetString());
+            // 1.0.0.2 and 1.0.0.4 pin one image (4 adds only a policy): which package the rebuild would reference is not the tool's to guess.
+            var fixedBase = (await client.GetManifestAsync("tests/rbglobal", "1.0.0-build.2")).Digest;
+            Assert.AreEqual(fixedBase, (await client.GetManifestAsync("tests/rbglobal", "1.0.0-build.4")).Digest);
+            var ambiguous = Tool("rebase", $"{image}:1.0.0-build.1", "--onto", $"{s_registry.Address}/tests/rbglobal@{fixedBase}", "--source", s_workspace.Feed, "--dry-run");
+            Assert.AreEqual(1, ambiguous.ExitCode, ambiguous.Output);
+            StringAssert.Contains(ambiguous.Output, "BAKE609");
+            StringAssert.Contains(ambiguous.Output, "pinned by several base-image packages");
+        }
 
         var reports = Reports();
         var rebase = Tool("rebase", $"{image}:1.0.0-build.1", "--onto", $"{Global}/1.0.0.2", "--build-id", "2", "--source", s_workspace.Feed,
