@@ -12,10 +12,13 @@
 #     server, the base copied there) vs the same rebake through the anonymous registry;
 #  7. peak memory (RSS) of `bakery verify` and `bakery scan` of a generated 1 GB image (many small files,
 #     a few large ones, one huge *.deps.json), cold index cache, vs the same commands on a tiny image;
+#  8. `bakery rebase` of 20 app images onto a fixed runtime base vs `dotnet publish -p:BakeImage=true` of the
+#     same 20 apps against it (each rebase must give the rebuild's digest and upload only its config);
 #  plus blob bytes uploaded by no-change rebakes and whether two bakes of one commit give one digest.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 RUNS="${RUNS:-5}"   # BENCH_APP_ONLY=1: only the app cases (warm, changed, lean layers)
+REBASE_APPS="${REBASE_APPS:-20}"
 
 ensure_dotnet
 ensure_apt docker-registry docker.io debootstrap jq curl time
@@ -223,6 +226,46 @@ scan_tiny_rss=$(peak_rss_mib "$BAKERY" scan "$tiny_image")
 log "1 GB image: $big_json; verify ${verify_rss} MiB, scan ${scan_rss} MiB (tiny image: ${verify_tiny_rss} / ${scan_tiny_rss} MiB)"
 rm -rf "$work/big-image" "$tiny_dir"
 
+log "Rebase of $REBASE_APPS app images onto a fixed runtime base vs dotnet publish -p:BakeImage=true of the same apps"
+fleet="$work/rebase-fleet"
+old_runtime=$(packed_version Contoso.BaseImages.Runtime 10.0.3)
+for i in $(seq 1 "$REBASE_APPS"); do
+  mkdir -p "$fleet/app$i"
+  cat > "$fleet/app$i/app$i.csproj" <<XML
+<Project Sdk="Bakery.Sdk">
+  <PropertyGroup>$common<ContainerRepository>bench/fleet-app$i</ContainerRepository><ContainerRegistry>$REGISTRY</ContainerRegistry>
+    <RuntimeVersion Condition="'\$(RuntimeVersion)' == ''">$old_runtime</RuntimeVersion></PropertyGroup>
+  <ItemGroup><FrameworkReference Include="Microsoft.AspNetCore.App" />
+    <PackageReference Include="Contoso.BaseImages.Runtime" Version="\$(RuntimeVersion)" /></ItemGroup>
+</Project>
+XML
+  sed "s/hello-web/fleet-app$i/g" "$ROOT/samples/apps/hello-web/Program.cs" > "$fleet/app$i/Program.cs"
+  dotnet publish "$fleet/app$i" -nr:false -nologo -v:q -p:BakeImage=true -p:BakeryBuildId=1 >/dev/null || die "fleet app $i did not bake"
+done
+bake_and_pack "$global" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=2 -p:Version=10.0.4 >/dev/null
+fixed_runtime=$(packed_version Contoso.BaseImages.Runtime 10.0.4)
+"$BAKERY" rebase "$REGISTRY/bench/fleet-app1:1.2.0-build.1" --onto "Contoso.BaseImages.Runtime/$fixed_runtime" --dry-run >/dev/null 2>&1 # the new base's layers into the cache, as a CI runner's
+rebase_bytes=0; rebase_blobs_ok=0; digests_equal=0
+start=$(now_ms)
+for i in $(seq 1 "$REBASE_APPS"); do
+  out=$("$BAKERY" rebase "$REGISTRY/bench/fleet-app$i:1.2.0-build.1" --onto "Contoso.BaseImages.Runtime/$fixed_runtime" --build-id 2 \
+    --report-directory "$fleet/reports/app$i" --json 2>/dev/null) || die "the rebase of fleet app $i failed"
+  printf '%s\n' "$out" > "$fleet/app$i.rebase.json"
+done
+rebase_ms=$(( $(now_ms) - start ))
+start=$(now_ms)
+for i in $(seq 1 "$REBASE_APPS"); do
+  dotnet publish "$fleet/app$i" -nr:false -nologo -v:q -p:BakeImage=true -p:BakeryBuildId=3 -p:RuntimeVersion="$fixed_runtime" >/dev/null || die "the rebuild of fleet app $i failed"
+done
+publish_ms=$(( $(now_ms) - start ))
+for i in $(seq 1 "$REBASE_APPS"); do
+  r="$fleet/app$i.rebase.json"
+  rebase_bytes=$(( rebase_bytes + $(jq -r .blobBytesUploaded "$r") ))
+  [ "$(jq -r '.blobsUploaded' "$r")" = 1 ] && rebase_blobs_ok=$(( rebase_blobs_ok + 1 ))
+  [ "$(jq -r .digest "$r")" = "$(report_field "$fleet/app$i" .digest)" ] && digests_equal=$(( digests_equal + 1 ))
+done
+log "rebase of $REBASE_APPS apps: ${rebase_ms} ms; their rebuild: ${publish_ms} ms; $digests_equal of $REBASE_APPS digests equal; $rebase_bytes blob bytes uploaded"
+
 warm_ratio=$(ratio "${results[bakery-app:warm]}" "${results[sdk-app:warm]}")
 changed_ratio=$(ratio "${results[bakery-app:changed]}" "${results[sdk-app:changed]}")
 base_ratio=$(ratio "${results[bakery-base:warm]}" "${results[docker-base:warm]}")
@@ -247,6 +290,8 @@ echo "| SBOM + assessment of the global image, warm (baseline: bakery inspect) |
 token_ratio=$(ratio "${results[app:token]}" "${results[app:anonymous]}")
 echo "| app, warm, nothing changed, through a token-auth registry (baseline: same rebake, anonymous registry) | ${results[app:anonymous]} | ${results[app:token]} | ${token_ratio}x | <= 1.1x: $(verdict "$token_ratio" 1.1) |"
 echo "| secret scan, mixed $(secret_field layerMiB) MiB layer (baseline: gunzip + tar walk) | $(secret_field readMs) | $(secret_field scanMs) | ${secret_ratio}x | $(secret_field mibPerSecondPerCore) MiB/s per core, >= 200: $(awk -v v="$(secret_field mibPerSecondPerCore)" 'BEGIN { print (v >= 200 ? "met" : "MISSED") }') |"
+rebase_ratio=$(ratio "$rebase_ms" "$publish_ms")
+echo "| $REBASE_APPS app images onto a fixed runtime base, bakery rebase (baseline: dotnet publish -p:BakeImage=true of the same apps) | $publish_ms | $rebase_ms | ${rebase_ratio}x | <= 0.1x: $(verdict "$rebase_ratio" 0.1) |"
 echo "| bakery verify, generated $(jq -r .imageMiB <<<"$big_json") MiB image, peak RSS in MiB (baseline: the same on a tiny image) | ${verify_tiny_rss} | ${verify_rss} | $(ratio "$verify_rss" "$verify_tiny_rss")x | <= 150 MiB: $(verdict "$verify_rss" 150) |"
 echo "| bakery scan, generated $(jq -r .imageMiB <<<"$big_json") MiB image, peak RSS in MiB (baseline: the same on a tiny image) | ${scan_tiny_rss} | ${scan_rss} | $(ratio "$scan_rss" "$scan_tiny_rss")x | <= 150 MiB: $(verdict "$scan_rss" 150) |"
 echo
@@ -255,4 +300,5 @@ echo "token-auth rebake: $tokens_per_rebake token(s) issued per app rebake (reus
 echo "app no-change rebake uploaded: $app_uploaded blob bytes (target 0: $([ "$app_uploaded" = 0 ] && echo met || echo MISSED))"
 echo "lean app layers, one-line change: uploaded $lean_uploaded blob bytes for $lean_project_bytes bytes of the project's own files (${lean_upload_ratio}x, <= 2x: $(verdict "$lean_upload_ratio" 2)); layers $lean_layers"
 echo "base no-change rebake (bakery bake) uploaded: $base_uploaded blob bytes in ${base_seconds} s (target 0 bytes and < 3 s: $([ "$base_uploaded" = 0 ] && [ "$(verdict "$base_seconds" 3)" = met ] && echo met || echo MISSED))"
+echo "bakery rebase of $REBASE_APPS apps: $rebase_blobs_ok of $REBASE_APPS uploaded one blob (their config; layers mounted or already there), $(( rebase_bytes / REBASE_APPS )) blob bytes per image on average; $digests_equal of $REBASE_APPS equal to the rebuild's digest ($([ "$rebase_blobs_ok" = "$REBASE_APPS" ] && [ "$digests_equal" = "$REBASE_APPS" ] && echo met || echo MISSED))"
 echo "two bakes of one commit: $app_digest1 / $app_digest2 ($([ "$app_digest1" = "$app_digest2" ] && echo "one digest: met" || echo "different: MISSED"))"

@@ -3,7 +3,9 @@
 #   upstream OS image (debootstrap) -> global runtime base (package) -> team base (package) -> app,
 # then the app runs in dockerd; a planted secret (BAKE302) and an expired team base (BAKE101) fail;
 # the SBOM and an advisory fail the gate (BAKE306); the global bakery publishes a fixed base and
-# deprecates the old one (BAKE102 downstream); `bakery remediate` plans the rebuild, which is followed.
+# deprecates the old one (BAKE102 downstream); `bakery remediate` plans the rebuild, `--rebase` moves what
+# it can without a build, the team base (a RUN step) is rebuilt and the app rebased onto it, with the
+# digest its rebuild gives.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 
@@ -91,13 +93,28 @@ bake_must_fail deprecated BAKE102 "$app"
 log "bakery remediate: what must be rebuilt on the fix, in which order (source tree and registry)?"
 "$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_version" "$work" --registry "$REGISTRY"
 next_id=$(( ${build_id//[^0-9]/0} + 1 ))
+log "bakery remediate --rebase: move the registry's images onto the fix without building (team bases first, then their apps):"
+set +e
+"$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_version" "$work" --registry "$REGISTRY" --rebase --build-id "$next_id" \
+  --report-directory "$work/rebase-fleet"
+status=$?
+set -e
+log "Exit code $status (4: some images need a rebuild). The team base runs update-ca-certificates, a RUN step whose output depends on the base (BAKE602), so it is rebuilt; the app waits for it."
 log "Following the plan: the team base first (its 10.0.* range picks up $fixed_version)..."
 dotnet restore "$work/local/team-base" --force-evaluate -nr:false -v:q
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$next_id"
-log "...then the app (a floating range is only re-resolved by a forced restore), with the vulnerability gate:"
+team_version=$(packed_version Contoso.BaseImages.TeamWeb 1.4.0)
+log "...then the app, which has no RUN step: rebased onto Contoso.BaseImages.TeamWeb $team_version without a build:"
+rebased=$("$BAKERY" rebase "$REGISTRY/samples/hello-web:1.2.0-build.$build_id" --onto "Contoso.BaseImages.TeamWeb/$team_version" \
+  --build-id "$next_id" --database "$db" --report-directory "$work/rebase-app" --json | jq -r .digest)
+log "Rebased app: $REGISTRY/samples/hello-web@$rebased"
+log "The same commit rebuilt the long way (a floating range is only re-resolved by a forced restore), with the vulnerability gate:"
 dotnet restore "$app" --force-evaluate -nr:false -v:q
 dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId="$next_id" -p:ContainerRegistry="$REGISTRY" \
   -p:BakeryAdvisoryDatabase="$db"
+rebuilt=$(report_field "$app" .digest)
+[ "$rebased" = "$rebuilt" ] || die "the rebased app ($rebased) differs from its rebuild ($rebuilt)"
+log "bakery rebase gave the digest of the rebuild: $rebuilt"
 image="$REGISTRY/samples/hello-web:1.2.0-build.$next_id"
 docker pull -q "$image" >/dev/null
 docker run --rm --network none "$image" --self-test

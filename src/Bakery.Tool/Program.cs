@@ -12,5 +12,6 @@ var root = new RootCommand("bakery: manage, inspect, verify, scan and rebake Bak
     RemediateCommand.Create(),
     BakeCommand.Create(),
     PushCommand.Create(),
+    RebaseCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

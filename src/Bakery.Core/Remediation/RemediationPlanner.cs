@@ -68,7 +68,8 @@ public static class RemediationPlanner
             {
                 var ancestor = image.Lineage[i];
                 if (!ancestor.Repository.Equals(fixedBase.Repository, StringComparison.OrdinalIgnoreCase)) continue;
-                if (ancestor.Digest != fixedBase.Digest) found.Add(new RegistryDescendant(image.Image, image.Digest, image.Tags, i + 1, ancestor.Digest));
+                if (ancestor.Digest != fixedBase.Digest)
+                    found.Add(new RegistryDescendant(image.Image, image.Digest, image.Tags, i + 1, ancestor.Digest, $"{image.Lineage[0].Repository}@{image.Lineage[0].Digest}"));
                 break;
             }
         }
