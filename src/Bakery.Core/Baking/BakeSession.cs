@@ -55,6 +55,9 @@ internal sealed class BakeSession : IDisposable
     public PushStatistics Pushed { get; private set; } = new(0, 0, 0, 0);
     private RegistryClient Target => _target;
 
+    /// <summary>The client of the registry pushed to (signatures and attestations go there too).</summary>
+    public IRegistryClient TargetClient => _target;
+
     /// <summary>Fetches the pinned base (an upstream is validated first: BAKE210).</summary>
     public static async Task<BakeSession> OpenAsync(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
     {

@@ -30,8 +30,11 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
 
         string? sbomDigest = null;
         if (request.SbomPath is { } sbomFile && File.Exists(sbomFile)) sbomDigest = await session.PushSbomAsync(final, sbomFile);
+        var signing = await Signing.BakeSigning.SignAsync(request, session.TargetClient, session.Image,
+            new OciDescriptor { MediaType = session.Flavour, Digest = final.Digest.ToString(), Size = final.Bytes.Length },
+            session.Platform, session.BaseDigest, request.SbomPath, log, ct);
         await session.TagAsync(final, request.Tags);
-        return Report(session, final, request, lifecycle, request.Tags, outcome, [], sbomDigest) with { MovedTags = moved };
+        return Report(session, final, request, lifecycle, request.Tags, outcome, [], sbomDigest) with { MovedTags = moved, Signing = signing };
     }
 
     /// <summary>Bakes and writes the report (JSON, Markdown, JUnit) to <paramref name="reportDirectory"/>; a failed bake writes its report too.</summary>
