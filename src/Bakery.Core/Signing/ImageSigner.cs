@@ -43,6 +43,9 @@ public sealed class ImageSigner(IPayloadSigner signer, IRegistryClient client, R
     public const string StatementAnnotation = "dev.bakery.statement";
     public const string PredicateTypeAnnotation = "predicateType";
 
+    /// <summary>Names the key that made a signature layer: a hint for messages only (a signature that does not verify is rejected either way).</summary>
+    public const string KeyAnnotation = "dev.bakery.key";
+
     private readonly CosignAttachments _attachments = new(client);
 
     /// <summary>Signs <paramref name="manifest"/> of <paramref name="repository"/>, its identity <paramref name="dockerReference"/> (registry/repository), and attaches <paramref name="attestations"/>.</summary>
@@ -59,7 +62,7 @@ public sealed class ImageSigner(IPayloadSigner signer, IRegistryClient client, R
             envelopes.Add((attestation, envelope, envelope.ToJson()));
         }
 
-        var signatureLayer = SignatureLayer(payload, signature);
+        var signatureLayer = SignatureLayer(payload, signature, signer.PublicKey.KeyId);
         var attestationLayers = envelopes.Select(e => AttestationLayer(e.Input, e.Json)).ToList();
         var useReferrers = referrers switch
         {
@@ -139,14 +142,18 @@ public sealed class ImageSigner(IPayloadSigner signer, IRegistryClient client, R
         return added;
     }
 
-    private static ArtifactBlob SignatureLayer(byte[] payload, byte[] signature)
+    private static ArtifactBlob SignatureLayer(byte[] payload, byte[] signature, string keyId)
     {
         var blob = ArtifactBlob.FromBytes(payload, SimpleSigning.MediaType);
         return blob with
         {
             Descriptor = blob.Descriptor with
             {
-                Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal) { [SimpleSigning.SignatureAnnotation] = Convert.ToBase64String(signature) },
+                Annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                {
+                    [SimpleSigning.SignatureAnnotation] = Convert.ToBase64String(signature),
+                    [KeyAnnotation] = keyId,
+                },
             },
         };
     }
