@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -43,25 +44,55 @@ public static class KeyPairs
         return new GeneratedKeyPair(pem, signer.PublicKey);
     }
 
+    /// <summary>
+    /// EncryptedPrivateKeyInfo with PBES2 (RFC 8018): PBKDF2 with HMAC-SHA256, AES-256-CBC, as
+    /// <c>openssl pkcs8 -topk8 -v2 aes-256-cbc</c> writes it. Written here because .NET encrypts
+    /// PKCS#8 only for its own key types, and Ed25519 is not one.
+    /// </summary>
     private static string EncryptPkcs8(byte[] pkcs8, string password)
     {
-        var parameters = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, Pbkdf2Iterations);
-        // Any key type: wrap the PrivateKeyInfo as an EncryptedPrivateKeyInfo through an algorithm .NET exports generically.
-        using var holder = new PrivateKeyInfoHolder(pkcs8);
-        return PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", holder.ExportEncryptedPkcs8PrivateKey(password, parameters)) + "\n";
-    }
-
-    /// <summary>.NET encrypts PKCS#8 only for its own key types; Ed25519's is wrapped through this minimal holder.</summary>
-    private sealed class PrivateKeyInfoHolder(byte[] pkcs8) : AsymmetricAlgorithm
-    {
-        public override byte[] ExportPkcs8PrivateKey() => (byte[])pkcs8.Clone();
-
-        public override bool TryExportPkcs8PrivateKey(Span<byte> destination, out int bytesWritten)
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var iv = RandomNumberGenerator.GetBytes(16);
+        var key = Rfc2898DeriveBytes.Pbkdf2(password, salt, Pbkdf2Iterations, HashAlgorithmName.SHA256, 32);
+        byte[] encrypted;
+        using (var aes = Aes.Create())
         {
-            if (destination.Length < pkcs8.Length) { bytesWritten = 0; return false; }
-            pkcs8.CopyTo(destination);
-            bytesWritten = pkcs8.Length;
-            return true;
+            aes.Key = key;
+            encrypted = aes.EncryptCbc(pkcs8, iv, PaddingMode.PKCS7);
         }
+        CryptographicOperations.ZeroMemory(key);
+
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.113549.1.5.13"); // PBES2
+                using (writer.PushSequence())
+                {
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteObjectIdentifier("1.2.840.113549.1.5.12"); // PBKDF2
+                        using (writer.PushSequence())
+                        {
+                            writer.WriteOctetString(salt);
+                            writer.WriteInteger(Pbkdf2Iterations);
+                            using (writer.PushSequence())
+                            {
+                                writer.WriteObjectIdentifier("1.2.840.113549.2.9"); // hmacWithSHA256
+                                writer.WriteNull();
+                            }
+                        }
+                    }
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteObjectIdentifier("2.16.840.1.101.3.4.1.42"); // aes256-CBC
+                        writer.WriteOctetString(iv);
+                    }
+                }
+            }
+            writer.WriteOctetString(encrypted);
+        }
+        return PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", writer.Encode()) + "\n";
     }
 }
