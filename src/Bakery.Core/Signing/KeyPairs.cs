@@ -32,7 +32,7 @@ public static class KeyPairs
                 var generator = new Ed25519KeyPairGenerator();
                 generator.Init(new Ed25519KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom()));
                 var pair = generator.GenerateKeyPair();
-                pkcs8 = Org.BouncyCastle.Pkcs.PrivateKeyInfoFactory.CreatePrivateKeyInfo(pair.Private).GetDerEncoded();
+                pkcs8 = Ed25519PrivateKeyInfo(((Ed25519PrivateKeyParameters)pair.Private).GetEncoded());
                 break;
             }
             default:
@@ -42,6 +42,21 @@ public static class KeyPairs
         var pem = format == KeyFileFormat.Cosign ? CosignKeyFormat.Encrypt(pkcs8, password) : EncryptPkcs8(pkcs8, password);
         CryptographicOperations.ZeroMemory(pkcs8);
         return new GeneratedKeyPair(pem, signer.PublicKey);
+    }
+
+    /// <summary>RFC 8410's PrivateKeyInfo v1 (no public key inside), the form OpenSSL, Go and .NET all read.</summary>
+    private static byte[] Ed25519PrivateKeyInfo(byte[] seed)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteInteger(0);
+            using (writer.PushSequence()) writer.WriteObjectIdentifier("1.3.101.112");
+            var inner = new AsnWriter(AsnEncodingRules.DER);
+            inner.WriteOctetString(seed);
+            writer.WriteOctetString(inner.Encode());
+        }
+        return writer.Encode();
     }
 
     /// <summary>
