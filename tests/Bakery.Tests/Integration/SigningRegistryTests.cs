@@ -259,5 +259,31 @@ public sealed class SigningRegistryTests
         StringAssert.Contains(show.Output, "\"bomFormat\": \"CycloneDX\"");
         Assert.AreEqual(3, Tool("attestations", index.ToString(), "--show", "provenance").ExitCode, "no provenance attached");
         Assert.AreEqual(1, Tool("sign", index.ToString()).ExitCode, "no key");
+        var missing = Tool("sign", $"{s_registry.Address}/sign/tool@sha256:{new string('1', 64)}", "--key", "release.key");
+        Assert.AreEqual(1, missing.ExitCode, missing.Output);
+        StringAssert.Contains(missing.Output, "BAKE437");
+
+        // A KMS through --command: here OpenSSL with a key of its own.
+        var openssl = ProcessRunner.Run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "kms.pem"], workspace.Root);
+        Assert.AreEqual(0, openssl.ExitCode, openssl.Output);
+        Assert.AreEqual(0, ProcessRunner.Run("openssl", ["pkey", "-in", "kms.pem", "-pubout", "-out", "kms.pub"], workspace.Root).ExitCode);
+        var byCommand = Tool("sign", tagged, "--command", "openssl dgst -sha256 -sign kms.pem | base64 -w0", "--public-key", "kms.pub");
+        Assert.AreEqual(0, byCommand.ExitCode, byCommand.Output);
+        Assert.AreEqual(0, Tool("verify", tagged, "--signatures", "--key", "kms.pub").ExitCode, "the command's signatures verify");
+        Assert.AreEqual(0, Tool("verify", tagged, "--signatures", "--key", "other.key.pub", "--key", "kms.pub").ExitCode, "any of the keys given");
+        Assert.AreEqual(1, Tool("sign", tagged, "--command", "true").ExitCode, "--command needs --public-key");
+    }
+
+    [TestMethod]
+    public async Task A_registry_that_holds_something_else_under_the_signature_tag_is_BAKE436_and_nothing_is_overwritten()
+    {
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "sign/hostile");
+        var (key, _) = NewKey("hostile");
+        using var client = new RegistryClient(s_registry.Address);
+        var squatter = new ImageManifest { MediaType = MediaTypes.OciIndex, Manifests = [] };
+        await client.PutManifestAsync("sign/hostile", $"sha256-{image.Digest.Hex}.sig", squatter.ToBytes(), MediaTypes.OciIndex);
+        var error = await Assert.ThrowsExactlyAsync<Core.BakeryException>(() => ExistingImageSigning.SignAsync(client, ImageReference.Parse(image.Reference), Setup(key), null, default));
+        Assert.AreEqual("BAKE436", error.Code, error.Message);
+        Assert.IsTrue(MediaTypes.IsIndex((await client.GetManifestAsync("sign/hostile", $"sha256-{image.Digest.Hex}.sig")).MediaType), "the tag is left as it was");
     }
 }
