@@ -151,4 +151,84 @@ public sealed class SignedChainBakeTests
         Assert.AreNotEqual(0, wrongPassword.ExitCode, wrongPassword.Output);
         StringAssert.Contains(wrongPassword.Output, "BAKE431");
     }
+
+    private static string BaseProject(string name, string packageId, string baseXml, string extra = "")
+    {
+        var dir = s_workspace.CreateProject(name, $"""
+              <PropertyGroup>
+                <BakeryImageKind>BaseImage</BakeryImageKind>
+                <PackageId>{packageId}</PackageId>
+                <Version>1.0.0</Version>
+                <BakerySupportDays>100</BakerySupportDays>
+              </PropertyGroup>
+              <ItemGroup>
+                {baseXml}
+                <BakeryLayer Include="files/" Destination="/opt/{name}/" Layer="{name}" />
+              </ItemGroup>
+            {extra}
+            """);
+        File.Delete(Path.Combine(dir, "Program.cs"));
+        Directory.CreateDirectory(Path.Combine(dir, "files"));
+        File.WriteAllText(Path.Combine(dir, "files", "marker.txt"), name);
+        return dir;
+    }
+
+    private static BaseImageDescriptor ReadPackage(string id, string version)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(s_workspace.Feed, $"{id}.{version}.nupkg"));
+        using var json = new StreamReader(zip.GetEntry("bakery/image.json")!.Open());
+        return DescriptorReader.Parse(json.ReadToEnd(), "image.json", id);
+    }
+
+    [TestMethod]
+    public async Task A_signing_global_bakery_s_package_makes_descendants_verify_its_signature_and_provenance_and_sign_themselves()
+    {
+        var upstream = await TestImages.PushBaseAsync(s_registry.Address, "pkgchain/upstream", "upstream");
+        var globalKey = NewKey("pkg-global");
+        var global = BaseProject("pkgglobal", "Tests.PkgChain.Global", $"""<BakeryUpstream Include="{upstream.Reference}" />""");
+        var signing = new[] { "BakeryBuildId=1", $"BakerySigningKey={globalKey}", "BakeryRequireSignature=true", "BakeryBuilderId=https://builders.example/global" };
+        var baked = Bake(global, signing);
+        Assert.AreEqual(0, baked.ExitCode, baked.Output);
+        var packed = s_workspace.Dotnet("pack", global, [$"PackageOutputPath={s_workspace.Feed}/", .. signing], Environment);
+        Assert.AreEqual(0, packed.ExitCode, packed.Output);
+        var descriptor = ReadPackage("Tests.PkgChain.Global", "1.0.0.1");
+        Assert.IsTrue(descriptor.Trust!.RequireSigning);
+        var rule = descriptor.Trust.Rules.Single();
+        Assert.AreEqual("Tests.PkgChain.Global", rule.Subject);
+        Assert.IsTrue(rule.Provenance, "descendants require the global bakery's provenance too");
+        Assert.AreEqual(SignaturePublicKey.Parse(File.ReadAllText(globalKey + ".pub")).KeyId, rule.Keys.Single().KeyId);
+        Assert.AreEqual(descriptor.Image.Digest, descriptor.Trust.Evidence.Single().Digest, "the signature is recorded for offline checks");
+
+        // The team bakery inherits BakeryRequireSignature: without a key its base image is not baked.
+        var team = BaseProject("pkgteam", "Tests.PkgChain.Team", "", BakeryWorkspace.BaseReference("Tests.PkgChain.Global", "1.0.0.1"));
+        var unsignedTeam = Bake(team, "BakeryBuildId=2");
+        Assert.AreNotEqual(0, unsignedTeam.ExitCode, unsignedTeam.Output);
+        StringAssert.Contains(unsignedTeam.Output, "BAKE435");
+        var teamKey = NewKey("pkg-team", KeyAlgorithm.Ed25519);
+        var teamBaked = Bake(team, "BakeryBuildId=3", $"BakerySigningKey={teamKey}");
+        Assert.AreEqual(0, teamBaked.ExitCode, teamBaked.Output);
+        Assert.AreEqual(0, s_workspace.Dotnet("pack", team, [$"PackageOutputPath={s_workspace.Feed}/", "BakeryBuildId=3", $"BakerySigningKey={teamKey}"], Environment).ExitCode);
+        var teamDescriptor = ReadPackage("Tests.PkgChain.Team", "1.0.0.3");
+        CollectionAssert.AreEquivalent(new[] { "Tests.PkgChain.Global", "Tests.PkgChain.Team" }, teamDescriptor.Trust!.Rules.Select(r => r.Subject).ToArray(),
+            "the inherited rule stays; the team's own is added");
+
+        var app = s_workspace.CreateProject("pkgapp", BakeryWorkspace.BaseReference("Tests.PkgChain.Team", "1.0.0.3"));
+        var appBaked = Bake(app, "BakeryBuildId=4");
+        Assert.AreEqual(0, appBaked.ExitCode, "apps need not sign: " + appBaked.Output);
+        // The app restored the team package: its own rules verify the chain, as the bake did.
+        var verify = Tool("verify", "Tests.PkgChain.Team/1.0.0.3", "--signatures", "--json");
+        Assert.AreEqual(0, verify.ExitCode, verify.Output);
+        StringAssert.Contains(verify.Output, "an ancestor of Tests.PkgChain.Team", "the global image is checked down the chain");
+
+        var offline = Bake(app, "BakeryBuildId=5", "BakeryOffline=true");
+        Assert.AreEqual(0, offline.ExitCode, offline.Output);
+        StringAssert.Contains(offline.Output, "warning BAKE229");
+
+        var provenance = Tool("attestations", $"{s_registry.Address}/tests/pkgteam:1.0.0-build.3", "--key", teamKey + ".pub", "--show", "provenance");
+        Assert.AreEqual(0, provenance.ExitCode, provenance.Output);
+        StringAssert.Contains(provenance.Output, descriptor.Image.Digest[7..], "the team image's provenance names the global image it was baked on");
+        StringAssert.Contains(provenance.Output, upstream.Digest.Hex, "and the upstream ancestor");
+        var globalProvenance = Tool("attestations", $"{s_registry.Address}/tests/pkgglobal:1.0.0-build.1", "--key", globalKey + ".pub", "--show", "provenance");
+        StringAssert.Contains(globalProvenance.Output, "https://builders.example/global", "BakeryBuilderId");
+    }
 }
