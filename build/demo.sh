@@ -64,7 +64,7 @@ signed_runtime=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)
 "$BAKERY" attestations "$signed_runtime" --key "$work/keys/global.key.pub"
 
 log "Someone without the global key re-bakes the runtime base and publishes it as a newer build:"
-bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=99 -p:RemovePackages=tzdata
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=99 -p:BakeryOwner=someone-else
 dotnet restore "$work/local/team-base" --force-evaluate -nr:false -v:q
 bake_must_fail intruder BAKE220 "$work/local/team-base"
 
