@@ -14,6 +14,7 @@
 #     a few large ones, one huge *.deps.json), cold index cache, vs the same commands on a tiny image;
 #  8. `bakery rebase` of 20 app images onto a fixed runtime base vs `dotnet publish -p:BakeImage=true` of the
 #     same 20 apps against it (each rebase must give the rebuild's digest and upload only its config);
+#  9. signing + provenance: a warm app bake with BakerySigningKey vs the same bake without;
 #  plus blob bytes uploaded by no-change rebakes and whether two bakes of one commit give one digest.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
@@ -151,6 +152,12 @@ if [ "${BENCH_APP_ONLY:-}" = 1 ]; then
   exit 0
 fi
 measure_pair "bakery-app:offline" bakery_app_offline "bakery-app:online" bakery_app
+signing_key="$work/bench-signing.key"
+rm -f "$signing_key"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$signing_key" 2>/dev/null
+bakery_app_signed() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="a$1" -p:BakerySigningKey="$signing_key"; }
+bakery_app_signed 0 >/dev/null
+measure_pair "bakery-app:unsigned" bakery_app "bakery-app:signed" bakery_app_signed
 measure_pair "docker-base:warm" docker_base "bakery-base:warm" bakery_base
 
 log "Token-auth registry (Distribution auth: token) for the same app (builds build/bench/Bakery.Bench)"
@@ -286,6 +293,8 @@ scan_ratio=$(ratio "${results[tool:scan]}" "${results[tool:inspect]}")
 scan_seconds=$(awk -v ms="${results[tool:scan]}" 'BEGIN { printf "%.2f", ms / 1000 }')
 secret_ratio=$(ratio "$(secret_field scanMs)" "$(secret_field readMs)")
 echo "| app, warm, lifecycle check of base + ancestors (baseline: same bake with BakeryOffline=true) | ${results[bakery-app:offline]} | ${results[bakery-app:online]} | ${lifecycle_ratio}x | adds ${lifecycle_ms} ms, < 1000 ms: $(verdict "$lifecycle_ms" 1000) |"
+signing_ms=$(( ${results[bakery-app:signed]} - ${results[bakery-app:unsigned]} ))
+echo "| app, warm, signing + SLSA provenance + SBOM attestation (baseline: same bake unsigned) | ${results[bakery-app:unsigned]} | ${results[bakery-app:signed]} | $(ratio "${results[bakery-app:signed]}" "${results[bakery-app:unsigned]}")x | adds ${signing_ms} ms, <= 50 ms: $(verdict "$signing_ms" 50) |"
 echo "| SBOM + assessment of the global image, warm (baseline: bakery inspect) | ${results[tool:inspect]} | ${results[tool:scan]} | ${scan_ratio}x | ${scan_seconds} s, < 2 s: $(verdict "$scan_seconds" 2) |"
 token_ratio=$(ratio "${results[app:token]}" "${results[app:anonymous]}")
 echo "| app, warm, nothing changed, through a token-auth registry (baseline: same rebake, anonymous registry) | ${results[app:anonymous]} | ${results[app:token]} | ${token_ratio}x | <= 1.1x: $(verdict "$token_ratio" 1.1) |"

@@ -6,6 +6,7 @@
 # deprecates the old one (BAKE102 downstream); `bakery remediate` plans the rebuild, `--rebase` moves what
 # it can without a build, the team base (a RUN step) is rebuilt and the app rebased onto it, with the
 # digest its rebuild gives.
+# The global bakery signs its bases; a runtime base re-baked without its key fails the team's bake (BAKE220).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 
@@ -35,8 +36,17 @@ bake_must_fail() {
   [ $status -ne 0 ] && grep -q "$code" "$work/$name.log" || die "expected the '$name' bake to fail with $code (see $work/$name.log)"
 }
 
-# Global bakery: upstream -> runtime base image + Contoso.BaseImages.Runtime
-bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id"
+install_tool "$SDK_VERSION"
+# The global bakery signs what it bakes (a CI secret in real life); its package tells every descendant to check that signature.
+export BAKERY_SIGNING_KEY_PASSWORD="${BAKERY_SIGNING_KEY_PASSWORD:-demo-only-password}"
+mkdir -p "$work/keys"; rm -f "$work/keys/global.key" "$work/keys/global.key.pub"
+"$BAKERY" keys generate --output "$work/keys/global.key"
+global_key="-p:BakerySigningKey=$work/keys/global.key"
+# The team bakery also names the global key itself, so a runtime base without that signature never slips in.
+sed -i "s|</Project>|  <ItemGroup><BakeryTrustedSigningKey Include=\"$work/keys/global.key.pub\" For=\"Contoso.BaseImages.Runtime\" /></ItemGroup>\n</Project>|" "$work/local/team-base/"*.csproj
+
+# Global bakery: upstream -> runtime base image + Contoso.BaseImages.Runtime (signed, with SLSA provenance and the SBOM attested)
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id" "$global_key"
 # Local bakery: runtime base -> team base image + Contoso.BaseImages.TeamWeb (and an old, expired 1.3.0)
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$build_id"
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$build_id" -p:Version=1.3.0 \
@@ -49,6 +59,16 @@ image="$REGISTRY/samples/hello-web:1.2.0-build.$build_id"
 
 log "Lineage of $image (nearest first):"
 report_field "$app" '.lineage[] | "  \(.repository)@\(.digest)  \(.packageId // "upstream") \(.packageVersion // "")"' >&2
+
+log "The global runtime base's signatures and attestations (checked by every bake on it):"
+signed_runtime=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
+"$BAKERY" verify "$signed_runtime" --signatures --key "$work/keys/global.key.pub" --require-provenance
+"$BAKERY" attestations "$signed_runtime" --key "$work/keys/global.key.pub"
+
+log "Someone without the global key re-bakes the runtime base and publishes it as a newer build:"
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=99 -p:BakeryOwner=someone-else
+dotnet restore "$work/local/team-base" --force-evaluate -nr:false -v:q
+bake_must_fail intruder BAKE220 "$work/local/team-base"
 
 log "Running $image in dockerd (network none)"
 docker pull -q "$image" >/dev/null
@@ -64,8 +84,7 @@ bake_must_fail expired BAKE101 "$app" -p:TeamBaseVersion='1.3.*'
 tags=$(curl -fsS "http://$REGISTRY/v2/samples/hello-web/tags/list" | jq -r '[.tags[] | select(startswith("sha256-") | not)] | join(", ")')
 log "Registry tags for samples/hello-web: $tags (no build.leaky or build.expired: the failed bakes pushed nothing)"
 case ",$tags," in *build.expired*|*build.leaky*) die "an image was pushed for the failed bake" ;; esac
-install_tool "$SDK_VERSION"
-runtime_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
+runtime_ref="$signed_runtime"  # the signed 10.0.3 the app is on (the last bake of the project was the intruder's)
 
 log "The global image's SBOM (CycloneDX, also pushed to the registry as a referrer of the image):"
 "$BAKERY" scan "$runtime_ref"
@@ -77,7 +96,7 @@ log "With the advisory database, the app's bake runs the vulnerability gate on e
 bake_must_fail vulnerable BAKE306 "$app" -p:BakeryAdvisoryDatabase="$db"
 
 log "The global bakery publishes the fixed runtime base 10.0.4 (tzdata dropped) and scans it:"
-bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id" -p:Version=10.0.4 -p:RemovePackages=tzdata
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id" -p:Version=10.0.4 -p:RemovePackages=tzdata "$global_key"
 fixed_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
 fixed_version=$(packed_version Contoso.BaseImages.Runtime 10.0.4)
 "$BAKERY" scan "$fixed_ref" --database "$db" || die "the fixed runtime base should pass the gate"

@@ -18,6 +18,10 @@ public static class PropertyValues
         catch (FormatException e) { throw Messages.BAKE502("BakeryRegistryTimeout", value, e.Message.TrimEnd('.')).Exception(e); }
     }
 
+    /// <summary>true or false (any case); anything else is BAKE502 naming the property.</summary>
+    public static bool Boolean(string property, string value) =>
+        bool.TryParse(value.Trim(), out var parsed) ? parsed : throw Messages.BAKE502(property, value, "expected true or false").Exception();
+
     /// <summary>BakeryNow: an ISO 8601 date or date-time; empty means the real clock.</summary>
     public static DateTimeOffset Now(string? value, DateTimeOffset realNow) =>
         string.IsNullOrWhiteSpace(value) ? realNow : Date("BakeryNow", value);

@@ -88,6 +88,16 @@ public sealed class BakeContainerImage : BakeryTask
     public bool CheckRegistryLifecycle { get; set; }
     public bool Offline { get; set; }
 
+    /// <summary>BakerySigningKey, BakerySigningCommand, BakerySigningPublicKey, BakeryBuilderId, BakeryRequireSignature.</summary>
+    public string? SigningKey { get; set; }
+    public string? SigningCommand { get; set; }
+    public string? SigningPublicKey { get; set; }
+    public string? BuilderId { get; set; }
+    public bool RequireSignature { get; set; }
+
+    /// <summary>BakeryTrustedSigningKey items (recorded in the bake plan, so `bakery bake` checks the base as the build did).</summary>
+    public ITaskItem[] TrustedSigningKeys { get; set; } = [];
+
     /// <summary>The restore output the evaluation read; with the project's imports (read from a re-evaluation) a base image's bake plan is stale once one changes.</summary>
     public ITaskItem[] PlanInputs { get; set; } = [];
 

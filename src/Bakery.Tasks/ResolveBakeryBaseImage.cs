@@ -38,6 +38,9 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
     public string? InsecureRegistries { get; set; }
 
+    /// <summary>BakeryTrustedSigningKey items: keys the base image and its ancestors must be signed by, besides the package's own rules.</summary>
+    public ITaskItem[] TrustedSigningKeys { get; set; } = [];
+
     /// <summary>The project's PackageReference and PackageVersion items: the range BAKE110 stays within.</summary>
     public ITaskItem[] PackageReferences { get; set; } = [];
     public ITaskItem[] PackageVersions { get; set; } = [];
@@ -64,6 +67,7 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         if (selection.IsUpstream)
         {
             Log.LogMessage(MessageImportance.Normal, $"Bakery: baking on upstream image {BaseImageReference}.");
+            CheckTrust(selection);
             return;
         }
 
@@ -84,7 +88,21 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         var state = result.State;
         LifecycleState = state.ToString();
         Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {state}.");
+        if (result.Diagnostics.Any(d => d.IsError)) return;
+        CheckTrust(selection);
         if (CheckRegistry) WarnIfNewerVersion(descriptor);
+    }
+
+    /// <summary>Who signed the base and its ancestors (bakes and packs: when the registry is checked), before anything compiles.</summary>
+    private void CheckTrust(BaseImageSelection selection)
+    {
+        if (!CheckRegistry) return;
+        var rules = Core.Baking.BakeRequestFactory.TrustedKeyRules(TaskInputs.Items(TrustedSigningKeys, withFullPath: true), selection,
+            Path.GetFileNameWithoutExtension(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? "the project"));
+        var check = new Core.Trust.BaseImageTrustCheck { Offline = Offline, ProjectRules = rules };
+        var trust = check.CheckAsync(selection, Options(), CancellationToken).GetAwaiter().GetResult();
+        foreach (var diagnostic in trust.Diagnostics) LogDiagnostic(diagnostic);
+        foreach (var verified in trust.Verified) Log.LogMessage(MessageImportance.Normal, $"Bakery: signatures of {verified} verified.");
     }
 
     private void WarnIfNewerVersion(BaseImageDescriptor descriptor)

@@ -13,5 +13,8 @@ var root = new RootCommand("bakery: manage, inspect, verify, scan and rebake Bak
     BakeCommand.Create(),
     PushCommand.Create(),
     RebaseCommand.Create(),
+    SignCommand.Create(),
+    AttestationsCommand.Create(),
+    KeysCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

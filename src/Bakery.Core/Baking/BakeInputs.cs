@@ -79,6 +79,16 @@ public sealed record BakeInputs
     public bool CheckRegistryLifecycle { get; init; }
     public bool Offline { get; init; }
 
+    /// <summary>Signing: BakerySigningKey (full path), BakerySigningCommand, BakerySigningPublicKey (full path), BakeryBuilderId, BakeryRequireSignature.</summary>
+    public string? SigningKey { get; init; }
+    public string? SigningCommand { get; init; }
+    public string? SigningPublicKey { get; init; }
+    public string? BuilderId { get; init; }
+    public bool RequireSignature { get; init; }
+
+    /// <summary>BakeryTrustedSigningKey items: public keys the base image and its ancestors must be signed by (For, Provenance metadata).</summary>
+    [FileItems] public IReadOnlyList<BakeItem> TrustedSigningKeys { get; init; } = [];
+
     public required string IntermediateDirectory { get; init; }
     public required string ReportDirectory { get; init; }
 }

@@ -83,6 +83,9 @@ public sealed record BakeRequest
     /// <summary>The platform asked for (ContainerRuntimeIdentifier); null means the base image's own (linux/amd64 from an index).</summary>
     public Platform? Platform { get; init; }
 
+    /// <summary>BakerySigningKey / BakerySigningCommand: how the image is signed after verification; null means it is not.</summary>
+    public Signing.SigningSetup? Signing { get; init; }
+
     public required string WorkDirectory { get; init; }
     public string? ProjectName { get; init; }
     public string? BuildId { get; init; }

@@ -32,6 +32,8 @@ public static class BakeRequestFactory
             string.IsNullOrWhiteSpace(inputs.AdvisoryMaxAgeDays) ? null : PropertyValues.WholeNumber("BakeryAdvisoryMaxAgeDays", inputs.AdvisoryMaxAgeDays, "days"),
             descriptor);
         diagnostics.AddRange(security.Diagnostics);
+        var signing = Signing.SigningSetup.FromProperties(inputs.SigningKey, inputs.SigningCommand, inputs.SigningPublicKey, inputs.BuilderId, buildId, environment);
+        if (signing is null && MustSign(inputs, descriptor) is { } why) throw Messages.BAKE435($"{registry}/{repository}", why).Exception();
 
         var request = new BakeRequest
         {
@@ -77,9 +79,22 @@ public static class BakeRequestFactory
             WorkDirectory = inputs.IntermediateDirectory,
             ProjectName = Path.GetFileNameWithoutExtension(inputs.ProjectFile),
             BuildId = buildId,
+            Signing = signing,
         };
         return new PreparedBake(request, diagnostics, buildId is null ? null : buildIdSource);
     }
+
+    /// <summary>Why this bake must sign, or null: BakeryRequireSignature, or a base image on a line whose package requires it.</summary>
+    private static string? MustSign(BakeInputs inputs, Descriptors.BaseImageDescriptor? descriptor) =>
+        inputs.RequireSignature ? "BakeryRequireSignature=true"
+        : string.IsNullOrWhiteSpace(inputs.PublishDirectory) && descriptor?.Trust?.RequireSigning == true
+            ? $"base images baked on {descriptor.Id} must be signed, as its package requires"
+            : null;
+
+    /// <summary>The project's BakeryTrustedSigningKey items as trust rules (BAKE227 for a key that cannot be used).</summary>
+    public static IReadOnlyList<Trust.TrustRule> TrustedKeyRules(IReadOnlyList<BakeItem> items, Descriptors.BaseImageSelection? selection, string setBy) =>
+        Trust.TrustedSigningKeys.Rules(items.Select(i => new Trust.TrustedSigningKeyItem(i.Get("FullPath") is { Length: > 0 } full ? full : i.Spec,
+            NullIfEmpty(i.Get("For")), NullIfEmpty(i.Get("Provenance")))).ToList(), selection, setBy);
 
     private static Platform? RuntimePlatform(string? rid) =>
         string.IsNullOrWhiteSpace(rid) ? null

@@ -64,5 +64,8 @@ public sealed record BakeResult
     /// <summary>Warnings about accepted layer entries (BAKE325–BAKE327: special files, permissions, unusual tar features).</summary>
     public IReadOnlyList<BakeryDiagnostic> LayerWarnings { get; init; } = [];
 
+    /// <summary>The signatures and attestations this bake attached (null when it did not sign).</summary>
+    public Signing.SigningReport? Signing { get; init; }
+
     public long TotalSize => Layers.Sum(l => l.Size);
 }

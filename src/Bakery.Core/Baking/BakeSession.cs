@@ -61,6 +61,9 @@ internal sealed class BakeSession : IDisposable
     /// <summary>Where the verified image goes (ContainerRegistry, the local engine, ContainerArchiveOutputPath).</summary>
     internal Destinations.IImageDestination Destination => _destination;
 
+    /// <summary>The client of the registry pushed to (signatures and attestations go there too).</summary>
+    public IRegistryClient TargetClient => Target;
+
     /// <summary>Fetches the pinned base (an upstream is validated first: BAKE210).</summary>
     public static async Task<BakeSession> OpenAsync(BakeRequest request, RegistryClientOptions options, IBakeLog log, CancellationToken ct)
     {

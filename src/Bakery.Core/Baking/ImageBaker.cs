@@ -28,7 +28,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         log.Info($"Image {session.Image}@{final.Digest} ({session.Added.Count} new layer(s) on {session.BaseManifest.Layers?.Count ?? 0} base layer(s))");
         var moved = TagGuard.Check(session.Image, final.Digest, await session.Destination.TaggedAsync(request.Tags, ct), request.AllowTagOverwrite, log);
         var (outcome, delivered) = await VerifyAndDeliverAsync(session, final, request, lifecycle, ct);
-        return Report(session, final, request, lifecycle, request.Tags, outcome, [], delivered.SbomDigest) with { MovedTags = moved, Destination = delivered.Report };
+        return Report(session, final, request, lifecycle, request.Tags, outcome, [], delivered.SbomDigest) with { MovedTags = moved, Destination = delivered.Report, Signing = delivered.Signing };
     }
 
     /// <summary>Bakes and writes the report (JSON, Markdown, JUnit) to <paramref name="reportDirectory"/>; a failed bake writes its report too.</summary>

@@ -59,7 +59,7 @@ public static class DescriptorReader
             if (string.IsNullOrWhiteSpace(d.Lineage[i].Repository)) return $"field 'lineage[{i}].repository' is missing";
             if (!Digest.TryParse(d.Lineage[i].Digest, out _)) return $"field 'lineage[{i}].digest' is not a digest";
         }
-        return null;
+        return d.Trust?.Validate();
     }
 
     private static string FirstSentence(string message)

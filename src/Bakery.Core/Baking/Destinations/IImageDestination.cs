@@ -6,8 +6,8 @@ namespace Bakery.Core.Baking.Destinations;
 /// <summary>Runs the command tests on the image where the destination put it; throws when one fails.</summary>
 internal delegate Task CommandTests(Verification.CommandTestImage image);
 
-/// <summary>What a delivery did: where the image is now, and the SBOM referrer's digest when one was pushed.</summary>
-internal sealed record Delivered(DestinationReport Report, string? SbomDigest);
+/// <summary>What a delivery did: where the image is now, the SBOM referrer's digest when one was pushed, the signatures when it signed.</summary>
+internal sealed record Delivered(DestinationReport Report, string? SbomDigest, Signing.SigningReport? Signing = null);
 
 /// <summary>
 /// One place a verified image goes (<see cref="RegistryDestination"/>, <see cref="LocalEngineDestination"/>,
@@ -35,7 +35,7 @@ internal static class ImageDestinations
 {
     public static IImageDestination For(BakeSession session, BakeRequest request, IBakeLog log) => request.Destination.Kind switch
     {
-        DestinationKind.Registry => new RegistryDestination(session, request),
+        DestinationKind.Registry => new RegistryDestination(session, request, log),
         DestinationKind.LocalEngine => new LocalEngineDestination(session, request, log),
         _ => new ArchiveDestination(session, request, log),
     };

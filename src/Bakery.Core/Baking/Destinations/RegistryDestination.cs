@@ -5,10 +5,9 @@ namespace Bakery.Core.Baking.Destinations;
 
 /// <summary>
 /// ContainerRegistry set: blobs (HEAD, mount, upload) and the manifest by digest, command tests on the
-/// image pulled by digest, the SBOM as a referrer, and only then the tags. A signing step belongs just
-/// before the tags (<see cref="DeliverAsync"/>).
+/// image pulled by digest, the SBOM as a referrer, the signatures and attestations, and only then the tags.
 /// </summary>
-internal sealed class RegistryDestination(BakeSession session, BakeRequest request) : IImageDestination
+internal sealed class RegistryDestination(BakeSession session, BakeRequest request, IBakeLog log) : IImageDestination
 {
     private IContainerRuntime? _engine;
 
@@ -28,8 +27,11 @@ internal sealed class RegistryDestination(BakeSession session, BakeRequest reque
         if (commandTests is not null) await commandTests(Verification.CommandTestImage.Pull($"{session.Image}@{image.Digest}"));
         string? sbomDigest = null;
         if (request.SbomPath is { } sbomFile && File.Exists(sbomFile)) sbomDigest = await session.PushSbomAsync(image, sbomFile);
+        var signing = await Signing.BakeSigning.SignAsync(request, session.TargetClient, session.Image,
+            new OciDescriptor { MediaType = session.Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length },
+            session.Platform, session.BaseDigest, request.SbomPath, log, ct);
         await session.TagAsync(image, tags);
-        return new Delivered(new DestinationReport("registry", request.Destination.Registry!, tags.Select(t => $"{session.Image}:{t}").ToList()), sbomDigest);
+        return new Delivered(new DestinationReport("registry", request.Destination.Registry!, tags.Select(t => $"{session.Image}:{t}").ToList()), sbomDigest, signing);
     }
 
     public void Dispose() => _engine?.Dispose();
