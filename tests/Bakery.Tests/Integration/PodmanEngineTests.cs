@@ -196,6 +196,10 @@ public sealed class PodmanEngineTests
     {
         using var json = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
         var checks = json.RootElement.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        // podman on this kind of machine sometimes fails to start a container at all (runc "unable to store init state"):
+        // that is the engine, not the command test, so the test says so instead of passing or failing.
+        if (checks.Values.Select(c => c.TryGetProperty("failure", out var f) ? f.GetString() : null).FirstOrDefault(f => f?.Contains("OCI runtime error", StringComparison.Ordinal) == true) is { } engineFailure)
+            Assert.Inconclusive($"Skipped: podman could not start a container this time: {engineFailure}");
         Assert.IsTrue(checks["global and test variables"].GetProperty("passed").GetBoolean(), checks["global and test variables"].ToString());
         Assert.IsTrue(checks["setup persists"].GetProperty("passed").GetBoolean(), checks["setup persists"].ToString());
         Assert.IsFalse(checks["failing twin"].GetProperty("passed").GetBoolean());
