@@ -4,7 +4,10 @@
 # each for linux/amd64 and linux/arm64 (an image index; arm64 through QEMU), then the app runs in
 # dockerd on both platforms, each printing its architecture; a planted secret (BAKE302) and an expired team base (BAKE101) fail;
 # the SBOM and an advisory fail the gate (BAKE306); the global bakery publishes a fixed base and
-# deprecates the old one (BAKE102 downstream); `bakery remediate` plans the rebuild, which is followed.
+# deprecates the old one (BAKE102 downstream); `bakery remediate` plans the rebuild, `--rebase` moves what
+# it can without a build, the team base (a RUN step) is rebuilt and the app rebased onto it, with the
+# digest its rebuild gives.
+# The global bakery signs its bases; a runtime base re-baked without its key fails the team's bake (BAKE220).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/images.sh"
 
@@ -34,8 +37,17 @@ bake_must_fail() {
   [ $status -ne 0 ] && grep -q "$code" "$work/$name.log" || die "expected the '$name' bake to fail with $code (see $work/$name.log)"
 }
 
-# Global bakery: upstream -> runtime base image + Contoso.BaseImages.Runtime
-bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id"
+install_tool "$SDK_VERSION"
+# The global bakery signs what it bakes (a CI secret in real life); its package tells every descendant to check that signature.
+export BAKERY_SIGNING_KEY_PASSWORD="${BAKERY_SIGNING_KEY_PASSWORD:-demo-only-password}"
+mkdir -p "$work/keys"; rm -f "$work/keys/global.key" "$work/keys/global.key.pub"
+"$BAKERY" keys generate --output "$work/keys/global.key"
+global_key="-p:BakerySigningKey=$work/keys/global.key"
+# The team bakery also names the global key itself, so a runtime base without that signature never slips in.
+sed -i "s|</Project>|  <ItemGroup><BakeryTrustedSigningKey Include=\"$work/keys/global.key.pub\" For=\"Contoso.BaseImages.Runtime\" /></ItemGroup>\n</Project>|" "$work/local/team-base/"*.csproj
+
+# Global bakery: upstream -> runtime base image + Contoso.BaseImages.Runtime (signed, with SLSA provenance and the SBOM attested)
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id" "$global_key"
 # Local bakery: runtime base -> team base image + Contoso.BaseImages.TeamWeb (and an old, expired 1.3.0)
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$build_id"
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$build_id" -p:Version=1.3.0 \
@@ -65,6 +77,16 @@ run_each_platform() {
   done
 }
 
+log "The global runtime base's signatures and attestations (checked by every bake on it):"
+signed_runtime=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
+"$BAKERY" verify "$signed_runtime" --signatures --key "$work/keys/global.key.pub" --require-provenance
+"$BAKERY" attestations "$signed_runtime" --key "$work/keys/global.key.pub"
+
+log "Someone without the global key re-bakes the runtime base and publishes it as a newer build:"
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=99 -p:BakeryOwner=someone-else
+dotnet restore "$work/local/team-base" --force-evaluate -nr:false -v:q
+bake_must_fail intruder BAKE220 "$work/local/team-base"
+
 run_each_platform "$image"
 
 log "A developer plants a database password in the app's production settings:"
@@ -77,8 +99,7 @@ bake_must_fail expired BAKE101 "$app" -p:TeamBaseVersion='1.3.*'
 tags=$(curl -fsS "http://$REGISTRY/v2/samples/hello-web/tags/list" | jq -r '[.tags[] | select(startswith("sha256-") | not)] | join(", ")')
 log "Registry tags for samples/hello-web: $tags (no build.leaky or build.expired: the failed bakes pushed nothing)"
 case ",$tags," in *build.expired*|*build.leaky*) die "an image was pushed for the failed bake" ;; esac
-install_tool "$SDK_VERSION"
-runtime_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
+runtime_ref="$signed_runtime"  # the signed 10.0.3 the app is on (the last bake of the project was the intruder's)
 
 log "The global image's SBOM (CycloneDX, also pushed to the registry as a referrer of the image):"
 "$BAKERY" scan "$runtime_ref"
@@ -90,7 +111,7 @@ log "With the advisory database, the app's bake runs the vulnerability gate on e
 bake_must_fail vulnerable BAKE306 "$app" -p:BakeryAdvisoryDatabase="$db"
 
 log "The global bakery publishes the fixed runtime base 10.0.4 (tzdata dropped) and scans it:"
-bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id" -p:Version=10.0.4 -p:RemovePackages=tzdata
+bake_and_pack "$work/global/runtime-base" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId="$build_id" -p:Version=10.0.4 -p:RemovePackages=tzdata "$global_key"
 fixed_ref=$(report_field "$work/global/runtime-base" '"\(.image)@\(.digest)"')
 fixed_version=$(packed_version Contoso.BaseImages.Runtime 10.0.4)
 "$BAKERY" scan "$fixed_ref" --database "$db" || die "the fixed runtime base should pass the gate"
@@ -106,13 +127,28 @@ bake_must_fail deprecated BAKE102 "$app"
 log "bakery remediate: what must be rebuilt on the fix, in which order (source tree and registry)?"
 "$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_version" "$work" --registry "$REGISTRY"
 next_id=$(( ${build_id//[^0-9]/0} + 1 ))
+log "bakery remediate --rebase: move the registry's images onto the fix without building (team bases first, then their apps):"
+set +e
+"$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_version" "$work" --registry "$REGISTRY" --rebase --build-id "$next_id" \
+  --report-directory "$work/rebase-fleet"
+status=$?
+set -e
+log "Exit code $status (4: some images need a rebuild). The team base runs update-ca-certificates, a RUN step whose output depends on the base (BAKE602), so it is rebuilt; the app waits for it."
 log "Following the plan: the team base first (its 10.0.* range picks up $fixed_version)..."
 dotnet restore "$work/local/team-base" --force-evaluate -nr:false -v:q
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$next_id"
-log "...then the app (a floating range is only re-resolved by a forced restore), with the vulnerability gate:"
+team_version=$(packed_version Contoso.BaseImages.TeamWeb 1.4.0)
+log "...then the app, which has no RUN step: rebased onto Contoso.BaseImages.TeamWeb $team_version without a build:"
+rebased=$("$BAKERY" rebase "$REGISTRY/samples/hello-web:1.2.0-build.$build_id" --onto "Contoso.BaseImages.TeamWeb/$team_version" \
+  --build-id "$next_id" --database "$db" --report-directory "$work/rebase-app" --json | jq -r .digest)
+log "Rebased app: $REGISTRY/samples/hello-web@$rebased"
+log "The same commit rebuilt the long way (a floating range is only re-resolved by a forced restore), with the vulnerability gate:"
 dotnet restore "$app" --force-evaluate -nr:false -v:q
 dotnet publish "$app" -c Release -nr:false -nologo -p:BakeImage=true -p:BakeryBuildId="$next_id" -p:ContainerRegistry="$REGISTRY" \
   -p:BakeryAdvisoryDatabase="$db"
+rebuilt=$(report_field "$app" .digest)
+[ "$rebased" = "$rebuilt" ] || die "the rebased app ($rebased) differs from its rebuild ($rebuilt)"
+log "bakery rebase gave the digest of the rebuild: $rebuilt"
 image="$REGISTRY/samples/hello-web:1.2.0-build.$next_id"
 run_each_platform "$image"
 log "Inspecting the remediated app image:"

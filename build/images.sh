@@ -69,8 +69,8 @@ XML
 bake_and_pack() {
   local project="$1"; shift
   log "Baking $(basename "$project") and packing its base-image package"
-  dotnet publish "$project" -nr:false -nologo -v:m -p:BakeImage=true "$@"
-  dotnet pack "$project" -nr:false -nologo -v:m -o "$BASE_FEED" "$@"
+  dotnet publish "$project" -nr:false -nologo -v:m -p:BakeImage=true -p:ContainerRegistry="$REGISTRY" "$@"
+  dotnet pack "$project" -nr:false -nologo -v:m -o "$BASE_FEED" -p:ContainerRegistry="$REGISTRY" "$@"
 }
 
 # report_field PROJECT_DIR JQ : a field of the project's last bake report.

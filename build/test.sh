@@ -18,9 +18,9 @@ if start_dockerd; then
   export BAKERY_TEST_UPSTREAM="$UPSTREAM_AMD64_REF" BAKERY_TEST_UPSTREAM_INDEX="$UPSTREAM_REF"
   sdk_version=$(pack_sdk)
   samples_workspace "$ARTIFACTS/test-bases" "$sdk_version"
-  dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true \
+  dotnet publish "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -p:BakeImage=true -p:ContainerRegistry="$REGISTRY" \
     -p:UpstreamImage="$UPSTREAM_AMD64_REF" -p:BakeryBuildId=test >&2 || die "the global runtime base sample did not bake"
-  dotnet pack "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -o "$BASE_FEED" -p:UpstreamImage="$UPSTREAM_AMD64_REF" -p:BakeryBuildId=test >&2 \
+  dotnet pack "$ARTIFACTS/test-bases/global/runtime-base" -nr:false -nologo -v:q -o "$BASE_FEED" -p:ContainerRegistry="$REGISTRY" -p:UpstreamImage="$UPSTREAM_AMD64_REF" -p:BakeryBuildId=test >&2 \
     || die "the global runtime base sample did not pack"
   BAKERY_TEST_RUNTIME_BASE=$(report_field "$ARTIFACTS/test-bases/global/runtime-base" '"\(.image)@\(.digest)"')
   export BAKERY_TEST_RUNTIME_BASE BAKERY_TEST_BASE_FEED="$BASE_FEED" BAKERY_TEST_REGISTRY="$REGISTRY"

@@ -11,6 +11,17 @@ public static class PropertyValues
             ? parsed
             : throw Messages.BAKE502(property, value, $"expected a whole number of {unit}, 0 or more").Exception();
 
+    /// <summary>BakeryRegistryTimeout: whole seconds one registry request may wait; empty means the default.</summary>
+    public static TimeSpan RegistryTimeout(string? value)
+    {
+        try { return Oci.Registry.RegistryClientOptions.ParseTimeout(value); }
+        catch (FormatException e) { throw Messages.BAKE502("BakeryRegistryTimeout", value, e.Message.TrimEnd('.')).Exception(e); }
+    }
+
+    /// <summary>true or false (any case); anything else is BAKE502 naming the property.</summary>
+    public static bool Boolean(string property, string value) =>
+        bool.TryParse(value.Trim(), out var parsed) ? parsed : throw Messages.BAKE502(property, value, "expected true or false").Exception();
+
     /// <summary>BakeryNow: an ISO 8601 date or date-time; empty means the real clock.</summary>
     public static DateTimeOffset Now(string? value, DateTimeOffset realNow) =>
         string.IsNullOrWhiteSpace(value) ? realNow : Date("BakeryNow", value);

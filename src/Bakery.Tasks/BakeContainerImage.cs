@@ -1,3 +1,4 @@
+using Bakery.Core;
 using Bakery.Core.Baking;
 using Bakery.Core.Lifecycle;
 using Bakery.Core.Reports;
@@ -19,6 +20,14 @@ public sealed class BakeContainerImage : BakeryTask
     public bool IsUpstream { get; set; }
 
     public string? TargetRegistry { get; set; }
+
+    /// <summary>LocalRegistry (Docker or Podman), ContainerArchiveOutputPath, ContainerImageFormat: where the image goes without a registry, and in what format.</summary>
+    public string? LocalRegistry { get; set; }
+    public string? ArchiveOutputPath { get; set; }
+    public string? ImageFormat { get; set; }
+
+    /// <summary>BakeryAppLayers: Split (default) or Single.</summary>
+    public string? AppLayers { get; set; }
     [Required] public string Repository { get; set; } = "";
     /// <summary>The published app; empty for base images, which add no app layer.</summary>
     public string? PublishDirectory { get; set; }
@@ -77,12 +86,23 @@ public sealed class BakeContainerImage : BakeryTask
     public string? SourceUrl { get; set; }
     public string? SourceDateEpoch { get; set; }
     public string? InsecureRegistries { get; set; }
+    public string? RegistryTimeout { get; set; }
 
     /// <summary>How the base's lifecycle was judged (ResolveBakeryBaseImage's settings), recorded in the bake plan for `bakery bake`.</summary>
     public string? DeprecatedBaseImage { get; set; }
     public string? ExpiryWarningDays { get; set; }
     public bool CheckRegistryLifecycle { get; set; }
     public bool Offline { get; set; }
+
+    /// <summary>BakerySigningKey, BakerySigningCommand, BakerySigningPublicKey, BakeryBuilderId, BakeryRequireSignature.</summary>
+    public string? SigningKey { get; set; }
+    public string? SigningCommand { get; set; }
+    public string? SigningPublicKey { get; set; }
+    public string? BuilderId { get; set; }
+    public bool RequireSignature { get; set; }
+
+    /// <summary>BakeryTrustedSigningKey items (recorded in the bake plan, so `bakery bake` checks the base as the build did).</summary>
+    public ITaskItem[] TrustedSigningKeys { get; set; } = [];
 
     /// <summary>The restore output the evaluation read; with the project's imports (read from a re-evaluation) a base image's bake plan is stale once one changes.</summary>
     public ITaskItem[] PlanInputs { get; set; } = [];
@@ -94,6 +114,9 @@ public sealed class BakeContainerImage : BakeryTask
     [Output] public string? ImageName { get; private set; }
     [Output] public string[] ImageTags { get; private set; } = [];
     [Output] public string? ReportPath { get; private set; }
+
+    /// <summary>The archive written (ContainerArchiveOutputPath), as the SDK's GeneratedArchiveOutputPath.</summary>
+    [Output] public string? ArchivePath { get; private set; }
 
     protected override void ExecuteCore()
     {
@@ -111,6 +134,7 @@ public sealed class BakeContainerImage : BakeryTask
         var options = new RegistryClientOptions
         {
             InsecureRegistries = RegistryClientOptions.ParseList(InsecureRegistries),
+            RequestTimeout = PropertyValues.RegistryTimeout(RegistryTimeout),
             Log = log.Info,
             Detail = log.Detail,
             Progress = RegistryProgress.Lines(log.Info),
@@ -122,6 +146,7 @@ public sealed class BakeContainerImage : BakeryTask
         ImageName = result.Image;
         ImageTags = result.Tags.ToArray();
         ReportPath = jsonPath;
+        ArchivePath = result.Destination is { Kind: "archive" } archive ? archive.Location : null;
     }
 
     private BakeInputs Inputs() => TaskInputs.Map<BakeInputs>(this) with

@@ -40,6 +40,8 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
 
     /// <summary>The platforms the bake makes (ContainerRuntimeIdentifier(s), BakeryPlatforms): a lifecycle record on one platform's image of the base matters only to a bake of that platform. Empty: every platform.</summary>
     public string? Platforms { get; set; }
+    /// <summary>BakeryTrustedSigningKey items: keys the base image and its ancestors must be signed by, besides the package's own rules.</summary>
+    public ITaskItem[] TrustedSigningKeys { get; set; } = [];
 
     /// <summary>The project's PackageReference and PackageVersion items: the range BAKE110 stays within.</summary>
     public ITaskItem[] PackageReferences { get; set; } = [];
@@ -67,6 +69,7 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         if (selection.IsUpstream)
         {
             Log.LogMessage(MessageImportance.Normal, $"Bakery: baking on upstream image {BaseImageReference}.");
+            CheckTrust(selection);
             return;
         }
 
@@ -89,7 +92,21 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         var state = result.State;
         LifecycleState = state.ToString();
         Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {state}.");
+        if (result.Diagnostics.Any(d => d.IsError)) return;
+        CheckTrust(selection);
         if (CheckRegistry) WarnIfNewerVersion(descriptor);
+    }
+
+    /// <summary>Who signed the base and its ancestors (bakes and packs: when the registry is checked), before anything compiles.</summary>
+    private void CheckTrust(BaseImageSelection selection)
+    {
+        if (!CheckRegistry) return;
+        var rules = Core.Baking.BakeRequestFactory.TrustedKeyRules(TaskInputs.Items(TrustedSigningKeys, withFullPath: true), selection,
+            Path.GetFileNameWithoutExtension(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? "the project"));
+        var check = new Core.Trust.BaseImageTrustCheck { Offline = Offline, ProjectRules = rules };
+        var trust = check.CheckAsync(selection, Options(), CancellationToken).GetAwaiter().GetResult();
+        foreach (var diagnostic in trust.Diagnostics) LogDiagnostic(diagnostic);
+        foreach (var verified in trust.Verified) Log.LogMessage(MessageImportance.Normal, $"Bakery: signatures of {verified} verified.");
     }
 
     private void WarnIfNewerVersion(BaseImageDescriptor descriptor)

@@ -10,7 +10,7 @@ namespace Bakery.Tasks;
 public sealed class ValidateBakeryTarget : BakeryTask
 {
     public string? TargetRegistry { get; set; }
-    [Required] public string BaseImageRegistry { get; set; } = "";
+    public string? ArchiveOutputPath { get; set; }
     /// <summary>ContainerRepository as the project sets it; empty until the SDK's container targets default it, and then not checked here.</summary>
     public string? Repository { get; set; }
     [Required] public string Version { get; set; } = "";
@@ -19,6 +19,6 @@ public sealed class ValidateBakeryTarget : BakeryTask
     public bool AllowLatestTag { get; set; }
 
     protected override void ExecuteCore() =>
-        ImageTarget.Decide(TargetRegistry, BaseImageRegistry, string.IsNullOrWhiteSpace(Repository) ? "unnamed" : Repository, Version, BuildId,
-            ExtraTags, AllowLatestTag, Environment.GetEnvironmentVariable);
+        ImageTarget.Decide(TargetRegistry, string.IsNullOrWhiteSpace(Repository) ? "unnamed" : Repository, Version, BuildId,
+            ExtraTags, AllowLatestTag, Environment.GetEnvironmentVariable, ArchiveOutputPath);
 }

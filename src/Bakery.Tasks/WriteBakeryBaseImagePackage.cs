@@ -31,6 +31,10 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
     public string? RequireFailOnSeverity { get; set; }
     public string? RequireAdvisoryMaxAgeDays { get; set; }
 
+    /// <summary>BakeryRequireSignature: base images baked on this package must be signed; BakeryTrustedSigningKey items travel down as rules.</summary>
+    public bool RequireSignature { get; set; }
+    public ITaskItem[] TrustedSigningKeys { get; set; } = [];
+
     [Output] public ITaskItem[] PackageFiles { get; private set; } = [];
 
     protected override void ExecuteCore()
@@ -58,6 +62,8 @@ public sealed class WriteBakeryBaseImagePackage : BakeryTask
             RequiredLabels = RequiredLabels.Select(l => l.ItemSpec).ToList(),
             RequireFailOnSeverity = RequireFailOnSeverity,
             RequireAdvisoryMaxAgeDays = RequireAdvisoryMaxAgeDays,
+            RequireSignature = RequireSignature,
+            TrustedSigningKeys = TaskInputs.Items(TrustedSigningKeys, withFullPath: true),
         }, CancellationToken).GetAwaiter().GetResult();
         PackageFiles = files.Select(f =>
         {

@@ -11,5 +11,10 @@ var root = new RootCommand("bakery: manage, inspect, verify, scan and rebake Bak
     ScanCommand.Create(),
     RemediateCommand.Create(),
     BakeCommand.Create(),
+    PushCommand.Create(),
+    RebaseCommand.Create(),
+    SignCommand.Create(),
+    AttestationsCommand.Create(),
+    KeysCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

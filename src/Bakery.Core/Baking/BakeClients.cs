@@ -17,16 +17,19 @@ internal sealed class BakeClients : IDisposable
     {
         _request = request;
         _ct = ct;
-        Image = $"{request.TargetRegistry}/{request.TargetRepository}";
+        Image = request.Destination.Name;
         Base = new RegistryClient(request.BaseImage.Reference.Registry, options with { Role = RegistryRole.Pull });
         SameRegistry = string.Equals(request.BaseImage.Reference.Registry, request.TargetRegistry, StringComparison.OrdinalIgnoreCase);
-        Target = new RegistryClient(request.TargetRegistry, options with { Role = RegistryRole.Push });
+        // Only a push needs the target registry; an engine or an archive destination never talks to one.
+        if (request.TargetRegistry is { } targetRegistry) _target = new RegistryClient(targetRegistry, options with { Role = RegistryRole.Push });
     }
 
-    /// <summary>registry/repository the image is pushed to.</summary>
+    private readonly RegistryClient? _target;
+
+    /// <summary>The image's name where it goes: registry/repository for a push, the repository in an engine or archive.</summary>
     public string Image { get; }
     public RegistryClient Base { get; }
-    public RegistryClient Target { get; }
+    public RegistryClient Target => _target ?? throw new InvalidOperationException("Only a registry destination pushes.");
     public bool SameRegistry { get; }
 
     /// <summary>The image each of <paramref name="tags"/> names in the target repository now, for those that exist.</summary>
@@ -75,7 +78,7 @@ internal sealed class BakeClients : IDisposable
 
     public void Dispose()
     {
-        Target.Dispose();
+        _target?.Dispose();
         Base.Dispose();
     }
 }

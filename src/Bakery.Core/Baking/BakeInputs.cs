@@ -24,6 +24,12 @@ public sealed record BakeInputs
     public bool IsUpstream { get; init; }
 
     public string? TargetRegistry { get; init; }
+
+    /// <summary>LocalRegistry (Docker or Podman), ContainerArchiveOutputPath, ContainerImageFormat and BakeryAppLayers, as the .NET SDK and Bakery name them.</summary>
+    public string? LocalRegistry { get; init; }
+    public string? ArchiveOutputPath { get; init; }
+    public string? ImageFormat { get; init; }
+    public string? AppLayers { get; init; }
     public required string Repository { get; init; }
     public string? PublishDirectory { get; init; }
     public string? WorkingDirectory { get; init; }
@@ -70,11 +76,24 @@ public sealed record BakeInputs
     public string? SourceDateEpoch { get; init; }
     public string? InsecureRegistries { get; init; }
 
+    /// <summary>BakeryRegistryTimeout: seconds one registry request may wait for an answer (default 60).</summary>
+    public string? RegistryTimeout { get; init; }
+
     /// <summary>How the base image's lifecycle is judged: BakeryDeprecatedBaseImage, BakeryExpiryWarningDays, the registry check, BakeryOffline.</summary>
     public string? DeprecatedBaseImage { get; init; }
     public string? ExpiryWarningDays { get; init; }
     public bool CheckRegistryLifecycle { get; init; }
     public bool Offline { get; init; }
+
+    /// <summary>Signing: BakerySigningKey (full path), BakerySigningCommand, BakerySigningPublicKey (full path), BakeryBuilderId, BakeryRequireSignature.</summary>
+    public string? SigningKey { get; init; }
+    public string? SigningCommand { get; init; }
+    public string? SigningPublicKey { get; init; }
+    public string? BuilderId { get; init; }
+    public bool RequireSignature { get; init; }
+
+    /// <summary>BakeryTrustedSigningKey items: public keys the base image and its ancestors must be signed by (For, Provenance metadata).</summary>
+    [FileItems] public IReadOnlyList<BakeItem> TrustedSigningKeys { get; init; } = [];
 
     public required string IntermediateDirectory { get; init; }
     public required string ReportDirectory { get; init; }

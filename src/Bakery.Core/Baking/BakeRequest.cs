@@ -1,5 +1,4 @@
 using Bakery.Core.Descriptors;
-using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 
 namespace Bakery.Core.Baking;
@@ -28,8 +27,18 @@ public sealed record ContainerSettings
 public sealed record BakeRequest
 {
     public required BaseImageSelection BaseImage { get; init; }
-    public required string TargetRegistry { get; init; }
-    public required string TargetRepository { get; init; }
+    /// <summary>Where the verified image goes: a registry, the local engine or an archive (<see cref="Destinations.ImageDestination"/>).</summary>
+    public required Destinations.ImageDestination Destination { get; init; }
+
+    /// <summary>The registry pushed to; null when the image goes to the local engine or an archive.</summary>
+    public string? TargetRegistry => Destination.Kind == Destinations.DestinationKind.Registry ? Destination.Registry : null;
+    public string TargetRepository => Destination.Repository;
+
+    /// <summary>ContainerImageFormat: the manifest media types asked for; null keeps the base image's.</summary>
+    public Destinations.ImageFormat? ImageFormat { get; init; }
+
+    /// <summary>BakeryAppLayers: the app in layers by change rate (Split) or one layer (Single).</summary>
+    public AppLayerMode AppLayers { get; init; } = AppLayerMode.Split;
     public required IReadOnlyList<string> Tags { get; init; }
 
     /// <summary>BakeryAllowTagOverwrite: a build tag may be moved to another image.</summary>
@@ -80,6 +89,8 @@ public sealed record BakeRequest
     /// every platform of the base (an index base gives an index, a single-platform base one image).
     /// </summary>
     public IReadOnlyList<PlatformTarget>? Platforms { get; init; }
+    /// <summary>BakerySigningKey / BakerySigningCommand: how the image is signed after verification; null means it is not.</summary>
+    public Signing.SigningSetup? Signing { get; init; }
 
     public required string WorkDirectory { get; init; }
     public string? ProjectName { get; init; }

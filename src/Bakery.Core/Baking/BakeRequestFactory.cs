@@ -2,7 +2,6 @@ using Bakery.Core.Descriptors;
 using Bakery.Core.Tags;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
-using Bakery.Oci.Registry;
 
 namespace Bakery.Core.Baking;
 
@@ -19,10 +18,12 @@ public static class BakeRequestFactory
     {
         var diagnostics = new List<BakeryDiagnostic>();
         var baseRef = ImageReference.Parse(inputs.BaseImageReference);
-        var target = ImageTarget.Decide(inputs.TargetRegistry, baseRef.Registry, inputs.Repository, inputs.Version, inputs.BuildId,
-            inputs.ExtraTags, inputs.AllowLatestTag, environment);
+        var format = Destinations.ImageFormats.Parse(inputs.ImageFormat);
+        var target = ImageTarget.Decide(inputs.TargetRegistry, inputs.Repository, inputs.Version, inputs.BuildId,
+            inputs.ExtraTags, inputs.AllowLatestTag, environment, inputs.ArchiveOutputPath);
         diagnostics.AddRange(target.Tags.Diagnostics);
         var (registry, repository, tags, buildId, buildIdSource) = target;
+        var destination = Destinations.ImageDestination.Decide(registry, repository, inputs.LocalRegistry, inputs.ArchiveOutputPath, format);
 
         var descriptor = string.IsNullOrEmpty(inputs.DescriptorPath) ? null : DescriptorReader.Load(inputs.DescriptorPath, inputs.PackageId ?? inputs.DescriptorPath);
         var security = Security.EffectiveSecuritySettings.Apply(
@@ -31,12 +32,15 @@ public static class BakeRequestFactory
             string.IsNullOrWhiteSpace(inputs.AdvisoryMaxAgeDays) ? null : PropertyValues.WholeNumber("BakeryAdvisoryMaxAgeDays", inputs.AdvisoryMaxAgeDays, "days"),
             descriptor);
         diagnostics.AddRange(security.Diagnostics);
+        var signing = Signing.SigningSetup.FromProperties(inputs.SigningKey, inputs.SigningCommand, inputs.SigningPublicKey, inputs.BuilderId, buildId, environment);
+        if (signing is null && MustSign(inputs, descriptor) is { } why) throw Messages.BAKE435($"{registry}/{repository}", why).Exception();
 
         var request = new BakeRequest
         {
             BaseImage = new BaseImageSelection(baseRef, descriptor, inputs.IsUpstream),
-            TargetRegistry = registry,
-            TargetRepository = repository,
+            Destination = destination,
+            ImageFormat = format,
+            AppLayers = AppLayers.ParseMode(inputs.AppLayers),
             Tags = tags.Tags,
             AllowTagOverwrite = inputs.AllowTagOverwrite,
             AppDirectory = string.IsNullOrWhiteSpace(inputs.PublishDirectory) ? null : inputs.PublishDirectory,
@@ -76,6 +80,7 @@ public static class BakeRequestFactory
             WorkDirectory = inputs.IntermediateDirectory,
             ProjectName = Path.GetFileNameWithoutExtension(inputs.ProjectFile),
             BuildId = buildId,
+            Signing = signing,
         };
         return new PreparedBake(request, diagnostics, buildId is null ? null : buildIdSource);
     }
@@ -103,6 +108,17 @@ public static class BakeRequestFactory
             return PlatformList.Parse("BakeryPlatforms", inputs.Platforms).Select(p => new PlatformTarget(p)).ToList();
         return string.IsNullOrWhiteSpace(inputs.RuntimeIdentifier) ? [] : null;
     }
+    /// <summary>Why this bake must sign, or null: BakeryRequireSignature, or a base image on a line whose package requires it.</summary>
+    private static string? MustSign(BakeInputs inputs, Descriptors.BaseImageDescriptor? descriptor) =>
+        inputs.RequireSignature ? "BakeryRequireSignature=true"
+        : string.IsNullOrWhiteSpace(inputs.PublishDirectory) && descriptor?.Trust?.RequireSigning == true
+            ? $"base images baked on {descriptor.Id} must be signed, as its package requires"
+            : null;
+
+    /// <summary>The project's BakeryTrustedSigningKey items as trust rules (BAKE227 for a key that cannot be used).</summary>
+    public static IReadOnlyList<Trust.TrustRule> TrustedKeyRules(IReadOnlyList<BakeItem> items, Descriptors.BaseImageSelection? selection, string setBy) =>
+        Trust.TrustedSigningKeys.Rules(items.Select(i => new Trust.TrustedSigningKeyItem(i.Get("FullPath") is { Length: > 0 } full ? full : i.Spec,
+            NullIfEmpty(i.Get("For")), NullIfEmpty(i.Get("Provenance")))).ToList(), selection, setBy);
 
     private static Platform? RuntimePlatform(string? rid) =>
         string.IsNullOrWhiteSpace(rid) ? null

@@ -37,6 +37,9 @@ public sealed record BakeResult
     public required IReadOnlyList<LayerReport> Layers { get; init; }
     public required PushStatistics Push { get; init; }
     /// <summary>The image's platform; null for an index (its images are in <see cref="Platforms"/>).</summary>
+
+    /// <summary>Where the image went: a registry, the local engine (with its image ID) or an archive file; null in reports of images only checked.</summary>
+    public Destinations.DestinationReport? Destination { get; init; }
     [System.Text.Json.Serialization.JsonConverter(typeof(Platform.TextJsonConverter))]
     public required Platform? Platform { get; init; }
 
@@ -64,6 +67,9 @@ public sealed record BakeResult
 
     /// <summary>Warnings about accepted layer entries (BAKE325–BAKE327: special files, permissions, unusual tar features).</summary>
     public IReadOnlyList<BakeryDiagnostic> LayerWarnings { get; init; } = [];
+
+    /// <summary>The signatures and attestations this bake attached (null when it did not sign).</summary>
+    public Signing.SigningReport? Signing { get; init; }
 
     public long TotalSize => Platforms.Count > 0 ? Platforms.Sum(p => p.TotalSize) : Layers.Sum(l => l.Size);
 }

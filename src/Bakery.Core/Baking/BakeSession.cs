@@ -21,6 +21,7 @@ internal sealed class BakeSession : IDisposable
     private readonly LayerIndex _index;
     private readonly List<(string Name, LayerBlob Blob)> _added = [];
     private Containers.IContainerRuntime? _containers;
+    private readonly Destinations.IImageDestination _destination;
 
     private BakeSession(BakeRequest request, BakeClients clients, IBakeLog log, CancellationToken ct)
     {
@@ -28,15 +29,16 @@ internal sealed class BakeSession : IDisposable
         _clients = clients;
         _log = log;
         _ct = ct;
-        Image = clients.Image;
+        Image = request.Destination.Name;
         BlobDirectory = Path.Combine(request.WorkDirectory, "blobs", "sha256");
+        _destination = Destinations.ImageDestinations.For(this, request, log);
         _pusher = new BlobPusher(log);
         _layerOptions = new LayerOptions { ModificationTime = request.Created };
         _writer = new DeterministicLayerWriter(BlobDirectory, _layerOptions);
         _index = new LayerIndex(Path.Combine(request.WorkDirectory, "layer-index"), BlobDirectory);
     }
 
-    /// <summary>registry/repository the image is pushed to.</summary>
+    /// <summary>The image's name where it goes: registry/repository for a push, the repository in an engine or archive.</summary>
     public string Image { get; }
     public string BlobDirectory { get; }
     public BakeRequest Request => _request;
@@ -62,6 +64,12 @@ internal sealed class BakeSession : IDisposable
     private RegistryClient Target => _clients.Target;
     private RegistryClient BaseClient => _clients.Base;
 
+    /// <summary>Where the verified image goes (ContainerRegistry, the local engine, ContainerArchiveOutputPath).</summary>
+    internal Destinations.IImageDestination Destination => _destination;
+
+    /// <summary>The client of the registry pushed to (signatures and attestations go there too).</summary>
+    public IRegistryClient TargetClient => Target;
+
     /// <summary>Fetches the pinned base (an upstream is validated first: BAKE210).</summary>
     public static async Task<BakeSession> OpenAsync(BakeRequest request, BakeClients clients, IBakeLog log, CancellationToken ct, bool partOfIndex = false)
     {
@@ -84,7 +92,8 @@ internal sealed class BakeSession : IDisposable
         _log.Info(_request.Platform is { } asked && IsPartOfIndex ? $"Base image {baseRef} for {asked}" : $"Base image {baseRef}");
         var fetched = await BaseImageFetch.FetchAsync(BaseClient, _request, BlobDirectory, _ct);
         (BaseManifest, BaseDigest, BaseConfig, BaseIndexDigest) = (fetched.Manifest, fetched.Digest, fetched.Config, fetched.IndexDigest);
-        Flavour = BaseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest;
+        Flavour = Destinations.ImageFormats.ManifestMediaType(_request.ImageFormat)
+            ?? (BaseManifest.MediaType == MediaTypes.DockerManifest ? MediaTypes.DockerManifest : MediaTypes.OciManifest);
         var config = ImageConfig.Parse(BaseConfig);
         if (_request.BaseImage.IsUpstream)
         {
@@ -122,7 +131,7 @@ internal sealed class BakeSession : IDisposable
     public async Task EnsureRunStepsCanRunAsync()
     {
         if (StepPlatforms.For(_request.Steps, Platform).OfType<RunStep>().FirstOrDefault() is not { } run) return;
-        _containers ??= Containers.ContainerRuntimes.Connect();
+        _containers ??= await _destination.EngineAsync(_ct);
         if (await _containers.UnavailableReasonAsync(_ct) is not null) return;
         await new Containers.RunStepExecutor(_containers, _log).EnsureCanRunAsync(Platform, run, _ct);
     }
@@ -138,16 +147,16 @@ internal sealed class BakeSession : IDisposable
         var blob = _index.TryGet(key);
         if (blob is null)
         {
-            _containers ??= Containers.ContainerRuntimes.Connect();
+            _containers ??= await _destination.EngineAsync(_ct);
             var runner = new Containers.RunStepExecutor(_containers, _log);
             await runner.EnsureAvailableAsync(_ct);
             await runner.EnsureCanRunAsync(Platform, run, _ct);
             var soFar = Compose();
-            await PushByDigestAsync(soFar);
+            var (image, pull) = await _destination.StageForRunAsync(soFar, _containers, _ct);
             var staging = Path.Combine(_request.WorkDirectory, "run-staging", key[..16]);
             try
             {
-                var entries = await runner.RunAsync($"{Image}@{soFar.Digest}", run, staging, _ct, Platform);
+                var entries = await runner.RunAsync(image, run, staging, _ct, pull, Platform);
                 blob = _writer.Write(entries);
             }
             finally
@@ -160,8 +169,21 @@ internal sealed class BakeSession : IDisposable
         _added.Add(($"run {run.Display}", blob));
     }
 
-    public void AddApp(string directory, string destination) =>
-        _added.Add(("app", ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, "app", [new LayerSource(directory, destination)])));
+    /// <summary>The published app as layers by change rate (<see cref="AppLayers"/>), or one layer with BakeryAppLayers=Single.</summary>
+    public void AddApp(string directory, string destination)
+    {
+        IReadOnlyList<AppLayers.Group> groups;
+        try
+        {
+            groups = AppLayers.Plan(directory, destination, _request.AppLayers, why => _log.Warning(Messages.BAKE443(directory, why).Warning()), _log.Detail);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ArgumentException)
+        {
+            throw Messages.BAKE501("app", e.Message).Exception(e);
+        }
+        foreach (var group in groups)
+            _added.Add((group.Name, ImageLayers.WriteLayer(_log, _writer, _index, _layerOptions, group.Name, group.Entries)));
+    }
 
     /// <summary>The config and manifest of the base plus the layers added so far.</summary>
     public ImageComposer.Composed Compose() => ImageComposer.Compose(BaseConfig, BaseManifest, [.. _added], _request, Flavour, BaseDigest, BaseIndexDigest);
@@ -182,5 +204,14 @@ internal sealed class BakeSession : IDisposable
     public OciDescriptor Descriptor(ImageComposer.Composed image) =>
         new() { MediaType = Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length };
 
-    public void Dispose() => _containers?.Dispose();
+    /// <summary>The image each of <paramref name="tags"/> names in the target repository now, for those that exist.</summary>
+    public Task<IReadOnlyDictionary<string, Digest>> TaggedAsync(IEnumerable<string> tags) => _clients.TaggedAsync(tags);
+
+    public Task TagAsync(ImageComposer.Composed image, IEnumerable<string> tags) => _clients.TagAsync(image.Bytes, Flavour, tags, _log);
+
+    /// <summary>The SBOM travels with the image: an artifact that refers to it (referrers API or tag fallback). Returns its digest.</summary>
+    public Task<string> PushSbomAsync(ImageComposer.Composed image, string sbomFile) => _clients.PushSbomAsync(Descriptor(image), sbomFile);
+
+    /// <summary>The registry connections belong to the bake (<see cref="BakeClients"/>); the destination owns the engine RUN steps used.</summary>
+    public void Dispose() => _destination.Dispose();
 }

@@ -4,8 +4,9 @@ namespace Bakery.Core.Baking;
 
 /// <summary>
 /// Verifies one image of a bake (one platform's, in a multi-platform bake) before anything is tagged:
-/// user, built-in policies, secrets, file checks and the vulnerability gate before any push; command
-/// tests on the image pushed by digest, in a container of its platform. The outcome is remembered for
+/// user, built-in policies, secrets, file checks and the vulnerability gate before any push, load or
+/// write; then <c>deliver</c> stages the image (pushed by digest, loaded untagged, a temporary archive)
+/// and runs the command tests on it there, in a container of its platform. The outcome is remembered for
 /// this digest and these inputs, so a rebake of the same image does not verify it again. What was
 /// found before a failure stays in <see cref="Progress"/> for the failed bake's report.
 /// </summary>
@@ -22,7 +23,9 @@ internal sealed class BakeVerification(IBakeLog log)
         public VerifiedOutcome Partial => new(Checks, Secrets.Where(f => f.AllowedBecause is not null).ToList(), Assessment.Components, Assessment.Findings);
     }
 
-    public async Task<VerifiedOutcome> VerifyAndPushAsync(BakeSession session, ImageComposer.Composed final, Progress progress, CancellationToken ct)
+    /// <param name="deliver">Stages the image and runs the command tests it is given (null: none to run) on it before any name points at it.</param>
+    public async Task<VerifiedOutcome> VerifyAndDeliverAsync(BakeSession session, ImageComposer.Composed final, Progress progress,
+        Func<Destinations.CommandTests?, Task> deliver, CancellationToken ct)
     {
         var request = session.Request;
         var image = session.Describe(final.Digest);
@@ -59,13 +62,15 @@ internal sealed class BakeVerification(IBakeLog log)
             outcome = new VerifiedOutcome([.. checks], progress.Secrets.Where(f => f.AllowedBecause is not null).ToList(), progress.Assessment.Components, progress.Assessment.Findings);
         }
         else log.Info($"Verification, secret scan and SBOM reused: {image} passed them with these inputs before");
-        await session.PushByDigestAsync(final);
-        if (!outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests)
-        {
-            checks.AddRange(OnPlatform(await verifier.RunCommandTestsAsync(request.Verification, pullable, ct, platform: session.Platform)));
-            outcome = outcome with { Checks = [.. checks] };
-            Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, image);
-        }
+        Destinations.CommandTests? commandTests = !outcome.FromCache && !request.Verification.IsEmpty && request.Verification.HasCommandTests
+            ? async target =>
+            {
+                checks.AddRange(OnPlatform(await verifier.RunCommandTestsAsync(request.Verification, target, ct, session.Platform)));
+                outcome = outcome! with { Checks = [.. checks] };
+                Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, image);
+            }
+            : null;
+        await deliver(commandTests);
         if (!outcome.FromCache) outcomes.Save(outcomeKey, outcome, request.SbomPath);
         return outcome;
     }

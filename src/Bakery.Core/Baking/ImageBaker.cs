@@ -8,9 +8,12 @@ namespace Bakery.Core.Baking;
 /// The bake pipeline after the app is published. For each platform (one, or every platform of a
 /// multi-platform bake, in order, sharing the registry connections): fetch the pinned base, add the
 /// local layers, RUN steps and the app as deterministic layers, compose. Then, before any tag: the
-/// tag guard, each image verified and pushed by digest (command tests run on it there), the index
-/// after all its images, the SBOMs, and only then the tags. A bake stopped by verification or a gate
-/// carries its report in the exception; nothing is tagged unless every platform passed.
+/// tag guard and each image verified. One image goes to its destination (pushed by digest and only
+/// then tagged; or loaded into the local engine; or written to an archive). A multi-platform bake
+/// pushes each platform's image by digest (command tests run on it there), the index after all its
+/// images, the SBOMs, the signatures of every image and of the index, and only then the tags: an
+/// index needs a registry (BAKE216). A bake stopped by verification or a gate carries its report in
+/// the exception; nothing is tagged unless every platform passed.
 /// </summary>
 public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog log)
 {
@@ -18,6 +21,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
     {
         using var clients = new BakeClients(request, registryOptions, ct);
         var targets = await BakePlatforms.ResolveAsync(request, clients, log, ct);
+        if (targets is not null && request.Destination.Kind != Destinations.DestinationKind.Registry)
+            throw Messages.BAKE216(request.Destination.Name, string.Join(", ", targets.Select(t => t.Platform)),
+                request.Destination.Kind == Destinations.DestinationKind.Archive ? "an archive" : "the local container engine").Exception();
         var images = new List<PlatformImage>();
         try
         {
@@ -34,17 +40,33 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                 await image.Session.AddStepsAsync();
                 image.Final = image.Session.Compose();
             }
-            var baked = BakedImage.Of(images, clients.Image);
+            var baked = BakedImage.Of(images);
             log.Info(baked.IsIndex
                 ? $"Image {clients.Image}@{baked.Digest}: an index of {images.Count} platform(s) ({string.Join(", ", images.Select(i => $"{i.Session.Platform} {i.Final!.Digest.Hex[..12]}"))})"
                 : $"Image {clients.Image}@{baked.Digest} ({images[0].Session.Added.Count} new layer(s) on {images[0].Session.BaseManifest.Layers?.Count ?? 0} base layer(s))");
-            var moved = TagGuard.Check(clients.Image, baked.Digest, await clients.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);
+            if (!baked.IsIndex)
+            {
+                var single = images[0];
+                var movedTags = TagGuard.Check(clients.Image, baked.Digest, await single.Session.Destination.TaggedAsync(request.Tags, ct), request.AllowTagOverwrite, log);
+                Destinations.Delivered? delivered = null;
+                await VerifyAsync(images, request, lifecycle, _ => async tests =>
+                    delivered = await single.Session.Destination.DeliverAsync(single.Final!, request.Tags, tests, ct), ct);
+                return Report(request, images, baked, lifecycle, request.Tags, [], delivered!.SbomDigest)
+                    with { MovedTags = movedTags, Destination = delivered.Report, Signing = delivered.Signing };
+            }
 
-            await VerifyAndPushAsync(images, request, lifecycle, ct);
-            if (baked.IsIndex) await clients.PutManifestAsync(baked.Digest.ToString(), baked.Bytes, baked.MediaType);
+            var moved = TagGuard.Check(clients.Image, baked.Digest, await clients.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);
+            await VerifyAsync(images, request, lifecycle, image => async tests =>
+            {
+                await image.Session.PushByDigestAsync(image.Final!);
+                if (tests is not null) await tests(Verification.CommandTestImage.Pull($"{image.Session.Image}@{image.Final!.Digest}"));
+            }, ct);
+            await clients.PutManifestAsync(baked.Digest.ToString(), baked.Bytes, baked.MediaType);
             var sbomDigest = await PushSbomsAsync(clients, images, baked, request);
+            var signing = await SignAsync(clients, images, baked, request, ct);
             await clients.TagAsync(baked.Bytes, baked.MediaType, request.Tags, log);
-            return Report(request, images, baked, lifecycle, request.Tags, [], sbomDigest) with { MovedTags = moved };
+            var destination = new Destinations.DestinationReport("registry", request.Destination.Registry!, request.Tags.Select(t => $"{clients.Image}:{t}").ToList());
+            return Report(request, images, baked, lifecycle, request.Tags, [], sbomDigest) with { MovedTags = moved, Destination = destination, Signing = signing };
         }
         finally
         {
@@ -63,7 +85,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         catch (BakeryException e) when (e.FailedBake is { } failed)
         {
             var (failedReport, _) = Reports.BakeReportWriter.Write(failed, reportDirectory);
-            log.Info($"nothing was tagged; report of the failed bake: {failedReport}");
+            log.Info($"nothing was tagged, loaded or written; report of the failed bake: {failedReport}");
             throw;
         }
         var (jsonPath, _) = Reports.BakeReportWriter.Write(result, reportDirectory);
@@ -71,20 +93,24 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         return (result, jsonPath);
     }
 
-    /// <summary>Every platform's image in turn; the first failure stops the bake with the report of everything checked so far.</summary>
-    private async Task VerifyAndPushAsync(List<PlatformImage> images, BakeRequest request, LifecycleState lifecycle, CancellationToken ct)
+    /// <summary>
+    /// Every platform's image in turn, each verified and then staged by <paramref name="deliver"/> (which
+    /// runs its command tests); the first failure stops the bake with the report of everything checked so far.
+    /// </summary>
+    private async Task VerifyAsync(List<PlatformImage> images, BakeRequest request, LifecycleState lifecycle,
+        Func<PlatformImage, Func<Destinations.CommandTests?, Task>> deliver, CancellationToken ct)
     {
         var verification = new BakeVerification(log);
         foreach (var image in images)
         {
             try
             {
-                image.Outcome = await verification.VerifyAndPushAsync(image.Session, image.Final!, image.Progress, ct);
+                image.Outcome = await verification.VerifyAndDeliverAsync(image.Session, image.Final!, image.Progress, deliver(image), ct);
             }
             catch (BakeryException e) when (e.FailedBake is null)
             {
                 // Nothing is tagged; the report of what was checked is still worth having.
-                var baked = BakedImage.Of(images, image.Session.Image);
+                var baked = BakedImage.Of(images);
                 var blocking = image.Progress.Assessment.Blocking;
                 throw new BakeryException(e.Code, e.Message, e.InnerException)
                 {
@@ -112,6 +138,27 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
         Directory.CreateDirectory(Path.GetDirectoryName(indexSbom)!);
         await File.WriteAllTextAsync(indexSbom, Security.Sbom.IndexCycloneDx(clients.Image, baked.Digest.ToString(), request.Created, parts));
         return await clients.PushSbomAsync(new OciDescriptor { MediaType = baked.MediaType, Digest = baked.Digest.ToString(), Size = baked.Bytes.Length }, indexSbom);
+    }
+
+    /// <summary>
+    /// With signing: every platform's image (its provenance names its own lineage, its SBOM attached) and
+    /// then the index (the index's lineage and SBOM), after the push by digest and before the tags.
+    /// </summary>
+    private async Task<Signing.SigningReport?> SignAsync(BakeClients clients, List<PlatformImage> images, BakedImage baked, BakeRequest request, CancellationToken ct)
+    {
+        if (request.Signing is not { } setup) return null;
+        var signed = new List<Signing.SignedManifest>();
+        foreach (var image in images)
+        {
+            var s = image.Session;
+            signed.Add(await Signing.BakeSigning.SignManifestAsync(s.Request, clients.Target, clients.Image, s.Descriptor(image.Final!), s.Platform,
+                ImageComposer.Lineage(s.Request, s.BaseDigest, s.BaseIndexDigest, s.Platform), s.Request.SbomPath, log, ct));
+        }
+        var first = images[0].Session;
+        var index = new OciDescriptor { MediaType = baked.MediaType, Digest = baked.Digest.ToString(), Size = baked.Bytes.Length };
+        signed.Add(await Signing.BakeSigning.SignManifestAsync(request, clients.Target, clients.Image, index, null,
+            ImageComposer.IndexLineage(request, first.BaseIndexDigest ?? first.BaseDigest), request.SbomPath, log, ct));
+        return Signing.SigningReport.Of(setup, signed);
     }
 
     private static BakeResult Report(BakeRequest request, List<PlatformImage> images, BakedImage baked, LifecycleState lifecycle,
@@ -191,7 +238,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
     /// <summary>What the tags will name: the one image's manifest, or the index of every platform's image.</summary>
     private sealed record BakedImage(byte[] Bytes, Digest Digest, string MediaType, bool IsIndex)
     {
-        public static BakedImage Of(List<PlatformImage> images, string name)
+        public static BakedImage Of(List<PlatformImage> images)
         {
             if (images is [{ Target: null } single])
                 return new BakedImage(single.Final!.Bytes, single.Final.Digest, single.Session.Flavour, false);

@@ -1,25 +1,50 @@
-using System.Text.Json;
+using Bakery.Core.Descriptors;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 
 namespace Bakery.Core.Baking;
 
 /// <summary>
+/// The base an image is composed on: its config and manifest as fetched, its digest, how it was chosen
+/// (package, upstream, untrusted), and the index it was taken from (null when the base is one image).
+/// </summary>
+internal sealed record ComposeBase(byte[] ConfigBytes, ImageManifest Manifest, Digest Digest, BaseImageSelection Selection, Digest? IndexDigest = null);
+
+/// <summary>A layer an image adds on top of its base, as its config and manifest record it.</summary>
+internal sealed record AddedLayer(Digest DiffId, Digest Digest, long Size, string CreatedBy)
+{
+    public static AddedLayer Of(string step, LayerBlob blob) => new(blob.DiffId, blob.Digest, blob.Size, ImageHistory.Line(step, blob.EntryCount));
+}
+
+/// <summary>What a bake decides about an image besides its base and its layers: the project's container settings, the time and the OCI version labels.</summary>
+internal sealed record ImageSettings(ContainerSettings Container, DateTimeOffset Created, string? Version, string? Revision, string? Source)
+{
+    public static ImageSettings Of(BakeRequest request) => new(request.Container, request.Created, request.Version, request.Revision, request.Source);
+}
+
+/// <summary>
 /// Writes the image's config (the base's, with the project's settings, Bakery's labels and one
-/// history entry per added layer) and its manifest: same inputs, same bytes, same digest.
+/// history entry per added layer) and its manifest: same inputs, same bytes, same digest. A bake and
+/// a rebase both compose through <see cref="Compose(ComposeBase, IReadOnlyList{AddedLayer}, ImageSettings, string)"/>,
+/// so a rebased image is byte for byte the image a bake on the new base writes.
 /// </summary>
 internal static class ImageComposer
 {
     internal sealed record Composed(byte[] Bytes, Digest Digest, byte[] ConfigBytes, Digest ConfigDigest);
 
-    /// <summary>The config and manifest for the base plus the layers added so far.</summary>
+    /// <summary>The config and manifest for the base plus the layers a bake added so far.</summary>
     public static Composed Compose(byte[] baseConfigBytes, ImageManifest baseManifest, List<(string Name, LayerBlob Blob)> added,
-        BakeRequest request, string flavour, Digest baseDigest, Digest? baseIndexDigest = null)
+        BakeRequest request, string flavour, Digest baseDigest, Digest? baseIndexDigest = null) =>
+        Compose(new ComposeBase(baseConfigBytes, baseManifest, baseDigest, request.BaseImage, baseIndexDigest),
+            added.Select(a => AddedLayer.Of(a.Name, a.Blob)).ToList(), ImageSettings.Of(request), flavour);
+
+    /// <summary>The config and manifest of <paramref name="layers"/> on <paramref name="onto"/> with <paramref name="settings"/>, in the manifest flavour given.</summary>
+    public static Composed Compose(ComposeBase onto, IReadOnlyList<AddedLayer> layers, ImageSettings settings, string flavour)
     {
-        var config = ImageConfig.Parse(baseConfigBytes);
-        ApplySettings(config, request, request.BaseImage.Reference, baseDigest, baseIndexDigest);
-        foreach (var (name, blob) in added)
-            config.AddLayer(blob.DiffId, $"bakery: {name} ({blob.EntryCount} entries)", request.Created);
+        var config = ImageConfig.Parse(onto.ConfigBytes);
+        ApplySettings(config, settings, onto.Selection, onto.Digest, onto.IndexDigest);
+        foreach (var layer in layers)
+            config.AddLayer(layer.DiffId, layer.CreatedBy, settings.Created);
         var configBytes = config.ToBytes();
         var configDigest = Digest.Compute(configBytes);
         var layerType = MediaTypes.LayerFor(flavour);
@@ -28,21 +53,32 @@ internal static class ImageComposer
             SchemaVersion = 2,
             MediaType = flavour,
             Config = new OciDescriptor { MediaType = MediaTypes.ConfigFor(flavour), Digest = configDigest.ToString(), Size = configBytes.Length },
-            Layers = (baseManifest.Layers ?? []).Concat(added.Select(a => new OciDescriptor
+            Layers = (onto.Manifest.Layers ?? []).Select(l => l with { MediaType = MediaTypes.LayerIn(l.MediaType, flavour) }).Concat(layers.Select(a => new OciDescriptor
             {
                 MediaType = layerType,
-                Digest = a.Blob.Digest.ToString(),
-                Size = a.Blob.Size,
+                Digest = a.Digest.ToString(),
+                Size = a.Size,
             })).ToList(),
         };
         var bytes = manifest.ToBytes();
         return new Composed(bytes, Digest.Compute(bytes), configBytes, configDigest);
     }
 
-    private static void ApplySettings(ImageConfig config, BakeRequest request, ImageReference baseRef, Digest baseDigest, Digest? baseIndexDigest)
+    /// <summary>The labels only Bakery writes, recomputed for every base: a rebase does not carry them over from the old image.</summary>
+    public static readonly IReadOnlySet<string> BakeryLabels = new HashSet<string>(StringComparer.Ordinal)
     {
-        var c = request.Container;
-        config.SetCreated(request.Created);
+        "org.opencontainers.image.base.name", "org.opencontainers.image.base.digest", "org.opencontainers.image.created",
+        LineageLabel.Name, BasePackageLabel, UpstreamLabel,
+    };
+
+    public const string BasePackageLabel = "dev.bakery.base.package";
+    public const string UpstreamLabel = "dev.bakery.origin.upstream";
+
+    private static void ApplySettings(ImageConfig config, ImageSettings settings, BaseImageSelection selection, Digest baseDigest, Digest? baseIndexDigest)
+    {
+        var c = settings.Container;
+        var baseRef = selection.Reference;
+        config.SetCreated(settings.Created);
         var (entrypoint, cmd) = EntrypointResolver.Resolve(c, config.Entrypoint, config.Cmd);
         config.SetEntrypoint(entrypoint);
         config.SetCmd(cmd);
@@ -55,14 +91,14 @@ internal static class ImageComposer
         {
             new("org.opencontainers.image.base.name", $"{baseRef.Registry}/{baseRef.Repository}"),
             new("org.opencontainers.image.base.digest", baseDigest.ToString()),
-            new("org.opencontainers.image.created", request.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
-            new(Descriptors.LineageLabel.Name, Descriptors.LineageLabel.Write(Lineage(request, baseDigest, baseIndexDigest, config.Platform ?? request.Platform))),
+            new("org.opencontainers.image.created", settings.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
+            new(LineageLabel.Name, LineageLabel.Write(Lineage(selection, baseDigest, baseIndexDigest, config.Platform))),
         };
-        AddIfSet(labels, "org.opencontainers.image.version", request.Version);
-        AddIfSet(labels, "org.opencontainers.image.revision", request.Revision);
-        AddIfSet(labels, "org.opencontainers.image.source", request.Source);
-        if (request.BaseImage.Descriptor is { } d) labels.Add(new("dev.bakery.base.package", $"{d.Id}/{d.Version}"));
-        if (request.BaseImage.IsUpstream) labels.Add(new("dev.bakery.origin.upstream", $"{baseRef.Registry}/{baseRef.Repository}@{baseDigest}"));
+        AddIfSet(labels, "org.opencontainers.image.version", settings.Version);
+        AddIfSet(labels, "org.opencontainers.image.revision", settings.Revision);
+        AddIfSet(labels, "org.opencontainers.image.source", settings.Source);
+        if (selection.Descriptor is { } d) labels.Add(new(BasePackageLabel, $"{d.Id}/{d.Version}"));
+        if (selection.IsUpstream) labels.Add(new(UpstreamLabel, $"{baseRef.Registry}/{baseRef.Repository}@{baseDigest}"));
         config.SetLabels(labels);
     }
 
@@ -70,11 +106,14 @@ internal static class ImageComposer
     /// An image's ancestors, nearest first: the base image itself (with the index it was taken from),
     /// then the lineage its package recorded for that platform.
     /// </summary>
-    public static List<Descriptors.LineageEntry> Lineage(BakeRequest request, Digest baseDigest, Digest? baseIndexDigest = null, Platform? platform = null)
+    public static List<LineageEntry> Lineage(BakeRequest request, Digest baseDigest, Digest? baseIndexDigest = null, Platform? platform = null) =>
+        Lineage(request.BaseImage, baseDigest, baseIndexDigest, platform);
+
+    public static List<LineageEntry> Lineage(BaseImageSelection selection, Digest baseDigest, Digest? baseIndexDigest = null, Platform? platform = null)
     {
-        var d = request.BaseImage.Descriptor;
-        var reference = request.BaseImage.Reference;
-        var self = new Descriptors.LineageEntry
+        var d = selection.Descriptor;
+        var reference = selection.Reference;
+        var self = new LineageEntry
         {
             Repository = $"{reference.Registry}/{reference.Repository}",
             Digest = baseDigest.ToString(),
@@ -86,11 +125,11 @@ internal static class ImageComposer
     }
 
     /// <summary>An index's ancestors, nearest first: the base as its package pins it (its index), then the package's lineage.</summary>
-    public static List<Descriptors.LineageEntry> IndexLineage(BakeRequest request, Digest pinnedBase)
+    public static List<LineageEntry> IndexLineage(BakeRequest request, Digest pinnedBase)
     {
         var d = request.BaseImage.Descriptor;
         var reference = request.BaseImage.Reference;
-        return [new Descriptors.LineageEntry
+        return [new LineageEntry
         {
             Repository = $"{reference.Registry}/{reference.Repository}",
             Digest = pinnedBase.ToString(),

@@ -83,9 +83,20 @@ internal static class ImageLayers
     /// <summary>Writes a layer, or reuses the blob written last time for exactly these inputs.</summary>
     public static LayerBlob WriteLayer(IBakeLog log, DeterministicLayerWriter writer, LayerIndex index, LayerOptions options, string name, IReadOnlyList<LayerSource> sources)
     {
+        IReadOnlyList<LayerPlan.Entry> entries;
+        try { entries = LayerPlan.Expand(sources); }
+        catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+        {
+            throw Messages.BAKE501(name, e.Message).Exception(e);
+        }
+        return WriteLayer(log, writer, index, options, name, entries);
+    }
+
+    /// <summary>Writes a layer of planned entries, or reuses the blob written for the same entries (paths, modes, sources' sizes and times) before.</summary>
+    public static LayerBlob WriteLayer(IBakeLog log, DeterministicLayerWriter writer, LayerIndex index, LayerOptions options, string name, IReadOnlyList<LayerPlan.Entry> entries)
+    {
         try
         {
-            var entries = LayerPlan.Expand(sources);
             var key = LayerIndex.KeyOf(entries, options);
             if (index.TryGet(key) is { } cached)
             {

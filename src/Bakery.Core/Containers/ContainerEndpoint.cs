@@ -25,26 +25,35 @@ public sealed record ContainerEndpoint(Uri Uri, ContainerEngineKind Kind, string
     public override string ToString() => Uri.ToString();
 
     /// <summary>The endpoint this process's environment and docker configuration name.</summary>
-    public static ContainerEndpoint FromEnvironment() => Resolve(new HostFacts(
+    public static ContainerEndpoint FromEnvironment() => Resolve(Host());
+
+    /// <summary>The endpoint of one engine kind, as that engine's own client would choose it here (LocalRegistry=Docker|Podman).</summary>
+    public static ContainerEndpoint FromEnvironment(ContainerEngineKind kind) => Resolve(Host(), kind);
+
+    /// <summary>The engine BAKERY_CONTAINER_ENGINE names, or null when it names none.</summary>
+    public static ContainerEngineKind? AskedFor(Func<string, string?> variable) =>
+        string.IsNullOrWhiteSpace(variable(EngineVariable)) ? null : KindFrom(variable);
+
+    private static HostFacts Host() => new(
         Environment.GetEnvironmentVariable,
         File.Exists,
         path => File.Exists(path) ? File.ReadAllText(path) : null,
         Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
-        Environment.IsPrivilegedProcess));
+        Environment.IsPrivilegedProcess);
 
     /// <summary>What endpoint selection reads from the host; tests give their own.</summary>
     public sealed record HostFacts(Func<string, string?> Variable, Func<string, bool> FileExists, Func<string, string?> ReadFile, string Home, bool IsRoot);
 
-    public static ContainerEndpoint Resolve(HostFacts host)
+    public static ContainerEndpoint Resolve(HostFacts host) => Resolve(host, KindFrom(host.Variable));
+
+    public static ContainerEndpoint Resolve(HostFacts host, ContainerEngineKind kind) => kind == ContainerEngineKind.Podman ? Podman(host) : Docker(host);
+
+    private static ContainerEngineKind KindFrom(Func<string, string?> variable) => (variable(EngineVariable) ?? "").Trim().ToLowerInvariant() switch
     {
-        var kind = (host.Variable(EngineVariable) ?? "").Trim().ToLowerInvariant() switch
-        {
-            "" or "docker" => ContainerEngineKind.Docker,
-            "podman" => ContainerEngineKind.Podman,
-            var other => throw Messages.BAKE502(EngineVariable, other, "use docker or podman").Exception(),
-        };
-        return kind == ContainerEngineKind.Podman ? Podman(host) : Docker(host);
-    }
+        "" or "docker" => ContainerEngineKind.Docker,
+        "podman" => ContainerEngineKind.Podman,
+        var other => throw Messages.BAKE502(EngineVariable, other, "use docker or podman").Exception(),
+    };
 
     private static ContainerEndpoint Docker(HostFacts host)
     {

@@ -68,7 +68,28 @@ public sealed class DockerApiRuntime : IContainerRuntime
         return true;
     });
 
-    public Task<string> LoadImageAsync(string archivePath, CancellationToken ct) => Call($"load {archivePath}", async () =>
+    public async Task<string> LoadImageAsync(string archivePath, CancellationToken ct)
+    {
+        await using var stream = File.OpenRead(archivePath);
+        return await Load(archivePath, stream, ct);
+    }
+
+    public Task<string> LoadImageAsync(Stream archive, CancellationToken ct) => Load("an image archive", archive, ct);
+
+    public Task<bool> HasImageAsync(string image, CancellationToken ct) => Call($"inspect {image}", async () =>
+    {
+        try
+        {
+            await Client.Images.InspectImageAsync(image, ct);
+            return true;
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound) { return false; }
+    });
+
+    public Task TagImageAsync(string image, string repository, string tag, CancellationToken ct) => Call($"tag {image} as {repository}:{tag}", async () =>
+        await Client.Images.TagImageAsync(image, new ImageTagParameters { RepositoryName = repository, Tag = tag }, ct));
+
+    private Task<string> Load(string what, Stream archive, CancellationToken ct) => Call($"load {what}", async () =>
     {
         string? id = null, name = null, error = null;
         var progress = new ImmediateProgress<JSONMessage>(m =>
@@ -79,8 +100,7 @@ public sealed class DockerApiRuntime : IContainerRuntime
             else if (line.StartsWith(namePrefix, StringComparison.Ordinal)) name = line[namePrefix.Length..];
             if (m.Error is { } e) error = e.Message;
         });
-        await using (var stream = File.OpenRead(archivePath))
-            await Client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, stream, progress, ct);
+        await Client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, archive, progress, ct);
         return id ?? name ?? throw new EngineReportedException(error ?? "the engine loaded no image from the archive");
     });
 

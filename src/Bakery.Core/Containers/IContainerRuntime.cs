@@ -25,6 +25,15 @@ public interface IContainerRuntime : IDisposable
     /// <summary>Loads a docker-archive or OCI-layout tar (docker load); returns what to run: the loaded image's ID or name.</summary>
     Task<string> LoadImageAsync(string archivePath, CancellationToken ct);
 
+    /// <summary>Loads an image archive streamed from <paramref name="archive"/> (nothing is written to disk on this side); returns the loaded image's ID or name.</summary>
+    Task<string> LoadImageAsync(Stream archive, CancellationToken ct);
+
+    /// <summary>True when the engine's store has the image (an ID such as sha256:…, or a name).</summary>
+    Task<bool> HasImageAsync(string image, CancellationToken ct);
+
+    /// <summary>Names <paramref name="image"/> repository:tag (docker tag), moving the name from whatever image had it.</summary>
+    Task TagImageAsync(string image, string repository, string tag, CancellationToken ct);
+
     /// <summary>The image's environment as the engine sees it (KEY=VALUE entries).</summary>
     Task<IReadOnlyList<string>> ImageEnvironmentAsync(string image, CancellationToken ct);
 

@@ -22,11 +22,11 @@ public sealed class RunStepExecutor(IContainerRuntime runtime, IBakeLog log)
         return Task.CompletedTask;
     }
 
-    /// <param name="image">The image so far, pullable by digest (registry/repository@sha256:…).</param>
+    /// <param name="image">The image so far: pullable by digest (registry/repository@sha256:…), or already in the engine (<paramref name="pull"/> false).</param>
     /// <param name="platform">The image's platform: a failure to start it at all is BAKE212, not a failing command.</param>
-    public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct, Oci.Model.Platform? platform = null)
+    public async Task<IReadOnlyList<LayerPlan.Entry>> RunAsync(string image, RunStep step, string stagingDirectory, CancellationToken ct, bool pull = true, Oci.Model.Platform? platform = null)
     {
-        await runtime.PullAsync(image, ct);
+        if (pull) await runtime.PullAsync(image, ct);
         try
         {
             var spec = new ContainerSpec(image, ["/bin/sh", "-c"], [step.Command]) { User = string.IsNullOrEmpty(step.User) ? "0" : step.User };

@@ -12,7 +12,7 @@ public sealed record AvailableVersions(IReadOnlyList<NuGetVersion> Versions, str
     /// The versions in the folder feeds the project's nuget.config files name; when none holds the
     /// package (an HTTP feed, which a bake does not query) and we may go online, the versions the base
     /// image's repository is tagged with (10.0.4-build.2 is 10.0.4.2). A registry that cannot be read
-    /// gives no versions and the reason in <paramref name="problem"/>.
+    /// gives no versions and the reason as Problem.
     /// </summary>
     public static async Task<(AvailableVersions Found, string? Problem)> FindAsync(BaseImageDescriptor descriptor, string projectDirectory,
         bool online, RegistryClientOptions options, CancellationToken ct)

@@ -24,6 +24,9 @@ public sealed record BaseImageDescriptor
     /// <summary>What every descendant's vulnerability gate must do (the strictest of this package's and its ancestors').</summary>
     [JsonPropertyName("security")] public Security.SecurityRequirements? Security { get; init; }
 
+    /// <summary>Who must have signed the image and its ancestors, and the signatures recorded at pack time (merged down the lineage).</summary>
+    [JsonPropertyName("trust")] public Trust.TrustPolicy? Trust { get; init; }
+
     /// <summary>Digest of the image's CycloneDX SBOM, pushed as a referrer of the image.</summary>
     [JsonPropertyName("sbom")] public string? Sbom { get; init; }
 

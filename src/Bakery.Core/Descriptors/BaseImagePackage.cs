@@ -1,6 +1,3 @@
-using System.Security;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Bakery.Core.Baking;
 
 namespace Bakery.Core.Descriptors;
@@ -13,6 +10,7 @@ public sealed record BaseImagePackageRequest
     public required BakeResult Bake { get; init; }
     public required DateTimeOffset Published { get; init; }
     public Security.SecurityRequirements? Security { get; init; }
+    public Trust.TrustPolicy? Trust { get; init; }
     public IReadOnlyList<Verification.RequiredLabel> RequiredLabels { get; init; } = [];
     public int? SupportDays { get; init; }
     public DateTimeOffset? DeprecatedOn { get; init; }
@@ -70,6 +68,7 @@ public static class BaseImagePackage
             Environment = new DescriptorEnvironment { User = r.User, WorkDir = r.WorkDir },
             Sbom = r.Bake.SbomDigest,
             Security = r.Security,
+            Trust = r.Trust,
             RequiredLabels = r.RequiredLabels,
         };
         var problem = DescriptorReader.Validate(descriptor);

@@ -30,6 +30,8 @@ public sealed record BaseImagePackageInputs
     public IReadOnlyList<string> RequiredLabels { get; init; } = [];
     public string? RequireFailOnSeverity { get; init; }
     public string? RequireAdvisoryMaxAgeDays { get; init; }
+    public bool RequireSignature { get; init; }
+    public IReadOnlyList<BakeItem> TrustedSigningKeys { get; init; } = [];
 }
 
 /// <summary>A file that goes into the package, and where.</summary>
@@ -78,9 +80,38 @@ public static class BaseImagePackageContent
             WorkDir = inputs.WorkingDirectory,
             Security = Security.SecurityRequirements.Strictest(own, parent?.Security),
             RequiredLabels = Verification.BuiltInPolicies.Merge(inputs.RequiredLabels, inputs.PackageId, parent?.RequiredLabels ?? []),
+            Trust = Trust.TrustPolicy.Merge(OwnTrust(inputs, bake, parent, package), parent?.Trust),
         });
         var (descriptorPath, propsPath) = BaseImagePackage.Write(descriptor, inputs.OutputDirectory);
         return (descriptor, [new(descriptorPath, PackageLayout.DescriptorPath), new(propsPath, PackageLayout.PropsPath(inputs.PackageId)), .. verify]);
+    }
+
+    /// <summary>
+    /// This package's part of the trust policy: a signed image is to be verified by descendants with the
+    /// key that signed it (with its provenance); the project's BakeryTrustedSigningKey rules; whether base
+    /// images on it must be signed; and the signature and provenance of the image, for offline checks.
+    /// </summary>
+    private static Trust.TrustPolicy? OwnTrust(BaseImagePackageInputs inputs, BakeResult bake, BaseImageDescriptor? parent, string package)
+    {
+        if (inputs.RequireSignature && bake.Signing is null)
+            throw Messages.BAKE406(package, "BakeryRequireSignature=true, but the baked image was not signed. Set BakerySigningKey (or BakerySigningCommand) and bake it again.").Exception();
+        var rules = new List<Trust.TrustRule>();
+        var evidence = new List<Trust.TrustEvidence>();
+        if (bake.Signing is { } signing)
+        {
+            var key = Signing.SignaturePublicKey.Parse(signing.PublicKey);
+            rules.Add(new Trust.TrustRule { Subject = inputs.PackageId, Keys = [Trust.TrustedKey.Of(key, signing.Signer)], Provenance = true, SetBy = inputs.PackageId });
+            foreach (var signed in signing.Manifests.Where(m => m.Digest == bake.Digest))
+                evidence.Add(new Trust.TrustEvidence { Image = bake.Image, Digest = signed.Digest, Payload = signed.Payload, Signature = signed.Signature, Provenance = signed.Provenance });
+        }
+        var selection = parent is null ? null : new BaseImageSelection(ImageReference.Parse(parent.PinnedReference), parent);
+        if (inputs.TrustedSigningKeys.Count > 0)
+        {
+            if (selection is null && inputs.TrustedSigningKeys.Any(k => string.IsNullOrWhiteSpace(k.Get("For"))))
+                selection = new BaseImageSelection(ImageReference.Parse(bake.Lineage.FirstOrDefault() is { } upstream ? $"{upstream.Repository}@{upstream.Digest}" : bake.BaseImage + "@" + bake.BaseDigest), null, IsUpstream: true);
+            rules.AddRange(BakeRequestFactory.TrustedKeyRules(inputs.TrustedSigningKeys, selection, inputs.PackageId));
+        }
+        return Trust.TrustPolicy.Merge(new Trust.TrustPolicy { RequireSigning = inputs.RequireSignature, Rules = rules, Evidence = evidence }, null);
     }
 
     /// <summary>This project's files, then every ancestor's, each under its own package id: descendants cannot drop them.</summary>
@@ -105,6 +136,8 @@ public static class BaseImagePackageContent
 
     private static async Task EnsurePushedAsync(BakeResult bake, string package, string? insecureRegistries, CancellationToken ct)
     {
+        if (bake.Destination is { Kind: not "registry" } elsewhere)
+            throw Messages.BAKE406(package, $"its last bake put the image in {elsewhere.Kind} ({elsewhere.Location}), not in a registry, and a base-image package pins an image in a registry. Bake it with ContainerRegistry set ('dotnet publish -p:BakeImage=true -p:ContainerRegistry=…'), then pack.").Exception();
         var reference = ImageReference.Parse($"{bake.Image}@{bake.Digest}");
         var options = new RegistryClientOptions
         {

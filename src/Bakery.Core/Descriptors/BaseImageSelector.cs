@@ -59,7 +59,8 @@ public static class BaseImageSelector
         return new BaseImageSelection(reference, null, IsUpstream: true);
     }
 
-    private static BaseImageSelection FromDescriptor(BaseImageDescriptor d) =>
+    /// <summary>The base a package pins: its registry (lowercased, as references are compared), repository and digest.</summary>
+    public static BaseImageSelection FromDescriptor(BaseImageDescriptor d) =>
         new(new ImageReference(d.Image.Registry.ToLowerInvariant(), d.Image.Repository, null, Digest.Parse(d.Image.Digest)), d);
 
     private static bool SameImage(string reference, BaseImageDescriptor descriptor) =>

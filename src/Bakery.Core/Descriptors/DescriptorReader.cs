@@ -68,7 +68,7 @@ public static class DescriptorReader
             if (platforms.Take(i).Any(p => p.Platform!.ToString() == entry.Platform.ToString())) return $"field '{field}.platform' ({entry.Platform}) is listed twice";
             if (ValidateLineage(entry.Lineage, field + ".lineage") is { } problem) return problem;
         }
-        return null;
+        return d.Trust?.Validate();
     }
 
     private static string? ValidateLineage(IReadOnlyList<LineageEntry> lineage, string field)

@@ -28,6 +28,7 @@ public sealed record VersionEdit(string File, int Line, string OldText, string N
 /// <param name="After">The project whose new package this one waits for (depth 2 and more).</param>
 public sealed record PlanStep(int Order, int Depth, string Project, string Path, string? Publishes, string? After, string Action, VersionEdit? Edit);
 
-public sealed record RegistryDescendant(string Image, string Digest, IReadOnlyList<string> Tags, int Depth, string ReplacedDigest);
+/// <param name="Base">The image's own base (nearest lineage entry) as repository@digest: what a rebase replaces.</param>
+public sealed record RegistryDescendant(string Image, string Digest, IReadOnlyList<string> Tags, int Depth, string ReplacedDigest, string? Base = null);
 
 public sealed record RemediationPlan(FixedBase Fixed, IReadOnlyList<PlanStep> Steps, IReadOnlyList<RegistryDescendant> RegistryImages);

@@ -69,7 +69,8 @@ public static class RemediationPlanner
                 var ancestor = image.Lineage[i];
                 if (!ancestor.Repository.Equals(fixedBase.Repository, StringComparison.OrdinalIgnoreCase)) continue;
                 // An image of one platform of a multi-platform base records that base's index too: either is the fixed one.
-                if (ancestor.Digest != fixedBase.Digest && ancestor.Index != fixedBase.Digest) found.Add(new RegistryDescendant(image.Image, image.Digest, image.Tags, i + 1, ancestor.Digest));
+                if (ancestor.Digest != fixedBase.Digest && ancestor.Index != fixedBase.Digest)
+                    found.Add(new RegistryDescendant(image.Image, image.Digest, image.Tags, i + 1, ancestor.Digest, $"{image.Lineage[0].Repository}@{image.Lineage[0].Digest}"));
                 break;
             }
         }

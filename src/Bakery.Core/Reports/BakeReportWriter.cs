@@ -55,7 +55,10 @@ public static class BakeReportWriter
         md.AppendLine($"| Lifecycle | {r.Lifecycle}{(r.BaseExpiresOn is { } e ? $", expires {e.UtcDateTime:yyyy-MM-dd}" : "")} |");
         md.AppendLine($"| Build id | {r.BuildId ?? "(none)"} |");
         md.AppendLine($"| Size | {FormatBytes(r.TotalSize)} compressed |");
-        md.AppendLine($"| Push | {r.Push.BlobsUploaded} uploaded ({FormatBytes(r.Push.BytesUploaded)}), {r.Push.BlobsMounted} mounted, {r.Push.BlobsSkipped} already present |");
+        if (r.Destination is { } destination)
+            md.AppendLine($"| Destination | {Cell(Where(destination))} |");
+        if (r.Destination is null or { Kind: "registry" })
+            md.AppendLine($"| Push | {r.Push.BlobsUploaded} uploaded ({FormatBytes(r.Push.BytesUploaded)}), {r.Push.BlobsMounted} mounted, {r.Push.BlobsSkipped} already present |");
         md.AppendLine();
         if (r.Platforms.Count > 0)
         {
@@ -71,6 +74,11 @@ public static class BakeReportWriter
         md.AppendLine();
         foreach (var a in r.Lineage) md.AppendLine($"- `{a.Repository}@{a.Digest}`{(a.PackageId is null ? "" : $" ({a.PackageId} {a.PackageVersion})")}");
         md.AppendLine();
+        if (r.Lineage.Count > 0)
+        {
+            md.Append(LineageGraph(r));
+            md.AppendLine();
+        }
         if (r.Checks.Count > 0)
         {
             md.AppendLine("## Verification");
@@ -172,9 +180,45 @@ public static class BakeReportWriter
         foreach (var moved in r.MovedTags) yield return $"  moved    {moved.Tag} (was {moved.From[..Math.Min(19, moved.From.Length)]})";
         if (r.Checks.Count > 0)
             yield return $"  verified {r.Checks.Count(c => c.Passed && !c.Skipped)} passed, {r.Checks.Count(c => c.Skipped)} skipped ({r.Checks.Count(c => c.InheritedFrom is not null)} inherited)";
-        yield return $"  pushed   {r.Push.BlobsUploaded} blob(s), {FormatBytes(r.Push.BytesUploaded)}; {r.Push.BlobsMounted} mounted; {r.Push.BlobsSkipped} already there";
+        switch (r.Destination)
+        {
+            case null or { Kind: "registry" }:
+                yield return $"  pushed   {r.Push.BlobsUploaded} blob(s), {FormatBytes(r.Push.BytesUploaded)}; {r.Push.BlobsMounted} mounted; {r.Push.BlobsSkipped} already there";
+                break;
+            case { Kind: "archive" } archive:
+                yield return $"  wrote    {archive.Location} ({archive.Format})";
+                break;
+            case var engine:
+                yield return $"  loaded   into {engine.Kind} at {engine.Location}{(engine.References.Count > 0 ? $"; run it: {engine.Kind} run --rm {engine.References[^1]}" : "")}";
+                break;
+        }
         yield return $"  report   {reportPath}";
     }
+
+    /// <summary>Where the image went, in words: "registry localhost:5000 as …", "docker at unix:///… as …", "archive /x/app.tar (oci-layout) as …".</summary>
+    public static string Where(Baking.Destinations.DestinationReport d) => d.Kind switch
+    {
+        "archive" => $"archive {d.Location} ({d.Format}) as {string.Join(", ", d.References)}",
+        "registry" => $"registry {d.Location} as {string.Join(", ", d.References)}",
+        _ => $"{d.Kind} at {d.Location} as {string.Join(", ", d.References)}{(d.ImageId is null ? "" : $" (image {d.ImageId})")}",
+    };
+
+    /// <summary>
+    /// The lineage as a Mermaid graph (upstream → global → team bases → this image), drawn as `bakery
+    /// outdated --markdown` draws it: the base coloured by the lifecycle state the bake judged (its
+    /// ancestors' states are folded into it, so they are coloured only when all are known to be supported).
+    /// </summary>
+    private static string LineageGraph(BakeResult r)
+    {
+        var chain = r.Lineage.Reverse().ToList();
+        var nodes = chain.Select((a, i) => new LineageNode(a.Digest, Label(a.PackageId is null ? a.Repository : $"{a.PackageId} {a.PackageVersion}", a.Digest),
+            i == chain.Count - 1 || r.Lifecycle == Lifecycle.LifecycleState.Supported ? r.Lifecycle : null)).ToList();
+        nodes.Add(new LineageNode("this image", Label(r.Image, r.Digest), null));
+        var edges = nodes.Zip(nodes.Skip(1), (from, to) => new LineageEdge(from.Key, to.Key)).ToList();
+        return MermaidLineage.Write(nodes, edges);
+    }
+
+    private static string Label(string name, string digest) => digest.Length > 19 ? $"{name}\n{digest[..19]}" : name;
 
     /// <summary>Text for a Markdown table cell: a pipe or line break in a file name must not break (or forge) the table.</summary>
     private static string Cell(string? text) =>

@@ -11,23 +11,28 @@ public sealed record TagRequest
     public bool AllowLatest { get; init; }
 }
 
-/// <summary>Where a bake's image goes: registry, repository and tags, decided once for the early check and the bake.</summary>
-public sealed record ImageTarget(string Registry, string Repository, TagDecision Tags, string? BuildId, string BuildIdSource)
+/// <summary>
+/// Where a bake's image goes: registry (null when it is loaded into the local engine or written to an
+/// archive, as the .NET SDK does without ContainerRegistry), repository and tags, decided once for the
+/// early check and the bake.
+/// </summary>
+public sealed record ImageTarget(string? Registry, string Repository, TagDecision Tags, string? BuildId, string BuildIdSource)
 {
-    public string Image => $"{Registry}/{Repository}";
+    public string Image => Registry is null ? Repository : $"{Registry}/{Repository}";
 
     /// <summary>An invalid repository is BAKE405, an invalid tag BAKE404, a refused 'latest' BAKE401.</summary>
-    public static ImageTarget Decide(string? targetRegistry, string baseRegistry, string repository, string version, string? buildId,
-        string? extraTags, bool allowLatest, Func<string, string?> environment)
+    /// <param name="archiveOutputPath">ContainerArchiveOutputPath: set, the image goes to that file whatever ContainerRegistry says (as in the SDK).</param>
+    public static ImageTarget Decide(string? targetRegistry, string repository, string version, string? buildId,
+        string? extraTags, bool allowLatest, Func<string, string?> environment, string? archiveOutputPath = null)
     {
-        var registry = string.IsNullOrWhiteSpace(targetRegistry) ? baseRegistry : targetRegistry.Trim();
+        var registry = string.IsNullOrWhiteSpace(targetRegistry) || !string.IsNullOrWhiteSpace(archiveOutputPath) ? null : targetRegistry.Trim();
         repository = repository.Trim();
         if (!ImageReference.IsValidRepository(repository))
             throw Messages.BAKE405(repository, "repository names are lowercase letters, digits and '.', '_', '-' or '/' separators.").Exception();
         var (id, source) = BuildIdResolver.Resolve(buildId, environment);
         var tags = TagPolicy.Decide(new TagRequest
         {
-            ImageName = $"{registry}/{repository}",
+            ImageName = registry is null ? repository : $"{registry}/{repository}",
             Version = version,
             BuildId = id,
             ExtraTags = Oci.Registry.RegistryClientOptions.ParseList(extraTags),

@@ -16,36 +16,57 @@ public sealed class ImageVerifier(IBakeLog log)
     }
 
     /// <param name="platform">The image's platform: on an engine that cannot run it (no emulation), the tests are skipped with BAKE340 (auto) or fail with BAKE341 (true).</param>
-    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct, string? archive = null, Platform? platform = null)
+    public Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, string image, CancellationToken ct, string? archive = null, Platform? platform = null) =>
+        RunCommandTestsAsync(plan, archive is null ? CommandTestImage.Pull(image) : CommandTestImage.Archive(archive), ct, platform);
+
+    /// <param name="platform">The image's platform: on an engine that cannot run it (no emulation), the tests are skipped with BAKE340 (auto) or fail with BAKE341 (true).</param>
+    public async Task<IReadOnlyList<CheckResult>> RunCommandTestsAsync(VerificationPlan plan, CommandTestImage target, CancellationToken ct, Platform? platform = null)
     {
         var tests = plan.Files.SelectMany(f => f.Commands.Select(c => (File: f, Test: c))).ToList();
         CheckResult Skipped((StructureTestFile File, CommandTest Test) t, string why) =>
             new(Path.GetFileName(t.File.Path), "commandTests", t.Test.Name, true, why, Skipped: true, InheritedFrom: t.File.InheritedFrom);
-        if (plan.CommandTests == CommandTestMode.Never) return tests.Select(t => Skipped(t, "BakeryRunCommandTests=false")).ToList();
+        if (plan.CommandTests == CommandTestMode.Never)
+        {
+            if (target.DisposeRuntime) target.Runtime?.Dispose();
+            return tests.Select(t => Skipped(t, "BakeryRunCommandTests=false")).ToList();
+        }
 
-        using var runtime = ContainerRuntimes.Connect();
-        if (await runtime.UnavailableReasonAsync(ct) is { } reason)
+        var runtime = target.Runtime ?? ContainerRuntimes.Connect();
+        try
         {
-            if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE307(runtime.Endpoint, reason).Exception();
-            log.Warning(Messages.BAKE307_Skipped(tests.Count, runtime.Endpoint, reason).Warning());
-            return tests.Select(t => Skipped(t, "no container engine")).ToList();
+            if (await runtime.UnavailableReasonAsync(ct) is { } reason)
+            {
+                if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE307(runtime.Endpoint, reason).Exception();
+                log.Warning(Messages.BAKE307_Skipped(tests.Count, runtime.Endpoint, reason).Warning());
+                return tests.Select(t => Skipped(t, "no container engine")).ToList();
+            }
+            if (platform is not null && PlatformEmulation.Problem(platform, runtime.EnginePlatform, runtime.Endpoint) is { } cannot)
+            {
+                if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE341(target.Display, platform, runtime.Endpoint, cannot).Exception();
+                log.Warning(Messages.BAKE340(tests.Count, target.Display, runtime.Endpoint, platform, cannot).Warning());
+                return tests.Select(t => Skipped(t, $"the engine cannot run {platform}: {cannot}")).ToList();
+            }
+            foreach (var file in plan.Files.Where(f => f.Commands.Count > 0 && f.RunOptions.NeedsPrivilege))
+                log.Warning(Messages.BAKE339(Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)).Warning());
+            var image = await target.Prepare(runtime, ct);
+            try
+            {
+                var environment = await runtime.ImageEnvironmentAsync(image, ct);
+                var runner = new CommandTestRunner(runtime, TimeSpan.FromMinutes(2), log);
+                var results = new List<CheckResult>();
+                foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, environment, file, test, ct));
+                log.Info($"Ran {results.Count} command test(s): {results.Count(r => !r.Passed)} failed");
+                return results;
+            }
+            finally
+            {
+                if (target.Release is { } release) await release(runtime, image);
+            }
         }
-        if (platform is not null && PlatformEmulation.Problem(platform, runtime.EnginePlatform, runtime.Endpoint) is { } cannot)
+        finally
         {
-            if (plan.CommandTests == CommandTestMode.Always) throw Messages.BAKE341(image, platform, runtime.Endpoint, cannot).Exception();
-            log.Warning(Messages.BAKE340(tests.Count, image, runtime.Endpoint, platform, cannot).Warning());
-            return tests.Select(t => Skipped(t, $"the engine cannot run {platform}: {cannot}")).ToList();
+            if (target.Runtime is null || target.DisposeRuntime) runtime.Dispose();
         }
-        foreach (var file in plan.Files.Where(f => f.Commands.Count > 0 && f.RunOptions.NeedsPrivilege))
-            log.Warning(Messages.BAKE339(Path.GetFileName(file.Path), file.RunOptions.Privileged ? "privileged" : "with bind mounts " + string.Join(", ", file.RunOptions.BindMounts)).Warning());
-        if (archive is null) await runtime.PullAsync(image, ct);
-        else image = await runtime.LoadImageAsync(archive, ct);
-        var environment = await runtime.ImageEnvironmentAsync(image, ct);
-        var runner = new CommandTestRunner(runtime, TimeSpan.FromMinutes(2), log);
-        var results = new List<CheckResult>();
-        foreach (var (file, test) in tests) results.Add(await runner.RunAsync(image, environment, file, test, ct));
-        log.Info($"Ran {results.Count} command test(s): {results.Count(r => !r.Passed)} failed");
-        return results;
     }
 
     public static void ThrowOnFailures(IReadOnlyList<CheckResult> checks, string image)

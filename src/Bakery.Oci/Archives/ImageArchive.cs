@@ -138,7 +138,8 @@ public static partial class ImageArchive
         for (var depth = 0; ; depth++)
         {
             if (depth > 8) throw new ImageArchiveException(archive, "its indexes nest more than 8 deep");
-            var chosen = candidates.Count == 1 ? candidates[0]
+            // Several entries for one manifest (one per tag) are one image.
+            var chosen = candidates.Count > 0 && candidates.All(c => c.Digest == candidates[0].Digest) ? candidates[0]
                 : new ImageManifest { Manifests = candidates }.ManifestFor(platform)
                 ?? throw new ImageArchiveException(archive, candidates.Count == 0
                     ? "index.json lists no manifest"

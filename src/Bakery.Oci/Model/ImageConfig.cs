@@ -48,6 +48,12 @@ public sealed class ImageConfig
             ? history.Select(h => h is JsonObject o && o["created_by"] is JsonValue v && v.TryGetValue<string>(out var by) ? by : "").ToList()
             : [];
 
+    /// <summary>When each history entry was made (created), in order; null where an entry says nothing.</summary>
+    public IReadOnlyList<string?> HistoryCreated =>
+        _root["history"] is JsonArray history
+            ? history.Select(h => h is JsonObject o && o["created"] is JsonValue v && v.TryGetValue<string>(out var at) ? at : null).ToList()
+            : [];
+
     public IReadOnlyList<string> DiffIds =>
         Strings((_root["rootfs"] as JsonObject)?["diff_ids"]);
 
@@ -68,6 +74,10 @@ public sealed class ImageConfig
             return result;
         }
     }
+
+    /// <summary>The names of the environment variables in the order the config lists them.</summary>
+    public IReadOnlyList<string> EnvironmentNames =>
+        Strings(Config["Env"]).Select(e => e.IndexOf('=')).Zip(Strings(Config["Env"]), (eq, e) => eq > 0 ? e[..eq] : "").Where(n => n.Length > 0).ToList();
 
     public IReadOnlyList<string> Volumes =>
         (Config["Volumes"] as JsonObject)?.Select(p => p.Key).ToList() ?? [];

@@ -23,6 +23,26 @@ public static class MediaTypes
     public static string LayerFor(string manifestMediaType) =>
         manifestMediaType == DockerManifest ? DockerLayerGzip : OciLayerGzip;
 
+    public const string OciLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+    public const string DockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
+    public const string DockerForeignLayerGzip = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+    public const string OciNondistributableLayerGzip = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+
+    /// <summary>
+    /// A base layer's media type in a manifest of the other flavour (ContainerImageFormat): the same bytes,
+    /// the name that flavour gives them. Types with no counterpart (zstd in a Docker manifest) stay as they are.
+    /// </summary>
+    public static string LayerIn(string layerMediaType, string manifestMediaType) => (layerMediaType, manifestMediaType) switch
+    {
+        (DockerLayerGzip, OciManifest) => OciLayerGzip,
+        (DockerLayerTar, OciManifest) => OciLayerTar,
+        (DockerForeignLayerGzip, OciManifest) => OciNondistributableLayerGzip,
+        (OciLayerGzip, DockerManifest) => DockerLayerGzip,
+        (OciLayerTar, DockerManifest) => DockerLayerTar,
+        (OciNondistributableLayerGzip, DockerManifest) => DockerForeignLayerGzip,
+        _ => layerMediaType,
+    };
+
     public static string ConfigFor(string manifestMediaType) =>
         manifestMediaType == DockerManifest ? DockerConfig : OciConfig;
 }

@@ -36,7 +36,9 @@ public sealed partial class RegistryClient
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(destination))!;
         Directory.CreateDirectory(directory);
+#pragma warning disable IDE0059 // the analyzer misses that the exception filters read it
         for (var attempt = 1; ; attempt++)
+#pragma warning restore IDE0059
         {
             var temp = destination + $".tmp-{Guid.NewGuid():N}";
             try

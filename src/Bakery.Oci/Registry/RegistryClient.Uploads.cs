@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Bakery.Oci.Model;
 
 namespace Bakery.Oci.Registry;
 

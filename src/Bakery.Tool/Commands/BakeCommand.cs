@@ -47,10 +47,23 @@ internal static class BakeCommand
             foreach (var diagnostic in lifecycle.Diagnostics) Report(diagnostic);
             if (lifecycle.Diagnostics.FirstOrDefault(d => d.IsError) is { } blocking)
                 throw new ToolException(ExitCodes.NotInGoodStanding, $"{blocking.Code}: nothing was baked.");
+            if (inputs.CheckRegistryLifecycle)
+            {
+                var trustCheck = new Core.Trust.BaseImageTrustCheck
+                {
+                    Offline = inputs.Offline,
+                    ProjectRules = BakeRequestFactory.TrustedKeyRules(inputs.TrustedSigningKeys, request.BaseImage, Path.GetFileNameWithoutExtension(inputs.ProjectFile)),
+                };
+                var trust = await trustCheck.CheckAsync(request.BaseImage, BaseImageLifecycleCheck.RegistryOptions(insecure), ct);
+                foreach (var diagnostic in trust.Diagnostics) Report(diagnostic);
+                if (trust.Diagnostics.FirstOrDefault(d => d.IsError) is { } untrusted)
+                    throw new ToolException(ExitCodes.NotInGoodStanding, $"{untrusted.Code}: nothing was baked.");
+            }
 
             var options = new Oci.Registry.RegistryClientOptions
             {
                 InsecureRegistries = Oci.Registry.RegistryClientOptions.ParseList(insecure),
+                RequestTimeout = PropertyValues.RegistryTimeout(inputs.RegistryTimeout ?? Environment.GetEnvironmentVariable("BAKERY_REGISTRY_TIMEOUT")),
                 Log = log.Info,
                 Detail = log.Detail,
                 Progress = Oci.Registry.RegistryProgress.Lines(log.Info),

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Lifecycle;
 using Bakery.Oci.Model;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Bakery.Core;
 using Bakery.Core.Lifecycle;
-using Bakery.Oci.Model;
 
 using Bakery.Tool.Output;
 

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
+using Bakery.Core;
 using Bakery.Core.Descriptors;
+using Bakery.Core.Rebasing;
 using Bakery.Core.Remediation;
-using Bakery.Oci.Model;
-using Bakery.Oci.Registry;
 using Bakery.Tool.Projects;
 using Microsoft.Build.Locator;
 using NuGet.Versioning;
@@ -25,13 +23,20 @@ internal static class RemediateCommand
         var path = new Argument<string>("path") { Description = "A folder (searched for projects), or a .sln or .slnx file.", DefaultValueFactory = _ => "." };
         var registries = new Option<string[]>("--registry") { Description = "Registries whose images to check by their lineage labels (host:port).", AllowMultipleArgumentsPerToken = true };
         var apply = new Option<bool>("--apply") { Description = "Edit the versions in the projects (Directory.Packages.props, the csproj or the property they use). Without it, only the plan is printed." };
+        var rebase = new Option<bool>("--rebase") { Description = "Rebase every image --registry finds onto the fix (team bases first, then the images on them) instead of only listing them." };
+        var parallel = new Option<int>("--parallel") { Description = "Images rebased at a time (per level).", DefaultValueFactory = _ => 4 };
+        var buildId = new Option<string?>("--build-id") { Description = "The build id of the rebased images' <version>-build.<id> tags (default: the CI environment's)." };
+        var rebaseOptions = new RebaseOptions();
         var json = ToolContext.JsonOption();
-        var command = new Command("remediate", "Plan (and with --apply, start) the rebuild of everything built on the versions a fixed base image replaces.")
-            { fixedOption, path, registries, apply, json };
+        var command = new Command("remediate", "Plan (and with --apply, start) the rebuild of everything built on the versions a fixed base image replaces; with --rebase, rebase the registry's images onto it.")
+            { fixedOption, path, registries, apply, rebase, parallel, buildId, json };
+        rebaseOptions.AddTo(command);
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
             var root = Path.GetFullPath(result.GetValue(path)!);
             var fixedBase = FindFixed(result.GetValue(fixedOption)!, Directory.Exists(root) ? root : Path.GetDirectoryName(root)!);
+            if (result.GetValue(rebase) && (result.GetValue(registries) ?? []).Length == 0)
+                throw new ToolException(ExitCodes.BadInput, "--rebase rebases the images a registry holds: name it with --registry host:port.");
             if (!MSBuildLocator.IsRegistered) MSBuildLocator.RegisterDefaults();
             var projectFiles = ProjectDiscovery.Find(root);
             var projects = projectFiles.Select(ProjectReader.Read).ToList();
@@ -42,9 +47,27 @@ internal static class RemediateCommand
             IReadOnlyList<string> edited = [];
             if (result.GetValue(apply)) edited = VersionEditor.Apply(plan.Steps.Where(s => s.Edit is not null).Select(s => s.Edit!));
 
-            if (result.GetValue(json)) ToolContext.WriteJson(new { plan.Fixed, plan.Steps, plan.RegistryImages, applied = result.GetValue(apply), edited });
-            else Print(plan, result.GetValue(apply), edited, root);
-            return ExitCodes.Ok;
+            if (!result.GetValue(rebase))
+            {
+                if (result.GetValue(json)) ToolContext.WriteJson(new { plan.Fixed, plan.Steps, plan.RegistryImages, applied = result.GetValue(apply), edited });
+                else Print(plan, result.GetValue(apply), edited, root);
+                return ExitCodes.Ok;
+            }
+
+            if (!result.GetValue(json)) Print(plan, result.GetValue(apply), edited, root);
+            var packages = rebaseOptions.Packages(result);
+            var fixedPackage = packages.Find(fixedBase.PackageId, fixedBase.Version)
+                ?? throw new ToolException(ExitCodes.BadInput, $"The package {fixedBase} is needed to rebase onto it: put it into a folder feed (--source) or the package folder.");
+            var log = new ConsoleLog(quiet: false, verbose: result.GetValue(rebaseOptions.Verbose));
+            var template = rebaseOptions.Request(result, "", RebaseBase.FromPackage(fixedPackage), packages) with { BuildId = result.GetValue(buildId) };
+            var fleet = await new FleetRebase(ToolContext.RegistryOptions(), log).RunAsync(fixedBase, RebaseBase.FromPackage(fixedPackage), plan.RegistryImages,
+                template, result.GetValue(parallel), ct);
+            if (result.GetValue(json)) ToolContext.WriteJson(new { plan.Fixed, plan.Steps, applied = result.GetValue(apply), edited, rebased = fleet });
+            else PrintFleet(fleet);
+            var left = fleet.Where(e => e.Result.Outcome is RebaseOutcome.NeedsRebuild or RebaseOutcome.Failed).ToList();
+            if (left.Count > 0)
+                Console.Error.WriteLine("bakery: " + Messages.BAKE614(left.Count, fleet.Count, string.Join("; ", left.Select(e => $"{e.Image}@{e.Digest[..19]} ({e.Result.Code ?? e.Result.Outcome.ToString()})"))));
+            return FleetExitCode(fleet);
         }));
         return command;
     }
@@ -72,6 +95,20 @@ internal static class RemediateCommand
         if (applied) Console.WriteLine(edits == 0 ? "Nothing to edit: every direct reference floats to the fix." : $"Edited {edits} version(s) in {edited.Count} file(s): review with 'git diff', then rebuild in the order above.");
         else if (edits > 0) Console.WriteLine($"Dry run: {edits} version(s) would be edited. Run again with --apply to edit them.");
     }
+
+    private static void PrintFleet(IReadOnlyList<FleetRebaseEntry> fleet)
+    {
+        Console.WriteLine();
+        if (fleet.Count == 0) { Console.WriteLine("No current image in the registry is built on a replaced version: nothing to rebase."); return; }
+        Console.WriteLine("Rebase of the registry's images (in this order):");
+        Table.Write(["image", "tags", "depth", "onto", "result"], fleet.Select(e => (IReadOnlyList<string>)
+            [e.Image + "@" + e.Digest[..19], string.Join(", ", e.Tags), e.Depth.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Onto, FleetRebase.Describe(e.Result)]));
+    }
+
+    /// <summary>0: every image rebased or already on the fix; 4: some need a rebuild (refused, the others done); 5: some failed (a gate or the registry).</summary>
+    private static int FleetExitCode(IReadOnlyList<FleetRebaseEntry> fleet) =>
+        fleet.Any(e => e.Result.Outcome == RebaseOutcome.Failed) ? ExitCodes.RebaseFailed
+        : fleet.Any(e => e.Result.Outcome == RebaseOutcome.NeedsRebuild) ? ExitCodes.NeedsRebuild : ExitCodes.Ok;
 
     private static string Level(int depth, string? publishes) => publishes is null ? "app" : depth == 1 ? "base (on the fix)" : $"base (level {depth})";
 

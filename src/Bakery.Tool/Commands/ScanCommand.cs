@@ -2,7 +2,6 @@ using System.CommandLine;
 using Bakery.Core.Baking;
 using Bakery.Core.Reports;
 using Bakery.Core.Security;
-using Bakery.Core.Verification;
 
 using Bakery.Tool.Output;
 

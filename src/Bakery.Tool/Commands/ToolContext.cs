@@ -9,13 +9,17 @@ using NuGet.Versioning;
 
 namespace Bakery.Tool.Commands;
 
-/// <summary>Exit codes: 0 done, 1 the input was wrong, 2 a registry could not be used, 3 the image is not in good standing.</summary>
+/// <summary>Exit codes: 0 done, 1 the input was wrong, 2 a registry could not be used, 3 the image is not in good standing, 4/5 a fleet rebase left images to rebuild / failed some.</summary>
 internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int BadInput = 1;
     public const int RegistryError = 2;
     public const int NotInGoodStanding = 3;
+    /// <summary>bakery remediate --rebase: some images need a rebuild (a rebase was refused); the others were rebased.</summary>
+    public const int NeedsRebuild = 4;
+    /// <summary>bakery remediate --rebase: some rebases failed (a gate or the registry); the others were done.</summary>
+    public const int RebaseFailed = 5;
 }
 
 /// <summary>What every command shares: resolving an image argument, the registry options, output and errors.</summary>
@@ -36,6 +40,7 @@ internal static class ToolContext
     public static RegistryClientOptions RegistryOptions() => new()
     {
         InsecureRegistries = RegistryClientOptions.ParseList(Environment.GetEnvironmentVariable("BAKERY_INSECURE_REGISTRIES")),
+        RequestTimeout = PropertyValues.RegistryTimeout(Environment.GetEnvironmentVariable("BAKERY_REGISTRY_TIMEOUT")),
         // Progress of long transfers goes to stderr: stdout may carry --json.
         Progress = RegistryProgress.Lines(Console.Error.WriteLine),
     };

@@ -24,10 +24,8 @@ internal static class UpstreamCommands
             {
                 var (reference, _) = await ToolContext.ResolveAsync(argument, ct);
                 using var client = new RegistryClient(reference.Registry, ToolContext.RegistryOptions());
-                var manifest = (await client.GetManifestAsync(reference.Repository, reference.Digest!.ToString()!, ct)).Parse();
-                if (manifest.Config is null) throw new ToolException(ExitCodes.BadInput, $"{reference} is not an image manifest.");
-                var config = ImageConfig.Parse(await client.GetBlobAsync(reference.Repository, manifest.Config.ParsedDigest, ct));
-                facts.Add(UpstreamValidator.Inspect(reference.ToString(), manifest, config));
+                var image = await client.GetImageAsync(reference.Repository, reference.Digest!.ToString()!, ct: ct);
+                facts.Add(UpstreamValidator.Inspect(reference.ToString(), image.ParsedManifest, ImageConfig.Parse(image.Config)));
             }
             if (result.GetValue(json)) ToolContext.WriteJson(facts);
             else

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Bakery.Core;
 using Bakery.Core.Baking;
 using Bakery.Core.Reports;
 using Bakery.Core.Verification;
@@ -14,16 +13,29 @@ internal static class VerifyCommand
     public static Command Create()
     {
         var image = new Argument<string>("image") { Description = ImageInput.ArgumentHelp };
-        var policies = new Option<string[]>("--policy") { Description = "container-structure-test v2 files.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var policies = new Option<string[]>("--policy") { Description = "container-structure-test v2 files.", AllowMultipleArgumentsPerToken = true };
+        var signatures = new Option<bool>("--signatures") { Description = "Verify the image's signatures (each platform's and the index's) with --key, or with its package's trust rules." };
+        var keys = SigningOptions.TrustedKeys("With --signatures: the PEM public keys to trust (any of them may have signed).");
+        var requireProvenance = new Option<bool>("--require-provenance") { Description = "With --signatures: each manifest must also carry SLSA provenance signed by a trusted key." };
         var commandTests = new Option<string>("--command-tests") { Description = "auto (when a Docker daemon answers), true or false.", DefaultValueFactory = _ => "auto" };
         var allowPrivileged = new Option<bool>("--allow-privileged") { Description = "Let containerRunOptions privileged and bindMounts run (BakeryAllowPrivilegedCommandTests)." };
         var reports = new Option<string?>("--report-directory") { Description = "Write bakery-verify.json, .md and JUnit XML here." };
         var platform = PlatformImages.Option();
         var json = ToolContext.JsonOption();
-        var command = new Command("verify", "Run structure tests (files, contents, metadata, licenses, commands) against an image, every platform of an index.")
-            { image, policies, commandTests, allowPrivileged, platform, reports, json };
+        var command = new Command("verify", "Run structure tests (files, contents, metadata, licenses, commands) against an image, every platform of an index, and/or verify its signatures.")
+            { image, policies, signatures, keys, requireProvenance, commandTests, allowPrivileged, platform, reports, json };
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
+            var hasPolicies = result.GetValue(policies) is { Length: > 0 };
+            if (!result.GetValue(signatures) && (result.GetValue(keys) is { Length: > 0 } || result.GetValue(requireProvenance)))
+                throw new ToolException(ExitCodes.BadInput, "--key and --require-provenance go with --signatures.");
+            if (result.GetValue(signatures))
+            {
+                var signed = await SignatureVerification.RunAsync(result.GetValue(image)!, SigningOptions.LoadPublicKeys(result.GetValue(keys)),
+                    result.GetValue(requireProvenance), result.GetValue(json) && !hasPolicies, ct);
+                if (!hasPolicies || signed != ExitCodes.Ok) return signed;
+            }
+            else if (!hasPolicies) throw new ToolException(ExitCodes.BadInput, "give --policy FILE (structure tests), --signatures, or both.");
             var plan = VerificationPlan.Create(result.GetValue(policies)!.Select(Path.GetFullPath), null, null, result.GetValue(commandTests), result.GetValue(allowPrivileged));
             var quiet = result.GetValue(json);
             var inputs = await ImageInput.LoadPlatformsAsync(result.GetValue(image)!, PlatformImages.Parse(result.GetValue(platform)), ct);

@@ -14,13 +14,23 @@ internal sealed class BakeryWorkspace : IDisposable
     public string Packages => Path.Combine(Root, "packages");
 
     /// <param name="withNuGetOrg">Also restore from nuget.org, for generated projects that reference public packages (as `dotnet new worker` does).</param>
-    public BakeryWorkspace(string name, bool withNuGetOrg = false)
+    /// <param name="pushTo">The registry projects push to unless they or the command line set ContainerRegistry
+    /// (a Directory.Build.props default); without it a bake loads into the local engine, as the SDK does.</param>
+    public BakeryWorkspace(string name, bool withNuGetOrg = false, string? pushTo = null)
     {
         Root = TestPaths.NewTempDirectory(name);
         Directory.CreateDirectory(Feed);
         File.Copy(SdkPackage.NupkgPath, Path.Combine(Feed, Path.GetFileName(SdkPackage.NupkgPath)));
         File.WriteAllText(Path.Combine(Root, "global.json"),
             JsonSerializer.Serialize(new { msbuild_sdks = new Dictionary<string, string> { ["Bakery.Sdk"] = SdkPackage.Version } }).Replace("msbuild_sdks", "msbuild-sdks"));
+        if (pushTo is not null)
+            File.WriteAllText(Path.Combine(Root, "Directory.Build.props"), $"""
+                <Project>
+                  <PropertyGroup>
+                    <ContainerRegistry Condition="'$(ContainerRegistry)' == ''">{pushTo}</ContainerRegistry>
+                  </PropertyGroup>
+                </Project>
+                """);
         File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
             <configuration>
               <packageSources>

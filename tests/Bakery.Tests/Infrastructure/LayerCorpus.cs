@@ -64,7 +64,6 @@ internal static class LayerCorpus
 
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
     private static CorpusLayer Gz(RawTar tar) => new(RawTar.Gzip(tar.Build()), TarGzip);
-    private static CorpusLayer Plain(RawTar tar) => new(tar.Build(), Tar);
     private static CorpusLayer Zst(RawTar tar) => new(Zstd(tar.Build()), TarZstd);
 
     public static byte[] Zstd(byte[] data)

@@ -4,7 +4,7 @@ namespace Bakery.Tests.Infrastructure;
 
 /// <summary>
 /// Runs a test only when a Docker daemon answers and ./build.sh test made the image named by
-/// <paramref name="variable"/> (BAKERY_TEST_UPSTREAM, BAKERY_TEST_RUNTIME_BASE); otherwise the test is
+/// the variable (BAKERY_TEST_UPSTREAM, BAKERY_TEST_RUNTIME_BASE); otherwise the test is
 /// reported as skipped with the reason.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]

@@ -11,4 +11,7 @@ public static class TestAssembly
     {
         if (!MSBuildLocator.IsRegistered) MSBuildLocator.RegisterDefaults();
     }
+
+    [AssemblyCleanup]
+    public static void StopSharedServices() => SharedRegistry.Stop();
 }

@@ -21,8 +21,8 @@ public sealed class BakePlanTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("bakeplan");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("bakeplan", pushTo: s_registry.Address);
         s_upstream = await TestImages.PushBaseAsync(s_registry.Address, "upstream/planos", "upstream");
     }
 
@@ -30,7 +30,6 @@ public sealed class BakePlanTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static ProcessResult Tool(params string[] args) => s_workspace.Tool(args);

@@ -18,8 +18,8 @@ public sealed class BakeTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("bake");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("bake", pushTo: s_registry.Address);
         s_base = await TestImages.PushBaseAsync(s_registry.Address, "base/runtime", "bake-tests");
         var far = DateTimeOffset.UtcNow.AddYears(1);
         s_workspace.AddBasePackage(BasePackageWriter.Descriptor(BaseId, "1.0.0", s_base, expires: far));
@@ -35,7 +35,6 @@ public sealed class BakeTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static string Project(string name, string baseVersion = "1.0.0", string extra = "") =>

@@ -16,15 +16,14 @@ public sealed class BakeryRunTests
     [ClassInitialize]
     public static void Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("run");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("run", pushTo: s_registry.Address);
     }
 
     [ClassCleanup]
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static string RunProject(string name, string upstream, string command) =>

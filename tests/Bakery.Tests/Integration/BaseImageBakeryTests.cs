@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Security;
@@ -25,8 +24,8 @@ public sealed class BaseImageBakeryTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("bakeries");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("bakeries", pushTo: s_registry.Address);
         s_upstream = await TestImages.PushBaseAsync(s_registry.Address, "upstream/os", "upstream");
     }
 
@@ -34,7 +33,6 @@ public sealed class BaseImageBakeryTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static string BaseProject(string name, string packageId, string version, string baseXml, string extra = "")
@@ -168,7 +166,7 @@ public sealed class BaseImageBakeryTests
     [TestMethod]
     public void Rebaking_a_base_image_with_nothing_changed_gives_the_same_digest_and_uploads_nothing()
     {
-        var dir = BaseProject("repro", "Tests.Repro", "1.0.0", $"""<BakeryUpstream Include="{s_upstream.Reference}" />""");
+        var dir = BaseProject("baserepro", "Tests.Repro", "1.0.0", $"""<BakeryUpstream Include="{s_upstream.Reference}" />""");
         var first = s_workspace.Bake(dir, "BakeryBuildId=1");
         Succeeds(first);
         var second = s_workspace.Bake(dir, "BakeryBuildId=2");

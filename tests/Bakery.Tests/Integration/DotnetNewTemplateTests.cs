@@ -21,7 +21,7 @@ public sealed class DotnetNewTemplateTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
+        s_registry = SharedRegistry.Instance;
         s_workspace = new BakeryWorkspace("templates", withNuGetOrg: true);
         var image = await TestImages.PushBaseAsync(s_registry.Address, "base/templates", "templates");
         s_workspace.AddBasePackage(BasePackageWriter.Descriptor(BaseId, "1.0.0", image, expires: DateTimeOffset.UtcNow.AddYears(1)));
@@ -31,7 +31,6 @@ public sealed class DotnetNewTemplateTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     [TestMethod]

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Bakery.Oci.Archives;
 using Bakery.Oci.Model;
@@ -34,7 +33,7 @@ public sealed class ImageArchiveTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
+        s_registry = SharedRegistry.Instance;
         s_root = TestPaths.NewTempDirectory("archives");
         s_pushed = await TestImages.PushBaseAsync(s_registry.Address, "archives/base", "archive", extraFiles: new Dictionary<string, string>
         {
@@ -54,7 +53,6 @@ public sealed class ImageArchiveTests
     public static void Cleanup()
     {
         if (s_root is not null && Directory.Exists(s_root)) Directory.Delete(s_root, recursive: true);
-        s_registry?.Dispose();
     }
 
     private static ProcessResult Tool(params string[] args) =>

@@ -32,7 +32,7 @@ public sealed class InteropTests
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(RequiresDockerImageAttribute.RuntimeBase))) return;
         s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("interop");
+        s_workspace = new BakeryWorkspace("interop", pushTo: s_registry.Address);
         s_base = RequiresDockerImageAttribute.Image(RequiresDockerImageAttribute.RuntimeBase);
         var runtime = ImageReference.Parse(s_base);
         s_workspace.AddBasePackage(new BaseImageDescriptor

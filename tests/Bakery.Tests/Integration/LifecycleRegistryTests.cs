@@ -21,15 +21,14 @@ public sealed class LifecycleRegistryTests
     [ClassInitialize]
     public static void Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("lifecycle");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("lifecycle", pushTo: s_registry.Address);
     }
 
     [ClassCleanup]
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static ProcessResult Tool(params string[] args) => s_workspace.Tool(args);
@@ -360,6 +359,6 @@ public sealed class LifecycleRegistryTests
         Assert.AreEqual(0, bake.ExitCode, bake.Output);
         StringAssert.Contains(bake.Output, "warning BAKE110");
         StringAssert.Contains(bake.Output, "is available: 1.1.0.9 (this project uses 1.0.0)");
-        StringAssert.Contains(bake.Output, "Seen in the registry's tags of tags/team");
+        StringAssert.Contains(bake.Output, $"Seen in the tags of {s_registry.Address}/tags/team");
     }
 }

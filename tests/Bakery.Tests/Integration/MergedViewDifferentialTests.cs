@@ -117,8 +117,13 @@ public sealed class MergedViewDifferentialTests
         Dictionary<string, Entry> exported;
         try
         {
-            await using var export = await docker.Containers.ExportContainerAsync(container.ID);
-            exported = ReadExport(export);
+            // The engine client's response stream only reads asynchronously; the tar reader reads synchronously.
+            var exportPath = Path.Combine(work, "export.tar");
+            await using (var export = await docker.Containers.ExportContainerAsync(container.ID))
+            await using (var file = File.Create(exportPath))
+                await export.CopyToAsync(file);
+            using (var file = File.OpenRead(exportPath))
+                exported = ReadExport(file);
         }
         finally
         {

@@ -17,7 +17,6 @@ namespace Bakery.Tests.Integration;
 public sealed class MultiPlatformBakeTests
 {
     private const string UpstreamIndex = "BAKERY_TEST_UPSTREAM_INDEX";
-    private static readonly Platform Arm64 = new() { Os = "linux", Architecture = "arm64" };
 
     private static RegistryProcess s_registry = null!;
     private static BakeryWorkspace s_workspace = null!;
@@ -31,7 +30,7 @@ public sealed class MultiPlatformBakeTests
     {
         s_registry = RegistryProcess.Start();
         // nuget.org for the apphost of each RID; the runtime packs the user's package folder has are linked in.
-        s_workspace = new BakeryWorkspace("multiplatform", withNuGetOrg: true);
+        s_workspace = new BakeryWorkspace("multiplatform", withNuGetOrg: true, pushTo: s_registry.Address);
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         Directory.CreateDirectory(s_workspace.Packages);
@@ -469,6 +468,33 @@ public sealed class MultiPlatformBakeTests
             {items}
           </ItemGroup>
         """);
+
+    [TestMethod]
+    [RequiresDockerImage(UpstreamIndex)]
+    public async Task A_multi_platform_bake_without_a_registry_is_BAKE216_and_loads_or_writes_nothing()
+    {
+        var dir = SmallBase("mpnoregistry", Upstream, """<BakeryLayer Include="conf/arch.conf" Destination="/etc/bakery/" />""");
+        Write(dir, "conf/arch.conf", "both platforms\n");
+        var archive = Path.Combine(s_workspace.Root, "mpnoregistry.tar.gz");
+
+        var toArchive = s_workspace.Bake(dir, "BakeryBuildId=1", $"ContainerArchiveOutputPath={archive}");
+        Assert.AreNotEqual(0, toArchive.ExitCode, toArchive.Output);
+        StringAssert.Contains(toArchive.Output, "BAKE216");
+        StringAssert.Contains(toArchive.Output, "linux/amd64, linux/arm64");
+        StringAssert.Contains(toArchive.Output, "not to an archive");
+        Assert.IsFalse(File.Exists(archive), "no archive is written for an index");
+        Assert.IsEmpty(Directory.EnumerateFiles(s_workspace.Root, ".mpnoregistry.tar.gz.tmp-*"), "nor half of one");
+
+        // Without ContainerRegistry (the workspace's default cleared on the command line) the image would go to the local engine.
+        var toEngine = s_workspace.Bake(dir, "BakeryBuildId=2", "ContainerRegistry=");
+        Assert.AreNotEqual(0, toEngine.ExitCode, toEngine.Output);
+        StringAssert.Contains(toEngine.Output, "BAKE216");
+        StringAssert.Contains(toEngine.Output, "not to the local container engine");
+        StringAssert.Contains(toEngine.Output, "Set ContainerRegistry");
+
+        using var client = new RegistryClient(s_registry.Address);
+        Assert.IsFalse(await client.ManifestExistsAsync("tests/mpnoregistry", "1.0.0-build.1"), "nothing pushed either");
+    }
 
     [TestMethod]
     [RequiresDockerDaemon]

@@ -35,7 +35,7 @@ public sealed class PodmanEngineTests
                 ? $"{RequiresDockerImageAttribute.Upstream} is not set; run ./build.sh test, which makes the upstream image" : null);
         if (s_unavailable is not null) return;
         s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("podman");
+        s_workspace = new BakeryWorkspace("podman", pushTo: s_registry.Address);
         s_podman = PodmanService.Start([s_registry.Address, ImageReference.Parse(Upstream).Registry]);
         using var runtime = Connect();
         if (await runtime.UnavailableReasonAsync(CancellationToken.None) is { } reason)
@@ -196,6 +196,10 @@ public sealed class PodmanEngineTests
     {
         using var json = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
         var checks = json.RootElement.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        // podman on this kind of machine sometimes fails to start a container at all (runc "unable to store init state"):
+        // that is the engine, not the command test, so the test says so instead of passing or failing.
+        if (checks.Values.Select(c => c.TryGetProperty("failure", out var f) ? f.GetString() : null).FirstOrDefault(f => f?.Contains("OCI runtime error", StringComparison.Ordinal) == true) is { } engineFailure)
+            Assert.Inconclusive($"Skipped: podman could not start a container this time: {engineFailure}");
         Assert.IsTrue(checks["global and test variables"].GetProperty("passed").GetBoolean(), checks["global and test variables"].ToString());
         Assert.IsTrue(checks["setup persists"].GetProperty("passed").GetBoolean(), checks["setup persists"].ToString());
         Assert.IsFalse(checks["failing twin"].GetProperty("passed").GetBoolean());

@@ -15,15 +15,14 @@ public sealed class RegistryFailureBakeTests
     [ClassInitialize]
     public static void Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("failures");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("failures", pushTo: s_registry.Address);
     }
 
     [ClassCleanup]
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static string ProjectOn(string name, string packageId, TestImages.PushedImage image)
@@ -99,13 +98,13 @@ public sealed class RegistryFailureBakeTests
         var image = await TestImages.PushBaseAsync(secured.Address, "base/private", "private", new RegistryClientOptions { Credentials = credentials });
         var dir = ProjectOn("private", "Tests.Base.Private", image);
 
-        var refused = s_workspace.Bake(dir, "BakeryBuildId=1");
+        var refused = s_workspace.Bake(dir, "BakeryBuildId=1", $"ContainerRegistry={secured.Address}");
         Assert.AreNotEqual(0, refused.ExitCode, refused.Output);
         StringAssert.Contains(refused.Output, "error BAKE403");
         StringAssert.Contains(refused.Output, secured.Address);
 
         var env = new Dictionary<string, string> { ["BAKERY_REGISTRY_USERNAME"] = "ci", ["BAKERY_REGISTRY_PASSWORD"] = "pa55word" };
-        var baked = s_workspace.Dotnet("publish", dir, ["BakeImage=true", "BakeryBuildId=2"], env);
+        var baked = s_workspace.Dotnet("publish", dir, ["BakeImage=true", "BakeryBuildId=2", $"ContainerRegistry={secured.Address}"], env);
         Assert.AreEqual(0, baked.ExitCode, baked.Output);
         using var client = new RegistryClient(secured.Address, new RegistryClientOptions { Credentials = credentials });
         CollectionAssert.Contains((await client.ListTagsAsync("tests/private")).ToList(), "1.0.0-build.2");

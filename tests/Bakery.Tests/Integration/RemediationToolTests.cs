@@ -21,7 +21,7 @@ public sealed class RemediationToolTests
     public static async Task Initialize(TestContext _)
     {
         s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("remediate");
+        s_workspace = new BakeryWorkspace("remediate", pushTo: s_registry.Address);
         s_old = await TestImages.PushBaseAsync(s_registry.Address, "global/runtime", "old");
         s_fixed = await TestImages.PushBaseAsync(s_registry.Address, "global/runtime", "fixed");
         s_workspace.AddBasePackage(BasePackageWriter.Descriptor("Tests.Remedy.Global", "1.0.0", s_old));

@@ -35,8 +35,8 @@ public sealed class SecurityBakeTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("security");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("security", pushTo: s_registry.Address);
         var image = s_image = await TestImages.PushBaseAsync(s_registry.Address, "security/base", "security", extraFiles: new Dictionary<string, string>
         {
             ["var/lib/dpkg/status"] = DpkgStatus,
@@ -60,7 +60,6 @@ public sealed class SecurityBakeTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     [TestMethod]

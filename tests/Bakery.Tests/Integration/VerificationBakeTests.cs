@@ -29,8 +29,8 @@ public sealed class VerificationBakeTests
     [ClassInitialize]
     public static async Task Initialize(TestContext _)
     {
-        s_registry = RegistryProcess.Start();
-        s_workspace = new BakeryWorkspace("verify");
+        s_registry = SharedRegistry.Instance;
+        s_workspace = new BakeryWorkspace("verify", pushTo: s_registry.Address);
         var image = await TestImages.PushBaseAsync(s_registry.Address, "policy/base", "policy");
         s_workspace.AddBasePackage(BasePackageWriter.Descriptor(PolicyBase, "1.0.0", image, expires: DateTimeOffset.UtcNow.AddYears(1)) with
         {
@@ -48,7 +48,6 @@ public sealed class VerificationBakeTests
     public static void Cleanup()
     {
         s_workspace?.Dispose();
-        s_registry?.Dispose();
     }
 
     private static string App(string name, string policy, bool withSupportFile = true, string extra = "")

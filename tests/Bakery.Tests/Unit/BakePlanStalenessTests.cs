@@ -61,12 +61,12 @@ public sealed class BakePlanStalenessTests
     [TestMethod]
     public void An_edited_project_or_a_new_file_beside_a_layer_file_makes_it_stale()
     {
-        var (plan, project, layers) = Plan();
+        var (plan, _, layers) = Plan();
         File.WriteAllText(Path.Combine(layers, "b.conf"), "b");
         Directory.SetLastWriteTimeUtc(layers, DateTime.UtcNow.AddMinutes(1));
         Assert.AreEqual($"{layers} changed since.", plan.WhyStale());
 
-        (plan, project, _) = Plan();
+        (plan, var project, _) = Plan();
         File.WriteAllText(project, "<Project><!-- edited --></Project>");
         Assert.AreEqual($"{project} changed since.", plan.WhyStale());
     }

@@ -1,7 +1,6 @@
 using System.Text;
 using Bakery.Core;
 using Bakery.Core.Secrets;
-using Bakery.Tests.Infrastructure;
 using Bakery.Tests.Unit.Secrets;
 
 namespace Bakery.Tests.Unit;

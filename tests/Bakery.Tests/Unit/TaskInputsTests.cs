@@ -1,7 +1,6 @@
 using System.Reflection;
 using Bakery.Core.Baking;
 using Bakery.Tasks;
-using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
 namespace Bakery.Tests.Unit;
@@ -11,7 +10,7 @@ namespace Bakery.Tests.Unit;
 public sealed class TaskInputsTests
 {
     /// <summary>Parameters the task uses itself rather than passing to the bake.</summary>
-    private static readonly string[] TaskOnly = ["LifecycleState", "PlanInputs", "ImageDigest", "ImageName", "ImageTags", "ReportPath",
+    private static readonly string[] TaskOnly = ["LifecycleState", "PlanInputs", "ImageDigest", "ImageName", "ImageTags", "ReportPath", "ArchivePath",
         "BuildEngine", "HostObject", "Log", "ProjectFile"];
 
     [TestMethod]

@@ -1,7 +1,6 @@
 using System.Text;
 using Bakery.Core;
 using Bakery.Core.Verification;
-using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 using Bakery.Tests.Infrastructure;
 

@@ -42,7 +42,7 @@ public static class RegistryImages
                 && m.Platform is not { Os: "unknown", Architecture: "unknown" }).ToList();
             var match = platform is null
                 ? images.Count == 1 ? images[0] : null
-                : images.FirstOrDefault(m => Matches(m.Platform, platform));
+                : images.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform));
             if (match is null)
             {
                 var available = string.Join(", ", images.Select(m => m.Platform?.ToString() ?? "unknown"));
@@ -62,13 +62,6 @@ public static class RegistryImages
         var config = await client.GetBlobAsync(repository, manifest.Config.ParsedDigest, ct);
         return new FetchedImage(client.Registry, repository, index, fetched, manifest with { MediaType = mediaType }, config, platform);
     }
-
-    /// <summary>Same OS and architecture; a variant is compared when both name one.</summary>
-    private static bool Matches(Platform? candidate, Platform wanted) =>
-        candidate is not null
-        && string.Equals(candidate.Os, wanted.Os, StringComparison.OrdinalIgnoreCase)
-        && string.Equals(candidate.Architecture, wanted.Architecture, StringComparison.OrdinalIgnoreCase)
-        && (candidate.Variant is null || wanted.Variant is null || string.Equals(candidate.Variant, wanted.Variant, StringComparison.OrdinalIgnoreCase));
 
     private static ImageManifest Parse(IRegistryClient client, string repository, FetchedManifest fetched)
     {
