@@ -38,12 +38,12 @@ public static class BakeSigning
 {
     public const string CycloneDxPredicateType = "https://cyclonedx.org/bom";
 
-    /// <summary>Signs one image manifest of the bake; null when the bake does not sign.</summary>
+    /// <summary>Signs one image manifest of the bake (baked on <paramref name="lineage"/>, as its lineage label says); null when the bake does not sign.</summary>
     public static async Task<SigningReport?> SignAsync(BakeRequest request, IRegistryClient target, string image, OciDescriptor manifest,
-        Platform? platform, Digest baseDigest, string? sbomPath, IBakeLog log, CancellationToken ct)
+        Platform? platform, IReadOnlyList<LineageEntry> lineage, string? sbomPath, IBakeLog log, CancellationToken ct)
     {
         if (request.Signing is not { } setup) return null;
-        var signed = await SignManifestAsync(request, target, image, manifest, platform, Baking.ImageComposer.Lineage(request, baseDigest), sbomPath, log, ct);
+        var signed = await SignManifestAsync(request, target, image, manifest, platform, lineage, sbomPath, log, ct);
         return SigningReport.Of(setup, [signed]);
     }
 

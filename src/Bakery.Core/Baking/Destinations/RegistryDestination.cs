@@ -29,7 +29,7 @@ internal sealed class RegistryDestination(BakeSession session, BakeRequest reque
         if (request.SbomPath is { } sbomFile && File.Exists(sbomFile)) sbomDigest = await session.PushSbomAsync(image, sbomFile);
         var signing = await Signing.BakeSigning.SignAsync(request, session.TargetClient, session.Image,
             new OciDescriptor { MediaType = session.Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length },
-            session.Platform, session.BaseDigest, request.SbomPath, log, ct);
+            session.Platform, ImageComposer.Lineage(request, session.BaseDigest, session.BaseIndexDigest, session.Platform), request.SbomPath, log, ct);
         await session.TagAsync(image, tags);
         return new Delivered(new DestinationReport("registry", request.Destination.Registry!, tags.Select(t => $"{session.Image}:{t}").ToList()), sbomDigest, signing);
     }
