@@ -497,6 +497,30 @@ public sealed class MultiPlatformBakeTests
     }
 
     [TestMethod]
+    [RequiresDockerImage(UpstreamIndex)]
+    public async Task A_signed_multi_platform_bake_signs_every_platform_image_and_the_index_before_the_tags()
+    {
+        var dir = SmallBase("mpsigned", Upstream, """<BakeryLayer Include="conf/arch.conf" Destination="/etc/bakery/" />""");
+        Write(dir, "conf/arch.conf", "signed on both platforms\n");
+        var key = Path.Combine(dir, "signing.key");
+        Run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
+
+        var bake = s_workspace.Bake(dir, "BakeryBuildId=1", $"BakerySigningKey={key}");
+        Assert.AreEqual(0, bake.ExitCode, bake.Output);
+        var report = Report(dir);
+        var index = report.GetProperty("digest").GetString()!;
+        var platforms = report.GetProperty("platforms").EnumerateArray().Select(p => p.GetProperty("digest").GetString()!).ToList();
+        Assert.HasCount(2, platforms);
+        var signed = report.GetProperty("signing").GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()!).ToList();
+        CollectionAssert.AreEqual(platforms.Append(index).ToList(), signed, "each platform's image, then the index");
+
+        using var client = new RegistryClient(s_registry.Address);
+        Assert.IsTrue(await client.ManifestExistsAsync("tests/mpsigned", "1.0.0-build.1"));
+        foreach (var digest in signed)
+            Assert.IsTrue(await client.ManifestExistsAsync("tests/mpsigned", digest.Replace(':', '-') + ".sig"), $"the cosign signature tag of {digest}");
+    }
+
+    [TestMethod]
     [RequiresDockerDaemon]
     public async Task A_RUN_step_on_a_platform_the_engine_cannot_run_is_BAKE212_before_anything_runs()
     {
