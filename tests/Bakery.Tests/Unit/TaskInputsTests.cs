@@ -10,7 +10,7 @@ namespace Bakery.Tests.Unit;
 public sealed class TaskInputsTests
 {
     /// <summary>Parameters the task uses itself rather than passing to the bake.</summary>
-    private static readonly string[] TaskOnly = ["LifecycleState", "PlanInputs", "ImageDigest", "ImageName", "ImageTags", "ReportPath",
+    private static readonly string[] TaskOnly = ["LifecycleState", "PlanInputs", "ImageDigest", "ImageName", "ImageTags", "ReportPath", "ArchivePath",
         "BuildEngine", "HostObject", "Log", "ProjectFile"];
 
     [TestMethod]
