@@ -139,7 +139,7 @@ dotnet restore "$work/local/team-base" --force-evaluate -nr:false -v:q
 bake_and_pack "$work/local/team-base" -p:BakeryBuildId="$next_id"
 team_version=$(packed_version Contoso.BaseImages.TeamWeb 1.4.0)
 log "...then the app, which has no RUN step: rebased onto Contoso.BaseImages.TeamWeb $team_version without a build:"
-rebased=$("$BAKERY" rebase "$REGISTRY/samples/hello-web:1.2.0-build.$build_id" --onto "Contoso.BaseImages.TeamWeb/$team_version" \
+rebased=$("$BAKERY" rebase "$REGISTRY/samples/hello-web:1.2.0-build.$build_id" --onto "Contoso.BaseImages.TeamWeb/$team_version" --source "$BASE_FEED" \
   --build-id "$next_id" --database "$db" --report-directory "$work/rebase-app" --json | jq -r .digest)
 log "Rebased app: $REGISTRY/samples/hello-web@$rebased"
 log "The same commit rebuilt the long way (a floating range is only re-resolved by a forced restore), with the vulnerability gate:"

@@ -63,6 +63,8 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
                 break;
             case ':' when i + 1 < text.Length && text[i + 1] == ':':
                 return e;
+            case ':' when i == afterKey && IsDebianArchitecture(text, i + 1):
+                return e;                             // base-passwd:amd64 in dpkg's logs and lists is a package, not an assignment
             case ':':
                 i++;
                 if (i < text.Length && text[i] == '=') i++;
@@ -469,6 +471,17 @@ internal sealed class AssignmentRule() : SecretRule("config-secret", GenericPrio
         var limit = Math.Min(text.Length, from + MaxValue);
         var newline = text[from..limit].IndexOf('\n');
         return newline < 0 ? limit : from + newline;
+    }
+
+    private static readonly string[] DebianArchitectures = ["amd64", "arm64", "all", "any", "i386", "armhf", "armel", "ppc64el", "s390x", "mips64el", "riscv64", "loong64"];
+
+    /// <summary>A Debian architecture right after the colon, ending the word: <c>passwd:amd64</c>, <c>base-passwd:all</c>.</summary>
+    private static bool IsDebianArchitecture(ReadOnlySpan<char> text, int at)
+    {
+        foreach (var arch in DebianArchitectures)
+            if (text[at..].StartsWith(arch, StringComparison.Ordinal) && (at + arch.Length == text.Length || text[at + arch.Length] is ' ' or '\t' or '\r' or '\n' or ','))
+                return true;
+        return false;
     }
 
     public static bool IsKeyChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';

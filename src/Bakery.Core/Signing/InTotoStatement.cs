@@ -14,13 +14,15 @@ public sealed record InTotoStatement(string Type, IReadOnlyList<StatementSubject
     public const string StatementV01 = "https://in-toto.io/Statement/v0.1";
 
     /// <summary>A statement's JSON with <paramref name="writePredicate"/> writing the predicate value (an object, or raw JSON such as an SBOM).</summary>
-    public static byte[] Create(IEnumerable<StatementSubject> subjects, string predicateType, Action<Utf8JsonWriter> writePredicate)
+    /// <param name="statementType">The statement's _type: <see cref="StatementV1"/> for what Bakery writes; a statement read back keeps its own.</param>
+    public static byte[] Create(IEnumerable<StatementSubject> subjects, string predicateType, Action<Utf8JsonWriter> writePredicate,
+        bool indented = false, string statementType = StatementV1)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteString("_type", StatementV1);
+            json.WriteString("_type", statementType);
             json.WriteStartArray("subject");
             foreach (var subject in subjects)
             {

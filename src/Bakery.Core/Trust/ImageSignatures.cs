@@ -55,30 +55,10 @@ public static class ImageSignatures
     }
 
     /// <summary>The statement of an attestation as indented JSON.</summary>
-    public static string Show(InTotoStatement statement, string type, IReadOnlyList<StatementSubject> subjects)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+    public static string Show(InTotoStatement statement, string type, IReadOnlyList<StatementSubject> subjects) =>
+        System.Text.Encoding.UTF8.GetString(InTotoStatement.Create(subjects, type, json =>
         {
-            json.WriteStartObject();
-            json.WriteString("_type", statement.Type);
-            json.WriteStartArray("subject");
-            foreach (var subject in subjects)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", subject.Name);
-                json.WriteStartObject("digest");
-                json.WriteString(subject.Digest.Algorithm, subject.Digest.Hex);
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteString("predicateType", type);
-            json.WritePropertyName("predicate");
             if (statement.Predicate.ValueKind == System.Text.Json.JsonValueKind.Undefined) json.WriteNullValue();
             else statement.Predicate.WriteTo(json);
-            json.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+        }, indented: true, statementType: statement.Type));
 }

@@ -3,7 +3,9 @@ using System.Text;
 
 namespace Bakery.Tests.Infrastructure;
 
-internal sealed record ProcessResult(int ExitCode, string Output)
+/// <param name="Output">Standard output and error as they arrived, interleaved.</param>
+/// <param name="StandardOutput">Standard output alone (a --json answer, without the progress lines on standard error).</param>
+internal sealed record ProcessResult(int ExitCode, string Output, string StandardOutput = "")
 {
     public override string ToString() => $"exit {ExitCode}\n{Output}";
 }
@@ -37,8 +39,17 @@ internal static class ProcessRunner
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var output = new StringBuilder();
+        var standardOutput = new StringBuilder();
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+                standardOutput.AppendLine(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.Start();
         process.BeginOutputReadLine();
@@ -49,6 +60,6 @@ internal static class ProcessRunner
             throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in time.\n{output}");
         }
         process.WaitForExit();
-        return new ProcessResult(process.ExitCode, output.ToString());
+        return new ProcessResult(process.ExitCode, output.ToString(), standardOutput.ToString());
     }
 }

@@ -72,11 +72,18 @@ public sealed class DotnetNewTemplateTests
     {
         using var client = new RegistryClient(s_registry.Address);
         var manifest = (await client.GetManifestAsync(repository, tag)).Parse();
-        var top = Path.Combine(s_workspace.Root, Guid.NewGuid().ToString("N"));
-        await client.DownloadBlobAsync(repository, manifest.Layers![^1].ParsedDigest, top);
+        // The app is split into layers by how often they change (runtime, native, packages, the app's own files): read them all.
         var files = new List<string>();
-        using (var stream = File.OpenRead(top))
-            SafeLayerReader.Read(stream, new LayerReadLimits(), (entry, _) => { if (entry.Type == LayerEntryType.File) files.Add(entry.Path); });
+        foreach (var layer in manifest.Layers!)
+        {
+            var blob = Path.Combine(s_workspace.Root, Guid.NewGuid().ToString("N"));
+            await client.DownloadBlobAsync(repository, layer.ParsedDigest, blob);
+            using var stream = File.OpenRead(blob);
+            SafeLayerReader.Read(stream, new LayerReadLimits(), (entry, _) =>
+            {
+                if (entry.Type == LayerEntryType.File && entry.Path.StartsWith("app/", StringComparison.Ordinal)) files.Add(entry.Path);
+            });
+        }
         return files.Order(StringComparer.Ordinal).ToList();
     }
 }

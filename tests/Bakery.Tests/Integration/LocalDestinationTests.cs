@@ -176,7 +176,7 @@ public sealed class LocalDestinationTests
             Assert.AreEqual(dockerReport.GetProperty("layers").GetArrayLength(), dockerInspect.RootElement.GetProperty("Layers").GetArrayLength());
             using var ociInspect = JsonDocument.Parse(Run(Skopeo, "inspect", $"oci-archive:{ociArchive}").Output);
             Assert.AreEqual(ociReport.GetProperty("digest").GetString(), ociInspect.RootElement.GetProperty("Digest").GetString(), "an OCI layout keeps the manifest the bake made");
-            // The layout's ref name is the first tag (docker's convention); every tag is in dev.bakery.image.tags.
+            // The layout names the image by its first tag (the version); docker-archive and manifest.json carry every tag.
             Run(Skopeo, "copy", $"oci-archive:{ociArchive}:1.0.0", "docker-daemon:tests/archapp-oci:copied");
             StringAssert.Contains(Run("docker", "run", "--rm", "--network", "none", "tests/archapp-oci:copied").Output, "hello from archapp as app");
         }

@@ -120,10 +120,10 @@ public sealed class RebaseTests
 
     private static ProcessResult Tool(params string[] args) => s_workspace.Tool(args);
 
-    /// <summary>The tool's --json answer: the block from the first line "{" to the last "}" (progress lines on stderr come before it).</summary>
+    /// <summary>The tool's --json answer on standard output: the block from the first line "{" to the last "}" (progress and errors go to standard error).</summary>
     private static JsonElement Json(ProcessResult result)
     {
-        var lines = result.Output.Replace("\r", "").Split('\n');
+        var lines = result.StandardOutput.Replace("\r", "").Split('\n');
         var start = Array.IndexOf(lines, "{");
         var end = Array.LastIndexOf(lines, "}");
         Assert.IsTrue(start >= 0 && end > start, $"no JSON in the output:\n{result.Output}");

@@ -240,10 +240,9 @@ public sealed class RegistryClientTests
 
         CollectionAssert.AreEqual(File.ReadAllBytes(path), await DownloadAsync(client, "client/resume", digest));
         Assert.AreEqual(1, proxy.Log.Count(l => l.StartsWith("POST", StringComparison.Ordinal)), "the same session, resumed");
-        // A loaded machine can cut a pooled connection once more; every cut is one status request and one repeated chunk.
-        var resumes = proxy.Log.Count(l => l.StartsWith("GET /v2/client/resume/blobs/uploads/", StringComparison.Ordinal));
-        Assert.IsTrue(resumes >= 1, "the registry was asked how far it got");
-        Assert.AreEqual(5 + resumes, proxy.Log.Count(l => l.StartsWith("PATCH", StringComparison.Ordinal)), "five chunks and each one cut");
+        // The status request may itself be retried (it can meet the cut connection in the pool), so at least one.
+        Assert.IsTrue(proxy.Log.Count(l => l.StartsWith("GET /v2/client/resume/blobs/uploads/", StringComparison.Ordinal)) >= 1, "the registry was asked how far it got");
+        Assert.AreEqual(6, proxy.Log.Count(l => l.StartsWith("PATCH", StringComparison.Ordinal)), "five chunks and the one cut");
         Assert.IsTrue(log.Any(l => l.Contains("was interrupted", StringComparison.Ordinal) && l.Contains("resuming", StringComparison.Ordinal)), string.Join("; ", log));
     }
 

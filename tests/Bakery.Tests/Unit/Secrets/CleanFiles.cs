@@ -108,6 +108,13 @@ internal static class CleanFiles
         ("minified bundle without secrets", false, r => ("main.b1c2d3.js", "(self.webpackChunk=self.webpackChunk||[]).push([[1],{7:function(e,t,n){const r={password:e.password,token:t.token,type:\"password\",autocomplete:\"new-password\",apiKey:n.apiKey,placeholder:\"Enter your password\"};localStorage.setItem(\"token\",e);const o=\"access_token\",a={ACCESS_TOKEN_KEY:\"access_token\",REFRESH_TOKEN_KEY:\"refresh_token\"};e.exports={r:r,o:o,a:a}}}]);")),
         ("kestrel endpoints", true, r => ("appsettings.Kestrel.json", """{ "Kestrel": { "Endpoints": { "Https": { "Url": "https://*:8443", "Certificate": { "Path": "/https/aspnetapp.pfx", "Password": "${CERT_PASSWORD}", "KeyPath": "/https/key.pem" } } } } }""")),
         ("swagger examples", false, r => ("swagger.json", """{ "components": { "schemas": { "Login": { "properties": { "password": { "type": "string", "example": "string" }, "apiKey": { "type": "string", "format": "uuid", "example": "3fa85f64-5717-4562-b3fc-2c963f66afa6" } } } }, "securitySchemes": { "ApiKey": { "type": "apiKey", "in": "header", "name": "X-Api-Key" } } } }""")),
+        ("dpkg logs and status of packages named like secrets", false, r => ("var/log/dpkg.log", string.Join("\n", new[] { "base-passwd", "passwd", "libpam-pwdfile", "gnupg-agent", "libsecret-1-0", "keyutils", "libkeyutils1" }.SelectMany(p => new[]
+        {
+            $"2026-0{1 + r.Next(8)}-1{r.Next(9)} 12:0{r.Next(9)}:3{r.Next(9)} install {p}:{r.Pick<string>(["amd64", "arm64", "all", "i386", "armhf"])} <none> {1 + r.Next(4)}.{r.Next(20)}.{r.Next(9)}",
+            $"2026-01-01 12:00:00 status unpacked {p}:amd64 1:4.13+dfsg1-1",
+            $"2026-01-01 12:00:00 configure {p}:arm64 3.6.1 <none>",
+            $"2026-01-01 12:00:00 status installed {p}:all 3.6.1",
+        })) + "\n")),
         ("dotnet user jwt settings", true, r => ("appsettings.Jwt.json", $$"""{ "Authentication": { "Schemes": { "Bearer": { "ValidAudiences": [ "http://localhost:{{5000 + r.Next(999)}}" ], "ValidIssuer": "dotnet-user-jwts", "SigningKeys": [ { "Issuer": "dotnet-user-jwts", "Value": "${SIGNING_KEY}", "Length": 32, "Id": "{{r.Hex(8)}}" } ] } } } }""")),
     ];
 
