@@ -70,8 +70,8 @@ public sealed class ImageSigner(IPayloadSigner signer, IRegistryClient client, R
             ReferrerMode.Never => false,
             _ => await _attachments.TracksReferrersAsync(repository, digest, ct),
         };
-        var signatureTask = _attachments.AppendAsync(repository, digest, AttachmentKind.Signature, existing => Task.FromResult<IReadOnlyList<ArtifactBlob>>(
-            existing.Any(l => IsOurSignature(l, payload)) ? [] : [signatureLayer]), ct);
+        var signatureTask = _attachments.AppendAsync(repository, digest, AttachmentKind.Signature, existing => Task.FromResult(
+            existing.Any(l => IsOurSignature(l, payload)) ? AttachmentChange.Adding() : AttachmentChange.Adding(signatureLayer)), ct);
         var attestationTask = attestationLayers.Count == 0 ? Task.FromResult<IReadOnlyList<OciDescriptor>>([])
             : _attachments.AppendAsync(repository, digest, AttachmentKind.Attestation, existing => NewAttestationsAsync(repository, existing, envelopes, attestationLayers, ct), ct);
         await Task.WhenAll(signatureTask, attestationTask);
@@ -116,30 +116,46 @@ public sealed class ImageSigner(IPayloadSigner signer, IRegistryClient client, R
         && TryBase64(encoded) is { } existing
         && signer.PublicKey.Verify(payload, existing);
 
-    private async Task<IReadOnlyList<ArtifactBlob>> NewAttestationsAsync(string repository, IReadOnlyList<OciDescriptor> existing,
+    /// <summary>
+    /// The attestations to add: those whose statement is not attached yet, signed by this key. Each new one
+    /// supersedes this key's earlier attestation of the same predicate type (as <c>cosign attest --replace</c>),
+    /// so rebaking one digest with a new build id keeps one provenance, not one per run.
+    /// </summary>
+    private async Task<AttachmentChange> NewAttestationsAsync(string repository, IReadOnlyList<OciDescriptor> existing,
         List<(AttestationInput Input, DsseEnvelope Envelope, byte[] Json)> envelopes, List<ArtifactBlob> layers, CancellationToken ct)
     {
         var added = new List<ArtifactBlob>();
+        var superseded = new List<OciDescriptor>();
+        var ours = new Dictionary<string, DsseEnvelope?>(StringComparer.Ordinal);
+        async Task<DsseEnvelope?> OursAsync(OciDescriptor layer)
+        {
+            if (ours.TryGetValue(layer.Digest, out var known)) return known;
+            DsseEnvelope? envelope = null;
+            try
+            {
+                var parsed = DsseEnvelope.Parse(await _attachments.ReadLayerAsync(repository, layer, ct));
+                if (parsed.SignedBy([signer.PublicKey]).Count > 0) envelope = parsed;
+            }
+            catch (FormatException) { }
+            return ours[layer.Digest] = envelope;
+        }
+
         for (var i = 0; i < envelopes.Count; i++)
         {
             var statement = Digest.Compute(envelopes[i].Input.Statement).ToString();
             var candidates = existing.Where(l => l.Annotations?.GetValueOrDefault(StatementAnnotation) == statement).ToList();
             if (candidates.Any(c => c.Digest == layers[i].Descriptor.Digest)) continue;
             var found = false;
+            // A signer whose signatures differ each time (a KMS): read the envelope to see that it is ours.
             foreach (var candidate in candidates)
-            {
-                // A signer whose signatures differ each time (a KMS): read the envelope to see that it is ours.
-                var stored = await _attachments.ReadLayerAsync(repository, candidate, ct);
-                try
-                {
-                    var envelope = DsseEnvelope.Parse(stored);
-                    if (envelope.Payload.AsSpan().SequenceEqual(envelopes[i].Input.Statement) && envelope.SignedBy([signer.PublicKey]).Count > 0) { found = true; break; }
-                }
-                catch (FormatException) { }
-            }
-            if (!found) added.Add(layers[i]);
+                if (await OursAsync(candidate) is { } envelope && envelope.Payload.AsSpan().SequenceEqual(envelopes[i].Input.Statement)) { found = true; break; }
+            if (found) continue;
+            added.Add(layers[i]);
+            foreach (var earlier in existing.Where(l => l.Annotations?.GetValueOrDefault(PredicateTypeAnnotation) == envelopes[i].Input.PredicateType
+                         && l.Annotations?.ContainsKey(StatementAnnotation) == true))
+                if (await OursAsync(earlier) is not null) superseded.Add(earlier);
         }
-        return added;
+        return new AttachmentChange(added, superseded);
     }
 
     private static ArtifactBlob SignatureLayer(byte[] payload, byte[] signature, string keyId)

@@ -206,6 +206,39 @@ public sealed class SigningRegistryTests
     }
 
     [TestMethod]
+    public async Task A_new_statement_of_one_kind_replaces_this_keys_earlier_one_and_keeps_other_keys_attestations()
+    {
+        var image = await TestImages.PushBaseAsync(s_registry.Address, "sign/replace");
+        var reference = ImageReference.Parse(image.Reference);
+        var (key, publicKey) = NewKey("replace");
+        var (otherKey, otherPublic) = NewKey("replace-other", KeyAlgorithm.Ed25519);
+        string Sbom(string name, string version)
+        {
+            var path = Path.Combine(s_keys, $"{name}.cdx.json");
+            File.WriteAllText(path, $$"""{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"{{name}}","version":"{{version}}"}]}""");
+            return path;
+        }
+        using var client = new RegistryClient(s_registry.Address);
+        async Task<IReadOnlyList<OciDescriptor>> AttestationLayersAsync() =>
+            (await client.GetManifestAsync("sign/replace", $"sha256-{image.Digest.Hex}.att")).Parse().Layers!;
+
+        await ExistingImageSigning.SignAsync(client, reference, Setup(key), Sbom("first", "1"), default);
+        await ExistingImageSigning.SignAsync(client, reference, Setup(otherKey), Sbom("other", "1"), default);
+        // Nine rebuilds of one digest, each with its own statement (a new build id in a real bake).
+        for (var run = 2; run <= 10; run++)
+            await ExistingImageSigning.SignAsync(client, reference, Setup(key), Sbom("run", run.ToString()), default);
+
+        Assert.HasCount(2, await AttestationLayersAsync(), "this key's newest statement and the other key's");
+        var found = (await ImageSignatures.ReadAsync(client, reference, [publicKey, otherPublic], default)).Single();
+        var names = found.Attestations.Select(a => (a.Verified, Name: a.Statement!.Predicate.GetProperty("components")[0].GetProperty("version").GetString() + "/"
+            + a.Statement.Predicate.GetProperty("components")[0].GetProperty("name").GetString())).ToList();
+        CollectionAssert.AreEquivalent(new[] { (true, "1/other"), (true, "10/run") }, names);
+
+        await ExistingImageSigning.SignAsync(client, reference, Setup(key), Sbom("run", "10"), default);
+        Assert.HasCount(2, await AttestationLayersAsync(), "the same statement again changes nothing");
+    }
+
+    [TestMethod]
     public async Task Tool_keys_generate_sign_verify_signatures_and_attestations()
     {
         using var workspace = new BakeryWorkspace("signing-tool");

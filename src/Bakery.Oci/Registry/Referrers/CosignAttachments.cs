@@ -16,6 +16,12 @@ public enum AttachmentKind
 /// <summary>One layer of an attachment as found in a registry: its descriptor (with the annotations that carry signatures), its content, and where it was found.</summary>
 public sealed record Attachment(OciDescriptor Layer, byte[] Content, string Source);
 
+/// <summary>What to change under an attachment tag: layers to add, and layers already there that they supersede.</summary>
+public sealed record AttachmentChange(IReadOnlyList<ArtifactBlob> Add, IReadOnlyList<OciDescriptor> Superseded)
+{
+    public static AttachmentChange Adding(params IReadOnlyList<ArtifactBlob> add) => new(add, []);
+}
+
 /// <summary>
 /// Signatures and attestations where cosign, podman, skopeo, policy-controller and Kyverno look for
 /// them: the tag schema (<c>sha256-&lt;hex&gt;.sig</c> / <c>.att</c> in the image's repository, an OCI
@@ -70,19 +76,22 @@ public sealed class CosignAttachments(IRegistryClient client)
     }
 
     /// <summary>
-    /// Adds layers under the tag. <paramref name="choose"/> sees the layers there now and returns those to
-    /// add (each blob with its annotated descriptor); a layer equal to one already there (digest and
-    /// annotations) is never added twice. Returns the layers added: none means nothing was written.
+    /// Changes the layers under the tag. <paramref name="choose"/> sees the layers there now and returns
+    /// those to add (each blob with its annotated descriptor) and those the new ones supersede; a layer
+    /// equal to one already there (digest and annotations) is never added twice. Returns the layers added:
+    /// none means nothing was written (a superseded layer is only dropped when something replaces it).
     /// </summary>
     public async Task<IReadOnlyList<OciDescriptor>> AppendAsync(string repository, Digest subject, AttachmentKind kind,
-        Func<IReadOnlyList<OciDescriptor>, Task<IReadOnlyList<ArtifactBlob>>> choose, CancellationToken ct = default)
+        Func<IReadOnlyList<OciDescriptor>, Task<AttachmentChange>> choose, CancellationToken ct = default)
     {
         var existing = await TagManifestAsync(repository, subject, kind, ct);
         var layers = existing?.Layers?.ToList() ?? [];
+        var change = await choose(layers);
         var added = new List<ArtifactBlob>();
-        foreach (var blob in await choose(layers))
+        foreach (var blob in change.Add)
             if (!layers.Any(l => SameLayer(l, blob.Descriptor)) && !added.Any(a => SameLayer(a.Descriptor, blob.Descriptor))) added.Add(blob);
         if (added.Count == 0) return [];
+        layers.RemoveAll(l => change.Superseded.Any(s => SameLayer(s, l)));
         layers.AddRange(added.Select(a => a.Descriptor));
         if (layers.Count > MaxLayers)
             throw new RegistryException(RegistryFailure.Rejected, client.Registry, repository,
