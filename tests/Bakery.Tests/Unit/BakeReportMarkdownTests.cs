@@ -3,6 +3,7 @@ using Bakery.Core.Baking.Destinations;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Lifecycle;
 using Bakery.Core.Reports;
+using Bakery.Tests.Infrastructure;
 
 namespace Bakery.Tests.Unit;
 
@@ -83,5 +84,22 @@ public sealed class BakeReportMarkdownTests
         var pushed = BakeReportWriter.ToMarkdown(Result(LifecycleState.Supported, new DestinationReport("registry", "localhost:5000", ["localhost:5000/tests/web:1.0.0"])));
         StringAssert.Contains(pushed, "| Destination | registry localhost:5000 as localhost:5000/tests/web:1.0.0 |");
         StringAssert.Contains(pushed, "| Push | 0 uploaded");
+    }
+
+    [TestMethod]
+    public async Task A_base_image_loaded_into_the_local_engine_is_not_packed_BAKE406_says_to_bake_with_ContainerRegistry()
+    {
+        var directory = TestPaths.NewTempDirectory("pack-local");
+        try
+        {
+            var (json, _) = BakeReportWriter.Write(Result(LifecycleState.Supported, new DestinationReport("docker", "unix:///var/run/docker.sock", ["tests/web:1.0.0"])), directory);
+            var inputs = new BaseImagePackageInputs { ReportPath = json, PackageId = "Contoso.Team.Base", PackageVersion = "2.0.2", OutputDirectory = Path.Combine(directory, "package") };
+            var error = await Assert.ThrowsExactlyAsync<Bakery.Core.BakeryException>(() => BaseImagePackageContent.CreateAsync(inputs, default));
+            Assert.AreEqual("BAKE406", error.Code);
+            StringAssert.Contains(error.Message, "put the image in docker");
+            StringAssert.Contains(error.Message, "ContainerRegistry");
+            Assert.IsFalse(Directory.Exists(inputs.OutputDirectory), "nothing is written for the package");
+        }
+        finally { Directory.Delete(directory, recursive: true); }
     }
 }
