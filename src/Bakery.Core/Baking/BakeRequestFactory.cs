@@ -26,12 +26,6 @@ public static class BakeRequestFactory
         var destination = Destinations.ImageDestination.Decide(registry, repository, inputs.LocalRegistry, inputs.ArchiveOutputPath, format);
 
         var descriptor = string.IsNullOrEmpty(inputs.DescriptorPath) ? null : DescriptorReader.Load(inputs.DescriptorPath, inputs.PackageId ?? inputs.DescriptorPath);
-        var security = Security.EffectiveSecuritySettings.Apply(
-            string.IsNullOrWhiteSpace(inputs.AdvisoryDatabase) ? null : Path.GetFullPath(inputs.AdvisoryDatabase),
-            string.IsNullOrWhiteSpace(inputs.FailOnSeverity) ? null : Security.VulnerabilityGate.ParseThreshold(inputs.FailOnSeverity),
-            string.IsNullOrWhiteSpace(inputs.AdvisoryMaxAgeDays) ? null : PropertyValues.WholeNumber("BakeryAdvisoryMaxAgeDays", inputs.AdvisoryMaxAgeDays, "days"),
-            descriptor);
-        diagnostics.AddRange(security.Diagnostics);
         var signing = Signing.SigningSetup.FromProperties(inputs.SigningKey, inputs.SigningCommand, inputs.SigningPublicKey, inputs.BuilderId, buildId, environment);
         if (signing is null && MustSign(inputs, descriptor) is { } why) throw Messages.BAKE435($"{registry}/{repository}", why).Exception();
 
@@ -46,16 +40,8 @@ public static class BakeRequestFactory
             AppDirectory = string.IsNullOrWhiteSpace(inputs.PublishDirectory) ? null : inputs.PublishDirectory,
             AppDestination = string.IsNullOrWhiteSpace(inputs.WorkingDirectory) ? "/app" : inputs.WorkingDirectory,
             Steps = BakeStepOrder.Arrange(LocalLayers(inputs.Layers), inputs.RunSteps.Select(ToRunStep).ToList()),
-            Verification = Verification.VerificationPlan.Create(inputs.VerifyFiles.Select(f => f.Get("FullPath")), descriptor, inputs.DescriptorPath, inputs.RunCommandTests, inputs.AllowPrivilegedCommandTests),
-            SecretAllowlist = Secrets.SecretAllowlist.Load(inputs.SecretAllowlist),
             SbomPath = Path.Combine(inputs.ReportDirectory, "sbom.cdx.json"),
-            AdvisoryDatabase = security.AdvisoryDatabase,
-            FailOnSeverity = security.FailOnSeverity,
-            VulnerabilityAllowlist = Security.VulnerabilityAllowlist.Load(inputs.VulnerabilityAllowlist),
-            AdvisoryMaxAgeDays = security.AdvisoryMaxAgeDays,
             Now = PropertyValues.Now(inputs.Now, DateTimeOffset.UtcNow),
-            RequiredLabels = [.. inputs.RequiredLabels.Select(l => new Verification.RequiredLabel(l.Spec)), .. descriptor?.RequiredLabels ?? []],
-            AllowRootReason = string.IsNullOrWhiteSpace(inputs.AllowRootUser) || inputs.AllowRootUser.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) ? null : inputs.AllowRootUser,
             Container = new ContainerSettings
             {
                 Entrypoint = Values(inputs.Entrypoint),
@@ -82,8 +68,23 @@ public static class BakeRequestFactory
             BuildId = buildId,
             Signing = signing,
         };
+        request = Gates(inputs).ApplyTo(request, inputs.DescriptorPath, diagnostics);
         return new PreparedBake(request, diagnostics, buildId is null ? null : buildIdSource);
     }
+
+    private static Verification.GateOptions Gates(BakeInputs inputs) => new()
+    {
+        VerifyFiles = inputs.VerifyFiles.Select(f => f.Get("FullPath")).ToList(),
+        RunCommandTests = inputs.RunCommandTests,
+        AllowPrivilegedCommandTests = inputs.AllowPrivilegedCommandTests,
+        SecretAllowlist = inputs.SecretAllowlist,
+        AdvisoryDatabase = inputs.AdvisoryDatabase,
+        FailOnSeverity = inputs.FailOnSeverity,
+        VulnerabilityAllowlist = inputs.VulnerabilityAllowlist,
+        AdvisoryMaxAgeDays = inputs.AdvisoryMaxAgeDays,
+        AllowRootUser = inputs.AllowRootUser,
+        RequiredLabels = inputs.RequiredLabels.Select(l => l.Spec).ToList(),
+    };
 
     /// <summary>
     /// An app with ContainerRuntimeIdentifiers: one image per RID, from that RID's publish. A base image:

@@ -307,31 +307,17 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
     }
 
     /// <summary>The request the bake's gates read: the new base and its package's verification files, security requirements and required labels, the image's settings.</summary>
-    private static BakeRequest GateRequest(RebaseRequest request, PlatformPlan plan, ImageTarget target, string suffix)
+    private BakeRequest GateRequest(RebaseRequest request, PlatformPlan plan, ImageTarget target, string suffix)
     {
-        var descriptor = plan.Selection.Descriptor;
-        var security = Security.EffectiveSecuritySettings.Apply(
-            string.IsNullOrWhiteSpace(request.AdvisoryDatabase) ? null : Path.GetFullPath(request.AdvisoryDatabase),
-            string.IsNullOrWhiteSpace(request.FailOnSeverity) ? null : Security.VulnerabilityGate.ParseThreshold(request.FailOnSeverity),
-            request.AdvisoryMaxAgeDays, descriptor);
         var settings = plan.Baked.Settings;
-        return new BakeRequest
+        var bake = new BakeRequest
         {
             BaseImage = plan.Selection,
             Destination = Baking.Destinations.ImageDestination.ToRegistry(target.Registry ?? "", target.Repository),
             Tags = target.Tags.Tags,
             AllowTagOverwrite = request.AllowTagOverwrite,
             Container = settings.Container,
-            Verification = Verification.VerificationPlan.Create(request.VerifyFiles.Select(Path.GetFullPath), descriptor, request.Onto.Package?.DescriptorPath,
-                request.RunCommandTests, request.AllowPrivilegedCommandTests),
-            SecretAllowlist = Secrets.SecretAllowlist.Load(request.SecretAllowlist),
             SbomPath = Path.Combine(request.ReportDirectory, $"sbom{suffix}.cdx.json"),
-            AdvisoryDatabase = security.AdvisoryDatabase,
-            FailOnSeverity = security.FailOnSeverity,
-            VulnerabilityAllowlist = Security.VulnerabilityAllowlist.Load(request.VulnerabilityAllowlist),
-            AdvisoryMaxAgeDays = security.AdvisoryMaxAgeDays,
-            AllowRootReason = string.IsNullOrWhiteSpace(request.AllowRootUser) ? null : request.AllowRootUser,
-            RequiredLabels = [.. request.RequiredLabels.Select(l => new Verification.RequiredLabel(l)), .. descriptor?.RequiredLabels ?? []],
             Version = settings.Version,
             Created = settings.Created,
             Platform = plan.Onto.Platform,
@@ -340,6 +326,10 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             Now = request.Now,
             MaxParallelUploads = request.MaxParallelUploads,
         };
+        var diagnostics = new List<BakeryDiagnostic>();
+        bake = request.Gates.ApplyTo(bake, request.Onto.Package?.DescriptorPath, diagnostics);
+        foreach (var diagnostic in diagnostics) log.Warning(diagnostic);
+        return bake;
     }
 
     /// <summary>The package of a rebased base image (single-platform): the old package with the new image and version, into the folder feed given.</summary>

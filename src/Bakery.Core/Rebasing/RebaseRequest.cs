@@ -20,17 +20,8 @@ public sealed record RebaseRequest
     public bool AllowLatestTag { get; init; }
     public bool AllowTagOverwrite { get; init; }
 
-    /// <summary>Structure tests of the image's own project (the new base's package brings its own and its ancestors').</summary>
-    public IReadOnlyList<string> VerifyFiles { get; init; } = [];
-    public string? RunCommandTests { get; init; }
-    public bool AllowPrivilegedCommandTests { get; init; }
-    public string? SecretAllowlist { get; init; }
-    public string? AdvisoryDatabase { get; init; }
-    public string? FailOnSeverity { get; init; }
-    public string? VulnerabilityAllowlist { get; init; }
-    public int? AdvisoryMaxAgeDays { get; init; }
-    public string? AllowRootUser { get; init; }
-    public IReadOnlyList<string> RequiredLabels { get; init; } = [];
+    /// <summary>The gates, as a bake of the image's own project sets them (the new base's package brings its own structure tests and its ancestors').</summary>
+    public Verification.GateOptions Gates { get; init; } = new();
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 
     /// <summary>Blobs, layer indexes and verified outcomes, kept between rebases (content-addressed).</summary>

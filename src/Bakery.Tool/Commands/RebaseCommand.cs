@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Bakery.Core.Descriptors;
 using Bakery.Core.Rebasing;
+using Bakery.Core.Verification;
 using Bakery.Tool.Output;
 
 namespace Bakery.Tool.Commands;
@@ -96,13 +97,16 @@ internal sealed class RebaseOptions
         Onto = onto,
         Packages = packages,
         PackOutput = result.GetValue(PackOutput) is { Length: > 0 } output ? Path.GetFullPath(output) : null,
-        VerifyFiles = result.GetValue(Verify) ?? [],
-        AdvisoryDatabase = result.GetValue(Database),
-        FailOnSeverity = result.GetValue(FailOn),
-        VulnerabilityAllowlist = result.GetValue(Allowlist),
-        SecretAllowlist = result.GetValue(SecretAllowlist),
-        AllowRootUser = result.GetValue(AllowRoot),
-        RunCommandTests = result.GetValue(CommandTests),
+        Gates = new GateOptions
+        {
+            VerifyFiles = result.GetValue(Verify) ?? [],
+            AdvisoryDatabase = result.GetValue(Database),
+            FailOnSeverity = result.GetValue(FailOn),
+            VulnerabilityAllowlist = result.GetValue(Allowlist),
+            SecretAllowlist = result.GetValue(SecretAllowlist),
+            AllowRootUser = result.GetValue(AllowRoot),
+            RunCommandTests = result.GetValue(CommandTests),
+        },
         AllowTagOverwrite = result.GetValue(AllowTagOverwrite),
         ReportDirectory = Path.GetFullPath(result.GetValue(Reports) ?? "bakery-rebase"),
         WorkDirectory = WorkDirectory,
