@@ -178,11 +178,9 @@ internal sealed class ExpansionBudget(NestedArchiveLimits limits, long compresse
 }
 
 /// <summary>A member's decompressed content: never more than it declared (a lying header is a bomb), counted against the archive's budget.</summary>
-internal sealed class ExpansionStream(Stream inner, long declared, ExpansionBudget budget, string member) : Stream
+internal sealed class ExpansionStream(Stream inner, long declared, ExpansionBudget budget, string member) : Oci.Layers.ReadOnlyStream
 {
     private long _read;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -193,13 +191,6 @@ internal sealed class ExpansionStream(Stream inner, long declared, ExpansionBudg
         return read;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => declared >= 0 ? declared : throw new NotSupportedException();
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

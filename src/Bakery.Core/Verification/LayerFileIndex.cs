@@ -147,19 +147,12 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
     }
 
     /// <summary>An entry's content that owns the reader and file it comes from.</summary>
-    private sealed class EntryStream(Stream content, SafeLayerReader reader, FileStream file) : Stream
+    private sealed class EntryStream(Stream content, SafeLayerReader reader, FileStream file) : Oci.Layers.ReadOnlyStream
     {
         public override int Read(byte[] buffer, int offset, int count) => content.Read(buffer, offset, count);
         public override int Read(Span<byte> buffer) => content.Read(buffer);
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => content.Length;
         public override long Position { get => content.Position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
