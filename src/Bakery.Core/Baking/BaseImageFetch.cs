@@ -4,9 +4,10 @@ using Bakery.Oci.Registry;
 namespace Bakery.Core.Baking;
 
 /// <summary>
-/// The pinned base of a bake, fetched by digest (manifests and configs are kept with the bake's blobs):
-/// for an index, the image for the platform asked for, which must be the one the base's package
-/// records for that platform (BAKE215); for a single image, the image itself.
+/// The pinned base of a bake, fetched through the one image fetch (<see cref="RegistryImages.GetImageAsync"/>)
+/// with manifests and configs kept with the bake's blobs: for an index, the image for the platform asked
+/// for, which must be the one the base's package records for that platform (BAKE215); for a single
+/// image, the image itself.
 /// </summary>
 internal static class BaseImageFetch
 {
@@ -15,30 +16,23 @@ internal static class BaseImageFetch
     public static async Task<Fetched> FetchAsync(RegistryClient client, BakeRequest request, string blobDirectory, CancellationToken ct)
     {
         var baseRef = request.BaseImage.Reference;
-        var pinned = baseRef.Digest?.ToString() ?? baseRef.Reference;
+        var pinned = Pinned(baseRef);
+        var wanted = request.Platform ?? Platform.LinuxAmd64;
+        using var reads = new PinnedReadCache(client, blobDirectory);
         try
         {
-            var pinnedContent = new PinnedContent(client, baseRef.Repository, blobDirectory);
-            var fetched = await TopAsync(client, pinnedContent, baseRef, ct);
-            var manifest = fetched.Parse();
-            var digest = fetched.Digest;
-            Digest? index = null;
-            if (IsIndex(fetched, manifest))
-            {
-                index = digest;
-                var wanted = request.Platform ?? Platform.LinuxAmd64;
-                var match = manifest.ManifestFor(wanted)
-                    ?? throw Messages.BAKE206(baseRef, wanted, string.Join(", ", manifest.Platforms)).Exception();
-                if (request.BaseImage.Descriptor?.PlatformImage(wanted) is { } recorded && recorded.Digest != match.Digest)
-                    throw Messages.BAKE215(baseRef, wanted, match.Digest, recorded.Digest).Exception();
-                var child = await pinnedContent.ManifestAsync(match.ParsedDigest, ct);
-                manifest = child.Parse();
-                digest = child.Digest;
-            }
-            if (manifest.Config is null || !MediaTypes.IsManifest(manifest.MediaType ?? fetched.MediaType))
-                throw Messages.BAKE208(baseRef, $"its manifest has media type '{manifest.MediaType ?? fetched.MediaType}', which is not an image manifest").Exception();
-            var config = await pinnedContent.BlobAsync(manifest.Config.ParsedDigest, ct);
-            return new Fetched(manifest with { MediaType = manifest.MediaType ?? fetched.MediaType }, digest, config, index);
+            var image = await reads.GetImageAsync(baseRef.Repository, pinned, wanted, ct);
+            if (image.Index is not null && request.BaseImage.Descriptor?.PlatformImage(wanted) is { } recorded && recorded.Digest != image.Digest.ToString())
+                throw Messages.BAKE215(baseRef, wanted, image.Digest, recorded.Digest).Exception();
+            return new Fetched(image.ParsedManifest, image.Digest, image.Config, image.Index?.Digest);
+        }
+        catch (RegistryException e) when (e.Failure == RegistryFailure.NoMatchingPlatform)
+        {
+            throw Messages.BAKE206(baseRef, wanted, string.Join(", ", await PlatformsAsync(client, request, blobDirectory, ct) ?? [])).Exception();
+        }
+        catch (RegistryException e) when (e.Failure == RegistryFailure.NotAnImage)
+        {
+            throw Messages.BAKE208(baseRef, e.Message).Exception();
         }
         catch (RegistryException e)
         {
@@ -50,23 +44,20 @@ internal static class BaseImageFetch
     public static async Task<IReadOnlyList<Platform>?> PlatformsAsync(RegistryClient client, BakeRequest request, string blobDirectory, CancellationToken ct)
     {
         var baseRef = request.BaseImage.Reference;
+        using var reads = new PinnedReadCache(client, blobDirectory);
         try
         {
-            var fetched = await TopAsync(client, new PinnedContent(client, baseRef.Repository, blobDirectory), baseRef, ct);
+            var fetched = await reads.GetManifestAsync(baseRef.Repository, Pinned(baseRef), ct);
             var manifest = fetched.Parse();
-            if (!IsIndex(fetched, manifest)) return null;
+            if (!MediaTypes.IsIndex(fetched.MediaType) && !(manifest.Manifests is not null && manifest.Config is null)) return null;
             return (manifest.Manifests ?? []).Where(m => MediaTypes.IsManifest(m.MediaType) && m.ArtifactType is null)
                 .Select(m => m.Platform).OfType<Platform>().Where(p => p.Os != "unknown").ToList();
         }
         catch (RegistryException e)
         {
-            throw RegistryErrors.WhileResolvingBase(e, baseRef.ToString(), baseRef.Digest?.ToString() ?? baseRef.Reference);
+            throw RegistryErrors.WhileResolvingBase(e, baseRef.ToString(), Pinned(baseRef));
         }
     }
 
-    private static Task<FetchedManifest> TopAsync(RegistryClient client, PinnedContent pinned, ImageReference baseRef, CancellationToken ct) =>
-        baseRef.Digest is { } byDigest ? pinned.ManifestAsync(byDigest, ct) : client.GetManifestAsync(baseRef.Repository, baseRef.Reference, ct);
-
-    private static bool IsIndex(FetchedManifest fetched, ImageManifest manifest) =>
-        MediaTypes.IsIndex(fetched.MediaType) || (manifest.Manifests is not null && manifest.Config is null);
+    private static string Pinned(ImageReference reference) => reference.Digest?.ToString() ?? reference.Reference;
 }

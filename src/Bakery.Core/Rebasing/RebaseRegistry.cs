@@ -1,4 +1,3 @@
-using Bakery.Core.Baking;
 using Bakery.Oci.Layers;
 using Bakery.Oci.Model;
 using Bakery.Oci.Registry;
@@ -43,32 +42,18 @@ internal sealed class RebaseRegistry(RegistryClientOptions options, string blobD
         }
     }
 
-    public async Task<FetchedManifest> ManifestAsync(string registry, string repository, string reference, CancellationToken ct) =>
-        Digest.TryParse(reference, out var digest)
-            ? await new PinnedContent(Pull(registry), repository, blobDirectory).ManifestAsync(digest, ct)
-            : await Pull(registry).GetManifestAsync(repository, reference, ct);
+    public Task<FetchedManifest> ManifestAsync(string registry, string repository, string reference, CancellationToken ct) =>
+        Reads(registry).GetManifestAsync(repository, reference, ct);
 
     /// <summary>The image manifest for <paramref name="platform"/> behind <paramref name="fetched"/> (itself, or its index's entry), with its config.</summary>
     public async Task<PinnedImage> ImageAsync(string registry, string repository, FetchedManifest fetched, Platform? platform, CancellationToken ct)
     {
-        var manifest = fetched.Parse();
-        Digest? index = null;
-        if (MediaTypes.IsIndex(fetched.MediaType) || (manifest.Manifests is not null && manifest.Config is null))
-        {
-            index = fetched.Digest;
-            var wanted = platform ?? Platform.LinuxAmd64;
-            var match = manifest.ManifestFor(wanted)
-                ?? throw new RegistryException(RegistryFailure.NoMatchingPlatform, registry, repository,
-                    $"{registry}/{repository}@{fetched.Digest} has no image for {wanted} (it has: {string.Join(", ", manifest.Platforms)})");
-            fetched = await ManifestAsync(registry, repository, match.Digest, ct);
-            manifest = fetched.Parse();
-        }
-        var mediaType = manifest.MediaType ?? fetched.MediaType;
-        if (manifest.Config is null || !MediaTypes.IsManifest(mediaType))
-            throw new RegistryException(RegistryFailure.NotAnImage, registry, repository, $"{registry}/{repository}@{fetched.Digest} is not an image manifest (media type {mediaType})");
-        var config = await new PinnedContent(Pull(registry), repository, blobDirectory).BlobAsync(manifest.Config.ParsedDigest, ct);
-        return new PinnedImage(registry, repository, fetched, manifest with { MediaType = mediaType }, config, index);
+        var image = await Reads(registry).ResolveImageAsync(repository, fetched.Digest.ToString(), fetched, platform ?? Platform.LinuxAmd64, ct);
+        return new PinnedImage(registry, repository, image.Manifest, image.ParsedManifest, image.Config, image.Index?.Digest);
     }
+
+    /// <summary>Pull reads of <paramref name="registry"/>, manifests and configs by digest kept in the blob folder.</summary>
+    private PinnedReadCache Reads(string registry) => new(Pull(registry), blobDirectory);
 
     /// <summary>Every layer of <paramref name="image"/> as a file (downloaded once into the blob folder), each described for the checked reader.</summary>
     public async Task<List<LayerFile>> LayerFilesAsync(PinnedImage image, CancellationToken ct)

@@ -30,9 +30,17 @@ public static class RegistryImages
     /// that is no image, or an index without the platform, is a <see cref="RegistryException"/> saying so.
     /// </summary>
     public static async Task<FetchedImage> GetImageAsync(this IRegistryClient client, string repository, string reference, Platform? platform = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default) =>
+        await client.ResolveImageAsync(repository, reference, await client.GetManifestAsync(repository, reference, ct), platform, ct);
+
+    /// <summary>
+    /// The image behind <paramref name="fetched"/>, a manifest already fetched for <paramref name="reference"/>:
+    /// itself, or for an index the entry for <paramref name="platform"/> (the exact variant first, then
+    /// any variant of that OS and architecture), with its config.
+    /// </summary>
+    public static async Task<FetchedImage> ResolveImageAsync(this IRegistryClient client, string repository, string reference, FetchedManifest fetched,
+        Platform? platform = null, CancellationToken ct = default)
     {
-        var fetched = await client.GetManifestAsync(repository, reference, ct);
         var manifest = Parse(client, repository, fetched);
         FetchedManifest? index = null;
         if (MediaTypes.IsIndex(fetched.MediaType) || (manifest.Manifests is not null && manifest.Config is null))
@@ -42,14 +50,15 @@ public static class RegistryImages
                 && m.Platform is not { Os: "unknown", Architecture: "unknown" }).ToList();
             var match = platform is null
                 ? images.Count == 1 ? images[0] : null
-                : images.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform));
+                : images.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform) && p.Variant == platform.Variant)
+                  ?? images.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform));
             if (match is null)
             {
                 var available = string.Join(", ", images.Select(m => m.Platform?.ToString() ?? "unknown"));
                 throw new RegistryException(RegistryFailure.NoMatchingPlatform, client.Registry, repository,
                     platform is null
-                        ? $"{client.Registry}/{repository}:{reference} is an index of {images.Count} images ({available}): say which platform to use."
-                        : $"{client.Registry}/{repository}:{reference} has no image for {platform} (it has: {(available.Length > 0 ? available : "none")}).");
+                        ? $"{client.Registry}/{repository}{Separator(reference)}{reference} is an index of {images.Count} images ({available}): say which platform to use."
+                        : $"{client.Registry}/{repository}{Separator(reference)}{reference} has no image for {platform} (it has: {(available.Length > 0 ? available : "none")}).");
             }
             fetched = await client.GetManifestAsync(repository, match.Digest, ct);
             manifest = Parse(client, repository, fetched);
@@ -58,10 +67,12 @@ public static class RegistryImages
         var mediaType = manifest.MediaType ?? fetched.MediaType;
         if (manifest.Config is null || manifest.Layers is null || !MediaTypes.IsManifest(mediaType))
             throw new RegistryException(RegistryFailure.NotAnImage, client.Registry, repository,
-                $"{client.Registry}/{repository}:{reference} is not an image manifest (media type {mediaType}).");
+                $"{client.Registry}/{repository}{Separator(reference)}{reference} is not an image manifest (media type {mediaType}).");
         var config = await client.GetBlobAsync(repository, manifest.Config.ParsedDigest, ct);
         return new FetchedImage(client.Registry, repository, index, fetched, manifest with { MediaType = mediaType }, config, platform);
     }
+
+    private static string Separator(string reference) => Digest.TryParse(reference, out _) ? "@" : ":";
 
     private static ImageManifest Parse(IRegistryClient client, string repository, FetchedManifest fetched)
     {
