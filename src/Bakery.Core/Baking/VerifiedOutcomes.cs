@@ -20,7 +20,7 @@ public sealed record VerifiedOutcome(IReadOnlyList<Verification.CheckResult> Che
 /// </summary>
 internal sealed class VerifiedOutcomes(string directory)
 {
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, TypeInfoResolver = OutcomeJson.Default };
 
     public static string Key(Digest digest, BakeRequest request)
     {
@@ -69,3 +69,6 @@ internal sealed class VerifiedOutcomes(string directory)
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
+
+[JsonSerializable(typeof(VerifiedOutcome))]
+internal sealed partial class OutcomeJson : JsonSerializerContext;

@@ -21,6 +21,7 @@ public static class PackageLayout
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = DescriptorJson.Default,
     };
 
     public static string PropsPath(string packageId) => $"build/{packageId}.props";

@@ -28,6 +28,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
     public async Task<RebaseResult> RebaseAsync(RebaseRequest request, CancellationToken ct = default)
     {
         var clock = Stopwatch.StartNew();
+        var phases = new RebasePhases(log);
         if (!ImageReference.TryParse(request.Image, out var reference, out var error))
             throw Messages.BAKE616(request.Image, error).Exception();
         using var registry = new RebaseRegistry(options, Path.Combine(request.WorkDirectory, "blobs", "sha256"));
@@ -51,6 +52,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             plans.Add(await PlanAsync(registry, request, await registry.ImageAsync(reference.Registry, reference.Repository, child, entry.Platform, ct), isIndex: true, ct));
         }
         if (plans.Count == 0) throw Messages.BAKE600(display, "it is an index without images").Exception();
+        phases.Done("image, old base and new base read, composed");
         var first = plans[0];
         var result = new RebaseResult
         {
@@ -90,6 +92,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
 
         var push = registry.Push(targetRegistry);
         var moved = TagGuard.Check(targetImage, finalDigest, await TaggedAsync(push, target.Repository, tags, targetImage, ct), request.AllowTagOverwrite, log);
+        phases.Done("tags checked");
 
         long manifestBytes = 0, sbomBytes = 0;
         var statistics = new PushStatistics(0, 0, 0, 0);
@@ -99,7 +102,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         {
             var suffix = plans.Count > 1 ? "-" + plan.Baked.Image.Platform.ToString().Replace('/', '-') : "";
             var bakeRequest = GateRequest(request, plan, target, suffix);
-            var done = await VerifyAndPushAsync(registry, request, bakeRequest, plan, push, target, suffix, ct);
+            var done = await VerifyAndPushAsync(registry, request, bakeRequest, plan, push, target, suffix, phases, ct);
             statistics = statistics.Add(done.Push);
             manifestBytes += plan.Composed.Bytes.Length;
             sbomBytes += done.SbomBytes;
@@ -117,6 +120,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             log.Info($"Tagged {targetImage}:{tag}");
         }
 
+        phases.Done("index and tags pushed");
         string? reportPath = null;
         foreach (var (report, plan) in reports)
         {
@@ -125,6 +129,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             reportPath ??= json;
         }
 
+        phases.Done("reports written");
         var warnings = new List<string>();
         LocatedPackage? written = null;
         string? packageFile = null;
@@ -218,13 +223,14 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
 
     /// <summary>The layers as files, the runtime check, the gates (pushing by digest before command tests), the SBOM referrer.</summary>
     private async Task<PushedPlatform> VerifyAndPushAsync(RebaseRegistry registry, RebaseRequest request, BakeRequest bake, PlatformPlan plan,
-        RegistryClient push, ImageTarget target, string suffix, CancellationToken ct)
+        RegistryClient push, ImageTarget target, string suffix, RebasePhases phases, CancellationToken ct)
     {
         var baked = plan.Baked;
         var image = $"{target.Image}@{plan.Composed.Digest}";
         var lifecycle = await new BaseImageLifecycleCheck { CheckRegistry = true }.JudgeAsync(plan.Selection, request.Now, options, ct);
         foreach (var diagnostic in lifecycle.Diagnostics.Where(d => !d.IsError)) log.Warning(diagnostic);
         if (lifecycle.Diagnostics.FirstOrDefault(d => d.IsError) is { } blocking) throw new BakeryException(blocking.Code, blocking.Message);
+        phases.Done("lifecycle check");
 
         List<LayerFile> layers;
         try
@@ -241,12 +247,15 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         {
             throw RegistryErrors.WhileResolvingBase(e, image, "");
         }
+        phases.Done("layer files");
         var indexCache = Path.Combine(request.WorkDirectory, "fs-index");
         var baseCount = plan.Onto.Parsed.Layers?.Count ?? 0;
         var filesystem = Verification.ImageFilesystem.Load(layers, indexCache, image);
+        phases.Done("layer indexes");
         var frameworks = RuntimeCheck.Check(baked.Display, request.Onto.Display, filesystem, baseCount,
             () => OldBaseFilesystem(registry, baked, indexCache, ct), ImageConfig.Parse(plan.Composed.ConfigBytes).Environment, baked.Base.Config.Environment);
         foreach (var move in frameworks) log.Info($"Runtime: {move}");
+        phases.Done("runtime check");
 
         var statistics = new PushStatistics(0, 0, 0, 0);
         async Task PushByDigest()
@@ -262,11 +271,12 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             statistics = await new BlobPusher(log).PushAsync(bake, registry.Pull(plan.Onto.Registry), push, sameRegistry, plan.Onto.Parsed, added,
                 registry.BlobDirectory, plan.Composed.ConfigBytes, plan.Composed.ConfigDigest, target.Image, ct);
             await PutManifestAsync(push, target.Repository, plan.Composed.Digest.ToString(), plan.Composed.Bytes, plan.Onto.Flavour, target.Image, ct);
+            phases.Done("pushed by digest");
         }
         GateOutcome gates;
         try
         {
-            gates = await new RebaseGates(log).VerifyAsync(bake, plan.Composed, plan.Onto, filesystem, layers, baked.Own, image, PushByDigest, ct);
+            gates = await new RebaseGates(log, phases).VerifyAsync(bake, plan.Composed, plan.Onto, filesystem, layers, baked.Own, image, PushByDigest, ct);
         }
         catch (BakeryException e) when (e.FailedBake is { } failed)
         {
@@ -289,6 +299,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, target.Image); }
             sbomDigest = Digest.Compute(File.ReadAllBytes(sbom)).ToString();
         }
+        phases.Done("SBOM referrer pushed");
         var report = RebaseReport.Create(bake, plan.Composed, plan.Onto, layers, baked.Own, gates, [], statistics, sbomDigest);
         return new PushedPlatform(report, statistics, push.BlobBytesUploaded - sbomStart, frameworks);
     }

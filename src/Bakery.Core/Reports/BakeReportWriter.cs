@@ -14,6 +14,7 @@ public static class BakeReportWriter
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = ReportJson.Default,
     };
 
     /// <summary>Writes NAME.json, NAME.md and the JUnit XML (bakery-junit.xml for a bake, NAME-junit.xml otherwise).</summary>
@@ -231,3 +232,7 @@ public static class BakeReportWriter
         _ => (bytes / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
     };
 }
+
+/// <summary>Source-generated contracts of the report (no reflection-emitted serializers in every bake and rebase).</summary>
+[JsonSerializable(typeof(BakeResult))]
+internal sealed partial class ReportJson : JsonSerializerContext;

@@ -9,9 +9,18 @@ namespace Bakery.Core.Verification;
 /// digest. Before anything is cached the blob is checked against its descriptor (size, media type)
 /// and its config (diff id); a cached index is only used for a blob and media type it was checked for.
 /// </summary>
-internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOnlyList<LayerHazard> Hazards)
+internal sealed partial record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOnlyList<LayerHazard> Hazards)
 {
     private const int MaxHazardsKept = 1000;
+
+    /// <summary>
+    /// Indexes read in this process, by cache file (an image's merged view and its old base's share layers), up to
+    /// <see cref="MaxEntriesKept"/> entries in all, so a long-lived build process does not grow with every image it reads.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (LayerCompression Compression, string DiffId, LayerFileIndex Index)> Loaded =
+        new(StringComparer.Ordinal);
+    private const int MaxEntriesKept = 200_000;
+    private static int _entriesKept;
 
     public static LayerFileIndex Load(LayerFile layer, string cacheDirectory, LayerReadLimits? limits = null)
     {
@@ -20,13 +29,16 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
             : LayerMediaTypes.CompressionOf(layer.MediaType) ?? throw new UnsafeLayerException(LayerProblem.UnsupportedMediaType, null,
                 $"Its media type '{LayerNames.Escape(layer.MediaType)}' is not a layer Bakery reads (tar, tar+gzip or tar+zstd).");
         var cache = Path.Combine(cacheDirectory, "v2-" + layer.Digest.Replace(':', '-') + ".json");
-        if (TryReadCache(cache) is { } cached)
+        if (!Loaded.TryGetValue(cache, out var known) && TryReadCache(cache) is { } cached)
+            known = (cached.Compression, cached.DiffId, new LayerFileIndex(cached.Entries.Select(e => e.ToEntry()).ToList(), cached.Hazards.Select(h => h.ToHazard()).ToList()));
+        if (known.Index is not null)
         {
-            if (declared is { } d && d != cached.Compression)
+            if (declared is { } d && d != known.Compression)
                 throw new UnsafeLayerException(LayerProblem.MediaTypeMismatch, null,
-                    $"The media type '{layer.MediaType}' says the blob is {d.ToString().ToLowerInvariant()}, but it is {cached.Compression.ToString().ToLowerInvariant()}.");
-            CheckDiffId(layer, cached.DiffId);
-            return new LayerFileIndex(cached.Entries.Select(e => e.ToEntry()).ToList(), cached.Hazards.Select(h => h.ToHazard()).ToList());
+                    $"The media type '{layer.MediaType}' says the blob is {d.ToString().ToLowerInvariant()}, but it is {known.Compression.ToString().ToLowerInvariant()}.");
+            CheckDiffId(layer, known.DiffId);
+            Remember(cache, known);
+            return known.Index;
         }
 
         var entries = new List<LayerEntry>();
@@ -42,8 +54,16 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
             }, (entry, _) => entries.Add(entry.Xattrs is null ? entry : entry with { Xattrs = null }));
         CheckDiffId(layer, summary.DiffId!.Value.ToString());
         var index = new CachedIndex(summary.Compression, summary.DiffId.Value.ToString(), entries.Select(CachedEntry.From), hazards.Select(CachedHazard.From).ToList());
-        Oci.AtomicFile.Write(cache, stream => JsonSerializer.Serialize(stream, index));
-        return new LayerFileIndex(entries, hazards);
+        Oci.AtomicFile.Write(cache, stream => JsonSerializer.Serialize(stream, index, CacheJson.Default.CachedIndex));
+        var read = new LayerFileIndex(entries, hazards);
+        Remember(cache, (summary.Compression, summary.DiffId.Value.ToString(), read));
+        return read;
+    }
+
+    private static void Remember(string cache, (LayerCompression, string, LayerFileIndex Index) index)
+    {
+        if (Loaded.ContainsKey(cache) || Interlocked.Add(ref _entriesKept, index.Index.Entries.Count) > MaxEntriesKept) return;
+        Loaded.TryAdd(cache, index);
     }
 
     /// <summary>The content of entry <paramref name="ordinal"/> (or, for an old index without ordinals, the entry named <paramref name="path"/>).</summary>
@@ -87,13 +107,16 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
         try
         {
             using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<CachedIndex>(stream);
+            return JsonSerializer.Deserialize(stream, CacheJson.Default.CachedIndex);
         }
         catch (JsonException)
         {
             return null; // rebuilt from the layer
         }
     }
+
+    [System.Text.Json.Serialization.JsonSerializable(typeof(CachedIndex))]
+    private sealed partial class CacheJson : System.Text.Json.Serialization.JsonSerializerContext;
 
     private sealed record CachedIndex(LayerCompression Compression, string DiffId, IEnumerable<CachedEntry> Entries, List<CachedHazard> Hazards);
 

@@ -27,10 +27,13 @@ internal static class RebaseCommand
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
             var log = new ConsoleLog(quiet: false, verbose: result.GetValue(options.Verbose));
+            log.Detail($"Time: tool start {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0} ms");
+            var lookup = System.Diagnostics.Stopwatch.StartNew();
             var registryOptions = ToolContext.RegistryOptions();
             var packages = options.Packages(result);
-            var request = options.Request(result, result.GetValue(image)!,
-                await RebaseBase.ResolveAsync(result.GetValue(onto)!, packages, registryOptions, ct), packages) with
+            var newBase = await RebaseBase.ResolveAsync(result.GetValue(onto)!, packages, registryOptions, ct);
+            log.Detail($"Time: new base found {lookup.Elapsed.TotalMilliseconds:0} ms");
+            var request = options.Request(result, result.GetValue(image)!, newBase, packages) with
             {
                 PushTo = result.GetValue(pushTo),
                 BuildId = result.GetValue(buildId),
