@@ -11,7 +11,6 @@ public static class DescriptorReader
     {
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
-        TypeInfoResolver = DescriptorJson.Default,
     };
 
     public static BaseImageDescriptor Load(string path, string packageName)
@@ -89,7 +88,3 @@ public static class DescriptorReader
         return cut > 0 ? message[..cut] : message;
     }
 }
-
-/// <summary>Source-generated contracts of the descriptor: every rebase and bake reads one before anything is warm.</summary>
-[System.Text.Json.Serialization.JsonSerializable(typeof(BaseImageDescriptor))]
-internal sealed partial class DescriptorJson : System.Text.Json.Serialization.JsonSerializerContext;

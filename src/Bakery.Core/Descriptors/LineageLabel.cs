@@ -11,7 +11,7 @@ public static class LineageLabel
 {
     public const string Name = "dev.bakery.lineage";
 
-    public static string Write(IReadOnlyList<LineageEntry> lineage) => JsonSerializer.Serialize(lineage, LineageJson.Default.IReadOnlyListLineageEntry);
+    public static string Write(IReadOnlyList<LineageEntry> lineage) => JsonSerializer.Serialize(lineage);
 
     /// <summary>The lineage an image's labels record; empty when the label is absent or is not a lineage.</summary>
     public static IReadOnlyList<LineageEntry> Read(IReadOnlyDictionary<string, string> labels)
@@ -19,7 +19,7 @@ public static class LineageLabel
         if (!labels.TryGetValue(Name, out var text)) return [];
         try
         {
-            var entries = JsonSerializer.Deserialize(text, LineageJson.Default.ListLineageEntry) ?? [];
+            var entries = JsonSerializer.Deserialize<List<LineageEntry>>(text) ?? [];
             return entries.Where(e => Oci.Model.Digest.TryParse(e.Digest, out _) && e.Repository.Length > 0).ToList();
         }
         catch (JsonException)
@@ -30,7 +30,3 @@ public static class LineageLabel
 
     public static bool IsPresent(IReadOnlyDictionary<string, string> labels) => labels.ContainsKey(Name);
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyList<LineageEntry>))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(List<LineageEntry>))]
-internal sealed partial class LineageJson : System.Text.Json.Serialization.JsonSerializerContext;

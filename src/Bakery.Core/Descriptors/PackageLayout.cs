@@ -21,7 +21,6 @@ public static class PackageLayout
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        TypeInfoResolver = DescriptorJson.Default,
     };
 
     public static string PropsPath(string packageId) => $"build/{packageId}.props";

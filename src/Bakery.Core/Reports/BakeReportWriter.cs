@@ -14,8 +14,11 @@ public static class BakeReportWriter
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        TypeInfoResolver = ReportJson.Default,
     };
+
+    // Writing goes through source-generated contracts (no reflection-emitted serializers in every bake and rebase);
+    // reading stays on reflection, which keeps the defaults of init-only properties a report leaves out.
+    private static readonly JsonSerializerOptions WriteJson = new(Json) { TypeInfoResolver = ReportJson.Default };
 
     /// <summary>Writes NAME.json, NAME.md and the JUnit XML (bakery-junit.xml for a bake, NAME-junit.xml otherwise).</summary>
     public static (string JsonPath, string MarkdownPath) Write(BakeResult result, string directory, string name = "bakery-report")
@@ -23,13 +26,13 @@ public static class BakeReportWriter
         Directory.CreateDirectory(directory);
         var jsonPath = Path.Combine(directory, name + ".json");
         var mdPath = Path.Combine(directory, name + ".md");
-        Oci.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, Json));
+        Oci.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, WriteJson));
         Oci.AtomicFile.WriteAllText(mdPath, ToMarkdown(result));
         Oci.AtomicFile.WriteAllText(Path.Combine(directory, name == "bakery-report" ? "bakery-junit.xml" : name + "-junit.xml"), ToJUnit(result));
         return (jsonPath, mdPath);
     }
 
-    public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, Json);
+    public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, WriteJson);
 
     public static BakeResult Read(string jsonPath) =>
         JsonSerializer.Deserialize<BakeResult>(File.ReadAllText(jsonPath), Json)
@@ -233,6 +236,6 @@ public static class BakeReportWriter
     };
 }
 
-/// <summary>Source-generated contracts of the report (no reflection-emitted serializers in every bake and rebase).</summary>
+/// <summary>Source-generated contracts of the report, for writing it.</summary>
 [JsonSerializable(typeof(BakeResult))]
 internal sealed partial class ReportJson : JsonSerializerContext;

@@ -42,9 +42,8 @@ public sealed record ImageManifest
     public IReadOnlyList<Platform> Platforms =>
         Manifests?.Select(m => m.Platform).OfType<Platform>().Where(p => p.Os != "unknown").ToList() ?? [];
 
-    // Source-generated contracts (ManifestJson): no reflection or emitted code on the first manifest a command reads.
-    private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = false, TypeInfoResolver = ManifestJson.Default };
-    private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = false, TypeInfoResolver = ManifestJson.Default };
+    private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = false };
+    private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = false };
 
     public static ImageManifest Parse(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize<ImageManifest>(json, ReadOptions)
@@ -53,6 +52,3 @@ public sealed record ImageManifest
     /// <summary>Canonical bytes: the same manifest always serialises to the same bytes, so it has one digest.</summary>
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, WriteOptions);
 }
-
-[JsonSerializable(typeof(ImageManifest))]
-internal sealed partial class ManifestJson : JsonSerializerContext;
