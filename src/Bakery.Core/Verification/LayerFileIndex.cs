@@ -21,13 +21,15 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
     private const int MaxEntriesKept = 200_000;
     private static int _entriesKept;
 
+    private static string CachePath(LayerFile layer, string cacheDirectory) => Path.Combine(cacheDirectory, "v3-" + layer.Digest.Replace(':', '-') + ".bin");
+
     public static LayerFileIndex Load(LayerFile layer, string cacheDirectory, LayerReadLimits? limits = null)
     {
         CheckSize(layer);
         var declared = layer.MediaType is null ? (LayerCompression?)null
             : LayerMediaTypes.CompressionOf(layer.MediaType) ?? throw new UnsafeLayerException(LayerProblem.UnsupportedMediaType, null,
                 $"Its media type '{LayerNames.Escape(layer.MediaType)}' is not a layer Bakery reads (tar, tar+gzip or tar+zstd).");
-        var cache = Path.Combine(cacheDirectory, "v3-" + layer.Digest.Replace(':', '-') + ".bin");
+        var cache = CachePath(layer, cacheDirectory);
         if (!Loaded.TryGetValue(cache, out var known) && TryReadCache(cache) is { } cached) known = cached;
         if (known.Index is not null)
         {
@@ -41,6 +43,8 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
 
         var entries = new List<LayerEntry>();
         var hazards = new List<LayerHazard>();
+        var kept = new List<(int Ordinal, byte[] Content)>();
+        var keptBytes = 0L;
         LayerReadSummary summary;
         using (var stream = new FileStream(layer.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             summary = SafeLayerReader.Read(stream, new LayerReadOptions
@@ -49,13 +53,40 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
                 MediaType = layer.MediaType,
                 ComputeDiffId = true,
                 OnHazard = h => { if (hazards.Count < MaxHazardsKept) hazards.Add(h); },
-            }, (entry, _) => entries.Add(entry.Xattrs is null ? entry : entry with { Xattrs = null }));
+            }, (entry, content) =>
+            {
+                entries.Add(entry.Xattrs is null ? entry : entry with { Xattrs = null });
+                if (content is not null && entry.Type == LayerEntryType.File && entry.Size <= MaxKeptFile && keptBytes + entry.Size <= MaxKeptBytes && IsKept(entry.Path))
+                {
+                    var bytes = new byte[entry.Size];
+                    var read = content.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+                    kept.Add((entry.Ordinal, read == bytes.Length ? bytes : bytes[..read]));
+                    keptBytes += read;
+                }
+            });
         CheckDiffId(layer, summary.DiffId!.Value.ToString());
+        // Only now that the blob proved to be the layer its config names: the small files the gates read, kept as the file cache.
+        foreach (var (ordinal, content) in kept) Oci.AtomicFile.WriteAllBytes(ContentCachePath(cacheDirectory, layer.Digest, ordinal), content);
         var read = new LayerFileIndex(entries, hazards);
         Oci.AtomicFile.Write(cache, stream => WriteCache(stream, summary.Compression, summary.DiffId.Value.ToString(), read));
         Remember(cache, (summary.Compression, summary.DiffId.Value.ToString(), read));
         return read;
     }
+
+    /// <summary>
+    /// Small files the SBOM, the runtime check and the user checks read (dpkg's status, *.deps.json, *.runtimeconfig.json,
+    /// passwd and group): the one pass that indexes a layer keeps their content, so no later gate reads the layer again for them.
+    /// </summary>
+    private const int MaxKeptFile = 1 << 20;
+    private const long MaxKeptBytes = 8L << 20;
+
+    private static bool IsKept(string path) =>
+        path.EndsWith(".deps.json", StringComparison.Ordinal) || path.EndsWith(".runtimeconfig.json", StringComparison.Ordinal)
+        || path is "var/lib/dpkg/status" or "etc/passwd" or "etc/group" || path.StartsWith("var/lib/dpkg/status.d/", StringComparison.Ordinal);
+
+    /// <summary>Where the whole content of entry <paramref name="ordinal"/> of a layer is cached (content-addressed: by layer digest and entry).</summary>
+    public static string ContentCachePath(string cacheDirectory, string layerDigest, int ordinal) =>
+        Path.Combine(cacheDirectory, "files", $"{layerDigest.Replace(':', '-')}-{ordinal}-full");
 
     private static void Remember(string cache, (LayerCompression, string, LayerFileIndex Index) index)
     {
