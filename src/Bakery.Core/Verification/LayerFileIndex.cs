@@ -18,7 +18,7 @@ internal sealed record LayerFileIndex(IReadOnlyList<LayerEntry> Entries, IReadOn
     /// </summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (LayerCompression Compression, string DiffId, LayerFileIndex Index)> Loaded =
         new(StringComparer.Ordinal);
-    private const int MaxEntriesKept = 200_000;
+    private const int MaxEntriesKept = 50_000;
     private static int _entriesKept;
 
     private static string CachePath(LayerFile layer, string cacheDirectory) => Path.Combine(cacheDirectory, "v3-" + layer.Digest.Replace(':', '-') + ".bin");
