@@ -83,7 +83,17 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         var targetImage = target.Image;
         log.Info($"{(request.DryRun ? "Would give" : "Rebased image")} {targetImage}@{finalDigest} ({first.Baked.Own.Count} own layer(s) on {first.Onto.Parsed.Layers?.Count ?? 0} base layer(s) of {request.Onto.Display})");
         if (request.DryRun)
-            return result with { Outcome = RebaseOutcome.Rebased, Digest = finalDigest.ToString(), Target = targetImage, Tags = tags, Seconds = clock.Elapsed.TotalSeconds };
+        {
+            // The layers too: a dry run refuses what the rebase would (unsafe layers, BAKE605, BAKE606), and leaves the new base's layers in the cache.
+            var runtimes = new List<string>();
+            foreach (var plan in plans)
+                runtimes.AddRange((await ReadAndCheckRuntimeAsync(registry, request, plan, $"{targetImage}@{plan.Composed.Digest}", phases, ct)).Frameworks.Select(f => f.ToString()));
+            return result with
+            {
+                Outcome = RebaseOutcome.Rebased, Digest = finalDigest.ToString(), Target = targetImage, Tags = tags, Frameworks = runtimes.Distinct().ToList(),
+                Seconds = clock.Elapsed.TotalSeconds,
+            };
+        }
 
         // A successor package that could not be written is found out now, before anything is pushed or tagged.
         if (!first.Baked.IsApp && plans.Count == 1 && request.PackOutput is { } packOutput
@@ -232,30 +242,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         if (lifecycle.Diagnostics.FirstOrDefault(d => d.IsError) is { } blocking) throw new BakeryException(blocking.Code, blocking.Message);
         phases.Done("lifecycle check");
 
-        List<LayerFile> layers;
-        try
-        {
-            layers = await registry.LayerFilesAsync(plan.Onto, ct);
-            foreach (var own in baked.Own)
-            {
-                var path = DeterministicLayerWriter.BlobPath(registry.BlobDirectory, own.Layer.Digest);
-                if (!File.Exists(path)) await registry.Pull(baked.Image.Registry).DownloadBlobAsync(baked.Image.Repository, own.Layer.Digest, path, ct);
-                layers.Add(new LayerFile(own.Layer.Digest.ToString(), path, own.Descriptor.MediaType, own.Layer.Size, own.Layer.DiffId.ToString()));
-            }
-        }
-        catch (RegistryException e)
-        {
-            throw RegistryErrors.WhileResolvingBase(e, image, "");
-        }
-        phases.Done("layer files");
-        var indexCache = Path.Combine(request.WorkDirectory, "fs-index");
-        var baseCount = plan.Onto.Parsed.Layers?.Count ?? 0;
-        var filesystem = Verification.ImageFilesystem.Load(layers, indexCache, image);
-        phases.Done("layer indexes");
-        var frameworks = RuntimeCheck.Check(baked.Display, request.Onto.Display, filesystem, baseCount,
-            () => OldBaseFilesystem(registry, baked, indexCache, ct), ImageConfig.Parse(plan.Composed.ConfigBytes).Environment, baked.Base.Config.Environment);
-        foreach (var move in frameworks) log.Info($"Runtime: {move}");
-        phases.Done("runtime check");
+        var (layers, filesystem, frameworks) = await ReadAndCheckRuntimeAsync(registry, request, plan, image, phases, ct);
 
         var statistics = new PushStatistics(0, 0, 0, 0);
         async Task PushByDigest()
@@ -302,6 +289,38 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         phases.Done("SBOM referrer pushed");
         var report = RebaseReport.Create(bake, plan.Composed, plan.Onto, layers, baked.Own, gates, [], statistics, sbomDigest);
         return new PushedPlatform(report, statistics, push.BlobBytesUploaded - sbomStart, frameworks);
+    }
+
+    /// <summary>The image's layers as files (the new base's downloaded once into the blob folder), its merged view, and the runtime check on it.</summary>
+    private async Task<(List<LayerFile> Layers, Verification.ImageFilesystem Filesystem, IReadOnlyList<FrameworkMove> Frameworks)> ReadAndCheckRuntimeAsync(
+        RebaseRegistry registry, RebaseRequest request, PlatformPlan plan, string image, RebasePhases phases, CancellationToken ct)
+    {
+        var baked = plan.Baked;
+        List<LayerFile> layers;
+        try
+        {
+            layers = await registry.LayerFilesAsync(plan.Onto, ct);
+            foreach (var own in baked.Own)
+            {
+                var path = DeterministicLayerWriter.BlobPath(registry.BlobDirectory, own.Layer.Digest);
+                if (!File.Exists(path)) await registry.Pull(baked.Image.Registry).DownloadBlobAsync(baked.Image.Repository, own.Layer.Digest, path, ct);
+                layers.Add(new LayerFile(own.Layer.Digest.ToString(), path, own.Descriptor.MediaType, own.Layer.Size, own.Layer.DiffId.ToString()));
+            }
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhileResolvingBase(e, image, "");
+        }
+        phases.Done("layer files");
+        var indexCache = Path.Combine(request.WorkDirectory, "fs-index");
+        var baseCount = plan.Onto.Parsed.Layers?.Count ?? 0;
+        var filesystem = Verification.ImageFilesystem.Load(layers, indexCache, image);
+        phases.Done("layer indexes");
+        var frameworks = RuntimeCheck.Check(baked.Display, request.Onto.Display, filesystem, baseCount,
+            () => OldBaseFilesystem(registry, baked, indexCache, ct), ImageConfig.Parse(plan.Composed.ConfigBytes).Environment, baked.Base.Config.Environment);
+        foreach (var move in frameworks) log.Info($"Runtime: {move}");
+        phases.Done("runtime check");
+        return (layers, filesystem, frameworks);
     }
 
     private static Verification.ImageFilesystem OldBaseFilesystem(RebaseRegistry registry, BakedImage baked, string indexCache, CancellationToken ct)

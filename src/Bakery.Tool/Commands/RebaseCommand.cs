@@ -79,7 +79,7 @@ internal sealed class RebaseOptions
     public Option<string?> CommandTests { get; } = new("--command-tests") { Description = "auto (default), true or false: run the structure tests' command tests on the pushed image." };
     public Option<bool> AllowTagOverwrite { get; } = new("--allow-tag-overwrite") { Description = "Let a build tag that names another image be overwritten (BAKE407 otherwise); version tags move to the rebased image anyway." };
     public Option<string?> Reports { get; } = new("--report-directory") { Description = "Where the rebase reports and SBOMs go (default: ./bakery-rebase)." };
-    public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Check and compose only: print the digest the rebase gives, push nothing." };
+    public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Check (layers and runtime included) and compose only: print the digest the rebase gives, push nothing." };
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Show every step, and how long each phase took." };
 
     public void AddTo(Command command)
