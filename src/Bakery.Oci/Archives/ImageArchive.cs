@@ -147,7 +147,7 @@ public static partial class ImageArchive
             name ??= chosen.Annotations?.GetValueOrDefault("org.opencontainers.image.ref.name");
             var bytes = ReadBlob(archive, root, files, chosen);
             var manifest = ImageManifest.Parse(bytes);
-            if (MediaTypes.IsIndex(manifest.MediaType ?? chosen.MediaType) || manifest.Manifests is not null && manifest.Config is null)
+            if (manifest.IsIndex(chosen.MediaType))
             {
                 candidates = manifest.Manifests ?? [];
                 continue;
