@@ -21,9 +21,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
     {
         using var clients = new BakeClients(request, registryOptions, ct);
         var targets = await BakePlatforms.ResolveAsync(request, clients, log, ct);
-        if (targets is not null && request.Destination.Kind != Destinations.DestinationKind.Registry)
+        if (targets is not null && !Destinations.ImageDestination.HoldsIndexes(request.Destination))
             throw Messages.BAKE216(request.Destination.Name, string.Join(", ", targets.Select(t => t.Platform)),
-                request.Destination.Kind == Destinations.DestinationKind.Archive ? "an archive" : "the local container engine").Exception();
+                request.Destination.Kind == Destinations.DestinationKind.Archive ? "a docker-archive" : "the local container engine").Exception();
         var images = new List<PlatformImage>();
         try
         {
@@ -53,6 +53,18 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                     delivered = await single.Session.Destination.DeliverAsync(single.Final!, request.Tags, tests, ct), ct);
                 return Report(request, images, baked, lifecycle, request.Tags, [], delivered!.SbomDigest)
                     with { MovedTags = movedTags, Destination = delivered.Report, Signing = delivered.Signing };
+            }
+
+            if (request.Destination.Kind == Destinations.DestinationKind.Archive)
+            {
+                // Each platform's command tests run on its image loaded from the bake; the layout is written once all passed.
+                await VerifyAsync(images, request, lifecycle, image => async tests =>
+                {
+                    if (tests is not null) await tests(await ((Destinations.ArchiveDestination)image.Session.Destination).TestImageAsync(image.Final!));
+                }, ct);
+                var written = await Destinations.ArchiveDestination.WriteIndexAsync(request, images.Select(i => (i.Session, i.Final!)).ToList(),
+                    new OciDescriptor { MediaType = baked.MediaType, Digest = baked.Digest.ToString(), Size = baked.Bytes.Length }, baked.Bytes, log);
+                return Report(request, images, baked, lifecycle, request.Tags, [], null) with { Destination = written };
             }
 
             var moved = TagGuard.Check(clients.Image, baked.Digest, await clients.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);
