@@ -508,6 +508,10 @@ public sealed class MultiPlatformBakeTests
             Assert.AreEqual(0, inspect.ExitCode, inspect.Output);
             Assert.AreEqual(arch, JsonDocument.Parse(inspect.StandardOutput).RootElement.GetProperty("Architecture").GetString());
         }
+        Write(dir, "policies/conf.yaml", "schemaVersion: 2.0.0\nfileExistenceTests:\n  - name: the layer is there\n    path: /etc/bakery/arch.conf\n    shouldExist: true\n");
+        var armCheck = s_workspace.Tool("verify", $"oci-archive:{layout}", "--policy", Path.Combine(dir, "policies/conf.yaml"), "--platform", "linux/arm64", "--json");
+        Assert.AreEqual(0, armCheck.ExitCode, armCheck.Output);
+        using (var json = JsonDocument.Parse(armCheck.StandardOutput)) Assert.AreEqual("linux/arm64", json.RootElement.GetProperty("platform").GetString());
         var pushed = await new Bakery.Core.Baking.Destinations.ArchivePusher(new RegistryClientOptions(), new RecordingLog())
             .PushAsync(new Bakery.Core.Baking.Destinations.ArchivePushRequest(layout, $"{s_registry.Address}/tests/mpnoregistry-pushed", [], false, false, s_workspace.Root));
         Assert.AreEqual(indexDigest, pushed.Digest, "bakery push of the layout pushes the index the bake made");
