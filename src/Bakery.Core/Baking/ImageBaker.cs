@@ -11,8 +11,9 @@ namespace Bakery.Core.Baking;
 /// tag guard and each image verified. One image goes to its destination (pushed by digest and only
 /// then tagged; or loaded into the local engine; or written to an archive). A multi-platform bake
 /// pushes each platform's image by digest (command tests run on it there), the index after all its
-/// images, the SBOMs, the signatures of every image and of the index, and only then the tags: an
-/// index needs a registry (BAKE216). A bake stopped by verification or a gate carries its report in
+/// images, the SBOMs, the signatures of every image and of the index, and only then the tags; or, for
+/// an OCI layout archive, runs each platform's command tests on its image and then writes the layout
+/// whole. The local engine and a docker-archive hold no index (BAKE216). A bake stopped by verification or a gate carries its report in
 /// the exception; nothing is tagged unless every platform passed.
 /// </summary>
 public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog log)
