@@ -49,9 +49,7 @@ internal static class BaseImageFetch
         {
             var fetched = await reads.GetManifestAsync(baseRef.Repository, Pinned(baseRef), ct);
             var manifest = fetched.Parse();
-            if (!MediaTypes.IsIndex(fetched.MediaType) && !(manifest.Manifests is not null && manifest.Config is null)) return null;
-            return (manifest.Manifests ?? []).Where(m => MediaTypes.IsManifest(m.MediaType) && m.ArtifactType is null)
-                .Select(m => m.Platform).OfType<Platform>().Where(p => p.Os != "unknown").ToList();
+            return manifest.IsIndex(fetched.MediaType) ? manifest.Platforms : null;
         }
         catch (RegistryException e)
         {

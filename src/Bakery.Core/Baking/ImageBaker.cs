@@ -11,8 +11,9 @@ namespace Bakery.Core.Baking;
 /// tag guard and each image verified. One image goes to its destination (pushed by digest and only
 /// then tagged; or loaded into the local engine; or written to an archive). A multi-platform bake
 /// pushes each platform's image by digest (command tests run on it there), the index after all its
-/// images, the SBOMs, the signatures of every image and of the index, and only then the tags: an
-/// index needs a registry (BAKE216). A bake stopped by verification or a gate carries its report in
+/// images, the SBOMs, the signatures of every image and of the index, and only then the tags; or, for
+/// an OCI layout archive, runs each platform's command tests on its image and then writes the layout
+/// whole. The local engine and a docker-archive hold no index (BAKE216). A bake stopped by verification or a gate carries its report in
 /// the exception; nothing is tagged unless every platform passed.
 /// </summary>
 public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog log)
@@ -21,9 +22,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
     {
         using var clients = new BakeClients(request, registryOptions, ct);
         var targets = await BakePlatforms.ResolveAsync(request, clients, log, ct);
-        if (targets is not null && request.Destination.Kind != Destinations.DestinationKind.Registry)
+        if (targets is not null && !Destinations.ImageDestination.HoldsIndexes(request.Destination))
             throw Messages.BAKE216(request.Destination.Name, string.Join(", ", targets.Select(t => t.Platform)),
-                request.Destination.Kind == Destinations.DestinationKind.Archive ? "an archive" : "the local container engine").Exception();
+                request.Destination.Kind == Destinations.DestinationKind.Archive ? "a docker-archive" : "the local container engine").Exception();
         var images = new List<PlatformImage>();
         try
         {
@@ -53,6 +54,18 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                     delivered = await single.Session.Destination.DeliverAsync(single.Final!, request.Tags, tests, ct), ct);
                 return Report(request, images, baked, lifecycle, request.Tags, [], delivered!.SbomDigest)
                     with { MovedTags = movedTags, Destination = delivered.Report, Signing = delivered.Signing };
+            }
+
+            if (request.Destination.Kind == Destinations.DestinationKind.Archive)
+            {
+                // Each platform's command tests run on its image loaded from the bake; the layout is written once all passed.
+                await VerifyAsync(images, request, lifecycle, image => async tests =>
+                {
+                    if (tests is not null) await tests(await ((Destinations.ArchiveDestination)image.Session.Destination).TestImageAsync(image.Final!));
+                }, ct);
+                var written = await Destinations.ArchiveDestination.WriteIndexAsync(request, images.Select(i => (i.Session, i.Final!)).ToList(),
+                    new OciDescriptor { MediaType = baked.MediaType, Digest = baked.Digest.ToString(), Size = baked.Bytes.Length }, baked.Bytes, log);
+                return Report(request, images, baked, lifecycle, request.Tags, [], null) with { Destination = written };
             }
 
             var moved = TagGuard.Check(clients.Image, baked.Digest, await clients.TaggedAsync(request.Tags), request.AllowTagOverwrite, log);

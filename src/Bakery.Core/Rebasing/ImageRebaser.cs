@@ -40,10 +40,8 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         log.Info($"Rebasing {display} onto {request.Onto.Display}");
 
         var topParsed = top.Parse();
-        var isIndex = MediaTypes.IsIndex(top.MediaType) || (topParsed.Manifests is not null && topParsed.Config is null);
-        var entries = isIndex
-            ? (topParsed.Manifests ?? []).Where(m => MediaTypes.IsManifest(m.MediaType) && m.ArtifactType is null && m.Platform is not { Os: "unknown" }).ToList()
-            : [];
+        var isIndex = topParsed.IsIndex(top.MediaType);
+        var entries = isIndex ? topParsed.ImageEntries : [];
         var plans = new List<PlatformPlan>();
         if (!isIndex) plans.Add(await PlanAsync(registry, request, await registry.ImageAsync(reference.Registry, reference.Repository, top, null, ct), isIndex: false, ct));
         foreach (var entry in entries)

@@ -21,7 +21,7 @@ public static class ExistingImageSigning
         var repository = $"{image.Registry}/{image.Repository}";
         var targets = new List<OciDescriptor> { new() { MediaType = fetched.MediaType, Digest = fetched.Digest.ToString(), Size = fetched.Bytes.Length } };
         if (MediaTypes.IsIndex(fetched.MediaType))
-            targets.AddRange((fetched.Parse().Manifests ?? []).Where(m => m.Platform is { Os: not "unknown" } && MediaTypes.IsManifest(m.MediaType)));
+            targets.AddRange(fetched.Parse().ImageEntries);
         else if (!MediaTypes.IsManifest(fetched.MediaType))
             throw Messages.BAKE437(image, $"it is a {fetched.MediaType}, not an image manifest or index").Exception();
         if (sbomPath is not null && !File.Exists(sbomPath)) throw Messages.BAKE437(image, $"the SBOM {sbomPath} does not exist").Exception();

@@ -84,7 +84,7 @@ public static partial class ImageArchive
         var bytes = ReadBlob(archive, root, files, descriptor);
         var parsed = ImageManifest.Parse(bytes);
         var manifest = new ArchiveManifest(bytes, descriptor.ParsedDigest, parsed.MediaType ?? descriptor.MediaType, parsed);
-        if (MediaTypes.IsIndex(manifest.MediaType) || parsed.Manifests is not null && parsed.Config is null)
+        if (parsed.IsIndex(manifest.MediaType))
         {
             foreach (var child in parsed.Manifests ?? [])
                 children.Add(Manifest(archive, root, files, child, blobs, children, depth + 1));

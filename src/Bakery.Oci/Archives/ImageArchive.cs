@@ -84,6 +84,10 @@ public static partial class ImageArchive
                     files.Remove(entry.Path);
                     return;
             }
+            // A sparse member would be written out at its logical size (a 200-byte archive can declare 64 GiB);
+            // docker save, skopeo and OCI layout writers never make one, so it is refused before a byte is written.
+            if (entry.Sparse)
+                throw new ImageArchiveException(archivePath, $"'{LayerNames.Escape(entry.Path)}' is a sparse file of {entry.Size:N0} bytes; image archives hold blobs, never sparse files");
             links.Remove(entry.Path);
             var target = Inside(fullRoot, entry.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -147,7 +151,7 @@ public static partial class ImageArchive
             name ??= chosen.Annotations?.GetValueOrDefault("org.opencontainers.image.ref.name");
             var bytes = ReadBlob(archive, root, files, chosen);
             var manifest = ImageManifest.Parse(bytes);
-            if (MediaTypes.IsIndex(manifest.MediaType ?? chosen.MediaType) || manifest.Manifests is not null && manifest.Config is null)
+            if (manifest.IsIndex(chosen.MediaType))
             {
                 candidates = manifest.Manifests ?? [];
                 continue;

@@ -33,14 +33,32 @@ public sealed record ImageManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SortedDictionary<string, string>? Annotations { get; init; }
 
-    /// <summary>For an index: the entry for <paramref name="platform"/> (an exact variant first), or null.</summary>
-    public OciDescriptor? ManifestFor(Platform platform) =>
-        Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform) && p.Variant == platform.Variant)
-        ?? Manifests?.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform));
+    /// <summary>
+    /// Whether this is an index, by the media type the registry or archive served it as (or its own), or
+    /// by its shape: a list of manifests and no config, as media-type-less indexes are.
+    /// </summary>
+    public bool IsIndex(string? servedMediaType = null) =>
+        MediaTypes.IsIndex(servedMediaType) || MediaTypes.IsIndex(MediaType) || (Manifests is not null && Config is null);
 
-    /// <summary>For an index: the platforms it has images for (artifacts and attestations without a platform are left out).</summary>
-    public IReadOnlyList<Platform> Platforms =>
-        Manifests?.Select(m => m.Platform).OfType<Platform>().Where(p => p.Os != "unknown").ToList() ?? [];
+    /// <summary>For an index: its image entries, without artifacts, signatures and attestations (the "unknown/unknown" entries BuildKit adds).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<OciDescriptor> ImageEntries =>
+        (Manifests ?? []).Where(m => MediaTypes.IsManifest(m.MediaType) && m.ArtifactType is null
+            && m.Platform is not { Os: "unknown" } && m.Platform is not { Architecture: "unknown" }).ToList();
+
+    /// <summary>For an index: the entry for <paramref name="platform"/> (an exact variant first), or null.</summary>
+    public OciDescriptor? ManifestFor(Platform platform) => Pick(Manifests ?? [], platform);
+
+    /// <summary>For an index: the image entry for <paramref name="platform"/> (an exact variant first), or null.</summary>
+    public OciDescriptor? ImageFor(Platform platform) => Pick(ImageEntries, platform);
+
+    private static OciDescriptor? Pick(IReadOnlyList<OciDescriptor> entries, Platform platform) =>
+        entries.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform) && p.Variant == platform.Variant)
+        ?? entries.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform));
+
+    /// <summary>For an index: the platforms it has images for.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Platform> Platforms => ImageEntries.Select(m => m.Platform).OfType<Platform>().ToList();
 
     private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = false };
     private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = false };

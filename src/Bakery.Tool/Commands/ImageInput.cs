@@ -46,7 +46,8 @@ internal sealed class ImageInput : IDisposable
     {
         if (ArchivePath(argument) is not null)
         {
-            var archive = await LoadAsync(argument, ct);
+            // An OCI layout of an index opens as the platform asked for (linux/amd64 when none is).
+            var archive = await LoadAsync(argument, ct, platform);
             try { PlatformImages.EnsureIs(archive.Image.Display, archive.Platform, platform); }
             catch { archive.Dispose(); throw; }
             return [archive];
@@ -68,14 +69,14 @@ internal sealed class ImageInput : IDisposable
         return inputs;
     }
 
-    public static async Task<ImageInput> LoadAsync(string argument, CancellationToken ct)
+    public static async Task<ImageInput> LoadAsync(string argument, CancellationToken ct, Oci.Model.Platform? platform = null)
     {
         if (ArchivePath(argument) is { } archive)
         {
             var unpacked = Path.Combine(Path.GetTempPath(), "bakery-archive-" + Guid.NewGuid().ToString("N"));
             try
             {
-                return new ImageInput(ImageArchive.Open(archive, unpacked), null, unpacked);
+                return new ImageInput(ImageArchive.Open(archive, unpacked, platform), null, unpacked);
             }
             catch (Exception e)
             {

@@ -26,9 +26,7 @@ internal static class PlatformImages
     }
 
     /// <summary>The index's image entries (artifacts, attestations and unknown platforms left out).</summary>
-    public static IReadOnlyList<OciDescriptor> Entries(ImageManifest index) =>
-        (index.Manifests ?? []).Where(m => MediaTypes.IsManifest(m.MediaType) && m.ArtifactType is null
-            && m.Platform is { } p && p.Os != "unknown" && p.Architecture != "unknown").ToList();
+    public static IReadOnlyList<OciDescriptor> Entries(ImageManifest index) => index.ImageEntries.Where(m => m.Platform is not null).ToList();
 
     /// <summary>
     /// The platforms to load from <paramref name="reference"/>: null for a single image (after checking it
@@ -38,7 +36,7 @@ internal static class PlatformImages
     {
         var top = await client.GetManifestAsync(reference.Repository, reference.Reference, ct);
         var manifest = top.Parse();
-        if (!MediaTypes.IsIndex(top.MediaType) && !(manifest.Manifests is not null && manifest.Config is null)) return null;
+        if (!manifest.IsIndex(top.MediaType)) return null;
         var platforms = Entries(manifest).Select(m => m.Platform!).ToList();
         if (wanted is null) return platforms;
         var match = manifest.ManifestFor(wanted);

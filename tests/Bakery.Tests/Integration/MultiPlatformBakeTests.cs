@@ -471,7 +471,7 @@ public sealed class MultiPlatformBakeTests
 
     [TestMethod]
     [RequiresDockerImage(UpstreamIndex)]
-    public async Task A_multi_platform_bake_without_a_registry_is_BAKE216_and_loads_or_writes_nothing()
+    public async Task A_multi_platform_bake_is_an_OCI_index_archive_but_BAKE216_for_a_docker_archive_or_the_engine_writing_nothing()
     {
         var dir = SmallBase("mpnoregistry", Upstream, """<BakeryLayer Include="conf/arch.conf" Destination="/etc/bakery/" />""");
         Write(dir, "conf/arch.conf", "both platforms\n");
@@ -481,9 +481,43 @@ public sealed class MultiPlatformBakeTests
         Assert.AreNotEqual(0, toArchive.ExitCode, toArchive.Output);
         StringAssert.Contains(toArchive.Output, "BAKE216");
         StringAssert.Contains(toArchive.Output, "linux/amd64, linux/arm64");
-        StringAssert.Contains(toArchive.Output, "not to an archive");
+        StringAssert.Contains(toArchive.Output, "not to a docker-archive");
+        StringAssert.Contains(toArchive.Output, "ContainerImageFormat=OCI");
         Assert.IsFalse(File.Exists(archive), "no archive is written for an index");
-        Assert.IsEmpty(Directory.EnumerateFiles(s_workspace.Root, ".mpnoregistry.tar.gz.tmp-*"), "nor half of one");
+        Assert.IsEmpty(Directory.EnumerateFiles(s_workspace.Root, "*mpnoregistry.tar.gz*"), "nor half of one");
+
+        // As an OCI layout the index and every platform's image go into one archive, digests as a push makes them.
+        var layout = Path.Combine(s_workspace.Root, "mpnoregistry.oci.tar");
+        var toLayout = s_workspace.Bake(dir, "BakeryBuildId=3", $"ContainerArchiveOutputPath={layout}", "ContainerImageFormat=OCI");
+        Assert.AreEqual(0, toLayout.ExitCode, toLayout.Output);
+        var report = Report(dir);
+        Assert.AreEqual("archive", report.GetProperty("destination").GetProperty("kind").GetString());
+        var indexDigest = report.GetProperty("digest").GetString()!;
+        var raw = Run("skopeo", "inspect", "--raw", $"oci-archive:{layout}:1.0.0");
+        Assert.AreEqual(0, raw.ExitCode, raw.Output);
+        Assert.AreEqual(indexDigest, Digest.Compute(System.Text.Encoding.UTF8.GetBytes(raw.StandardOutput.TrimEnd('\n'))).ToString(), "the layout's index is the bake's");
+        using (var index = JsonDocument.Parse(raw.StandardOutput))
+        {
+            Assert.AreEqual(MediaTypes.OciIndex, index.RootElement.GetProperty("mediaType").GetString());
+            CollectionAssert.AreEquivalent(new[] { "amd64", "arm64" },
+                index.RootElement.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("platform").GetProperty("architecture").GetString()).ToArray());
+        }
+        foreach (var arch in new[] { "amd64", "arm64" })
+        {
+            var inspect = Run("skopeo", "inspect", "--override-os", "linux", "--override-arch", arch, $"oci-archive:{layout}:1.0.0");
+            Assert.AreEqual(0, inspect.ExitCode, inspect.Output);
+            Assert.AreEqual(arch, JsonDocument.Parse(inspect.StandardOutput).RootElement.GetProperty("Architecture").GetString());
+        }
+        Write(dir, "policies/conf.yaml", "schemaVersion: 2.0.0\nfileExistenceTests:\n  - name: the layer is there\n    path: /etc/bakery/arch.conf\n    shouldExist: true\n");
+        var armCheck = s_workspace.Tool("verify", $"oci-archive:{layout}", "--policy", Path.Combine(dir, "policies/conf.yaml"), "--platform", "linux/arm64", "--json");
+        Assert.AreEqual(0, armCheck.ExitCode, armCheck.Output);
+        using (var json = JsonDocument.Parse(armCheck.StandardOutput)) Assert.AreEqual("linux/arm64", json.RootElement.GetProperty("platform").GetString());
+        var pushed = await new Bakery.Core.Baking.Destinations.ArchivePusher(new RegistryClientOptions(), new RecordingLog())
+            .PushAsync(new Bakery.Core.Baking.Destinations.ArchivePushRequest(layout, $"{s_registry.Address}/tests/mpnoregistry-pushed", [], false, false, s_workspace.Root));
+        Assert.AreEqual(indexDigest, pushed.Digest, "bakery push of the layout pushes the index the bake made");
+        using (var pushClient = new RegistryClient(s_registry.Address))
+            foreach (var platform in new[] { Platform.LinuxAmd64, Platform.Parse("linux/arm64") })
+                Assert.AreEqual(platform.Architecture, ImageConfig.Parse((await pushClient.GetImageAsync("tests/mpnoregistry-pushed", indexDigest, platform)).Config).Architecture);
 
         // Without ContainerRegistry (the workspace's default cleared on the command line) the image would go to the local engine.
         var toEngine = s_workspace.Bake(dir, "BakeryBuildId=2", "ContainerRegistry=");

@@ -139,6 +139,18 @@ public sealed class LayerCorpusTests
     }
 
     [TestMethod]
+    public void A_sparse_member_is_refused_by_the_unpacker_before_anything_is_written()
+    {
+        // 200 bytes of archive declaring a 64 GiB file: written out, it would fill the disk.
+        var archive = Path.Combine(_dir, "sparse.tar.gz");
+        File.WriteAllBytes(archive, LayerCorpus.Named("sparse: logical size over the entry limit").Layers[^1].Blob);
+        var work = Path.Combine(_dir, "sparse-work");
+        var error = Assert.ThrowsExactly<ImageArchiveException>(() => ImageArchive.Open(archive, work));
+        StringAssert.Contains(error.Problem, "is a sparse file of 68,719,476,736 bytes", "refused at its header, before its content is written");
+        Assert.IsFalse(Directory.Exists(work), "the work folder is removed");
+    }
+
+    [TestMethod]
     public void A_refused_archive_entry_is_reported_by_the_unpacker_with_its_reason()
     {
         var archive = Path.Combine(_dir, "evil.tar");

@@ -55,7 +55,7 @@ internal sealed class ArchiveDestination(BakeSession session, BakeRequest reques
             {
                 throw Messages.BAKE441(path, e.Message.TrimEnd('.')).Exception(e);
             }
-            if (commandTests is not null) await commandTests(TestImage(image, layers, path));
+            if (commandTests is not null) await commandTests(TestImage(image, layers));
             try { File.Move(temporary, path, overwrite: true); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -70,16 +70,47 @@ internal sealed class ArchiveDestination(BakeSession session, BakeRequest reques
         return new Delivered(new DestinationReport("archive", path, references, null, format), null);
     }
 
+    /// <summary>
+    /// A multi-platform bake's OCI layout: every platform's layers, config and manifest and the index over
+    /// them, the index as the layout's one entry (named as <see cref="Root"/> names an image). Written whole
+    /// or not at all, after every platform passed its gates and command tests.
+    /// </summary>
+    public static async Task<DestinationReport> WriteIndexAsync(BakeRequest request, IReadOnlyList<(BakeSession Session, ImageComposer.Composed Image)> images,
+        OciDescriptor index, byte[] indexBytes, IBakeLog log)
+    {
+        var destination = request.Destination;
+        var path = destination.ArchivePath!;
+        var blobs = new List<ArchiveBlob>();
+        foreach (var (session, image) in images) blobs.AddRange(Blobs(image, await session.LayerFilesAsync()));
+        blobs.Add(ArchiveBlob.FromBytes(indexBytes));
+        var tags = request.Tags;
+        try
+        {
+            ImageArchiveWriter.WriteFile(path, output =>
+                ImageArchiveWriter.WriteOci(output, [(index with { Annotations = RootAnnotations(destination.Repository, tags) }, tags.Count > 0 ? tags[0] : null)], blobs, request.Created));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Messages.BAKE441(path, e.Message.TrimEnd('.')).Exception(e);
+        }
+        var references = tags.Select(t => $"{destination.Repository}:{t}").ToList();
+        log.Info($"Wrote {path} (oci-layout, an index of {images.Count} platform(s), {Reports.BakeReportWriter.FormatBytes(new FileInfo(path).Length)}): {string.Join(", ", references)}");
+        return new DestinationReport("archive", path, references, null, "oci-layout");
+    }
+
     /// <summary>The index entry of an OCI layout: the manifest, its first tag as ref name (docker's convention), the full name for containerd, every tag for bakery push.</summary>
-    private OciDescriptor Root(ImageComposer.Composed image, IReadOnlyList<string> tags)
+    private OciDescriptor Root(ImageComposer.Composed image, IReadOnlyList<string> tags) =>
+        new() { MediaType = session.Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length, Annotations = RootAnnotations(request.Destination.Repository, tags) };
+
+    private static SortedDictionary<string, string> RootAnnotations(string repository, IReadOnlyList<string> tags)
     {
         var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (tags.Count > 0)
         {
-            annotations["io.containerd.image.name"] = $"{request.Destination.Repository}:{tags[0]}";
+            annotations["io.containerd.image.name"] = $"{repository}:{tags[0]}";
             annotations[TagsAnnotation] = string.Join(',', tags);
         }
-        return new OciDescriptor { MediaType = session.Flavour, Digest = image.Digest.ToString(), Size = image.Bytes.Length, Annotations = annotations };
+        return annotations;
     }
 
     private static IEnumerable<ArchiveBlob> Blobs(ImageComposer.Composed image, IReadOnlyList<(string Digest, string Path)> layers) =>
@@ -88,10 +119,13 @@ internal sealed class ArchiveDestination(BakeSession session, BakeRequest reques
             .Append(ArchiveBlob.FromBytes(image.Bytes));
 
     /// <summary>Command tests of an archive run on the image loaded from it (as a docker-archive, which every engine loads); the engine keeps nothing it did not have.</summary>
-    private Verification.CommandTestImage TestImage(ImageComposer.Composed image, IReadOnlyList<(string Digest, string Path)> layers, string path)
+    /// <summary>One platform's image of a multi-platform layout, for its command tests.</summary>
+    public async Task<Verification.CommandTestImage> TestImageAsync(ImageComposer.Composed image) => TestImage(image, await session.LayerFilesAsync());
+
+    private Verification.CommandTestImage TestImage(ImageComposer.Composed image, IReadOnlyList<(string Digest, string Path)> layers)
     {
         var loadedHere = false;
-        return new Verification.CommandTestImage(path, async (engine, ct) =>
+        return new Verification.CommandTestImage(request.Destination.ArchivePath!, async (engine, ct) =>
         {
             var (id, loaded) = await EngineLoad.EnsureAsync(engine, EngineLoad.Image(image, layers, []), request.Created, ct);
             loadedHere = loaded;

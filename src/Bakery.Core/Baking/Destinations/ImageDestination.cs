@@ -36,6 +36,10 @@ public sealed record ImageDestination
 
     /// <param name="archiveOutputPath">A file, or a folder (it exists, or ends with a separator) that gets &lt;repository&gt;.tar.gz.</param>
     /// <param name="format">ContainerImageFormat: the archive format (null: docker-archive).</param>
+    /// <summary>Whether an image index can go there: a registry, or an OCI layout archive (a docker-archive and an engine's image store hold single images).</summary>
+    public static bool HoldsIndexes(ImageDestination destination) =>
+        destination.Kind == DestinationKind.Registry || destination is { Kind: DestinationKind.Archive, ArchiveFormat: ImageArchiveFormat.Oci };
+
     public static ImageDestination Decide(string? registry, string repository, string? localRegistry, string? archiveOutputPath, ImageFormat? format)
     {
         var archiveFormat = format == ImageFormat.Oci ? ImageArchiveFormat.Oci : ImageArchiveFormat.Docker;

@@ -43,15 +43,13 @@ public static class RegistryImages
     {
         var manifest = Parse(client, repository, fetched);
         FetchedManifest? index = null;
-        if (MediaTypes.IsIndex(fetched.MediaType) || (manifest.Manifests is not null && manifest.Config is null))
+        if (manifest.IsIndex(fetched.MediaType))
         {
             index = fetched;
-            var images = (manifest.Manifests ?? []).Where(m => MediaTypes.IsManifest(m.MediaType) && m.ArtifactType is null
-                && m.Platform is not { Os: "unknown", Architecture: "unknown" }).ToList();
+            var images = manifest.ImageEntries;
             var match = platform is null
                 ? images.Count == 1 ? images[0] : null
-                : images.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform) && p.Variant == platform.Variant)
-                  ?? images.FirstOrDefault(m => m.Platform is { } p && p.Matches(platform));
+                : manifest.ImageFor(platform);
             if (match is null)
             {
                 var available = string.Join(", ", images.Select(m => m.Platform?.ToString() ?? "unknown"));
