@@ -28,7 +28,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
     public async Task<RebaseResult> RebaseAsync(RebaseRequest request, CancellationToken ct = default)
     {
         var clock = Stopwatch.StartNew();
-        var phases = new RebasePhases(log);
+        var phases = new PhaseTimes(log);
         if (!ImageReference.TryParse(request.Image, out var reference, out var error))
             throw Messages.BAKE616(request.Image, error).Exception();
         using var registry = new RebaseRegistry(options, Path.Combine(request.WorkDirectory, "blobs", "sha256"));
@@ -231,7 +231,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
 
     /// <summary>The layers as files, the runtime check, the gates (pushing by digest before command tests), the SBOM referrer.</summary>
     private async Task<PushedPlatform> VerifyAndPushAsync(RebaseRegistry registry, RebaseRequest request, BakeRequest bake, PlatformPlan plan,
-        RegistryClient push, ImageTarget target, string suffix, RebasePhases phases, CancellationToken ct)
+        RegistryClient push, ImageTarget target, string suffix, PhaseTimes phases, CancellationToken ct)
     {
         var baked = plan.Baked;
         var image = $"{target.Image}@{plan.Composed.Digest}";
@@ -291,7 +291,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
 
     /// <summary>The image's layers as files (the new base's downloaded once into the blob folder), its merged view, and the runtime check on it.</summary>
     private async Task<(List<LayerFile> Layers, Verification.ImageFilesystem Filesystem, IReadOnlyList<FrameworkMove> Frameworks)> ReadAndCheckRuntimeAsync(
-        RebaseRegistry registry, RebaseRequest request, PlatformPlan plan, string image, RebasePhases phases, CancellationToken ct)
+        RebaseRegistry registry, RebaseRequest request, PlatformPlan plan, string image, PhaseTimes phases, CancellationToken ct)
     {
         var baked = plan.Baked;
         List<LayerFile> layers;

@@ -15,7 +15,7 @@ internal sealed record GateOutcome(VerifiedOutcome Outcome, IReadOnlyList<Bakery
 /// gate, all before anything is pushed; command tests on the image pushed by digest. An outcome is
 /// remembered for the digest and the inputs, as a bake's is.
 /// </summary>
-internal sealed class RebaseGates(IBakeLog log, RebasePhases phases)
+internal sealed class RebaseGates(IBakeLog log, PhaseTimes phases)
 {
     public async Task<GateOutcome> VerifyAsync(BakeRequest request, ImageComposer.Composed composed, PinnedImage onto, Verification.ImageFilesystem filesystem,
         List<LayerFile> layers, IReadOnlyList<OwnLayer> own, string image, Func<Task> pushByDigest, CancellationToken ct)
