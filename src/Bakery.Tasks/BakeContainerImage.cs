@@ -120,6 +120,7 @@ public sealed class BakeContainerImage : BakeryTask
 
     protected override void ExecuteCore()
     {
+        var phases = new PhaseTimes(new MSBuildBakeLog(Log));
         var inputs = Inputs();
         // A base image's bake can be run again by `bakery bake` without MSBuild; an app's needs its build.
         if (string.IsNullOrWhiteSpace(PublishDirectory))
@@ -129,6 +130,7 @@ public sealed class BakeContainerImage : BakeryTask
         foreach (var diagnostic in prepared.Diagnostics) LogDiagnostic(diagnostic);
         if (prepared.BuildIdSource is { } source) Log.LogMessage(MessageImportance.Normal, $"Bakery: build id {prepared.Request.BuildId} from {source}.");
         var request = prepared.Request;
+        phases.Done("bake request read");
 
         var log = new MSBuildBakeLog(Log);
         var options = new RegistryClientOptions

@@ -48,7 +48,7 @@ public abstract class BakeryTask : Task, ICancelableTask
 
     protected abstract void ExecuteCore();
 
-    protected void LogDiagnostic(BakeryDiagnostic diagnostic)
+    protected internal void LogDiagnostic(BakeryDiagnostic diagnostic)
     {
         var file = string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode : ProjectFile;
         if (diagnostic.IsError)

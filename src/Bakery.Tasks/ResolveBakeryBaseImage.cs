@@ -50,6 +50,13 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
     /// <summary>Where the project's nuget.config files are looked for (BAKE110).</summary>
     public string? ProjectDirectory { get; set; }
 
+    /// <summary>
+    /// Run the registry's part (lifecycle records, signatures, newer versions) in the background while the build goes on,
+    /// and leave it to <see cref="CompleteBakeryBaseImageCheck"/>: a warm bake no longer waits for those round trips.
+    /// The package's own dates are still judged here, before anything compiles.
+    /// </summary>
+    public bool DeferRegistryChecks { get; set; }
+
     [Output] public string? BaseImageReference { get; private set; }
     [Output] public string? BaseImageRegistry { get; private set; }
     [Output] public string? DescriptorPath { get; private set; }
@@ -57,6 +64,9 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
     [Output] public string? PackageVersion { get; private set; }
     [Output] public string? LifecycleState { get; private set; }
     [Output] public bool IsUpstream { get; private set; }
+
+    /// <summary>The key of the registry checks still running (DeferRegistryChecks), for CompleteBakeryBaseImageCheck; empty when none are.</summary>
+    [Output] public string? PendingCheck { get; private set; }
 
     protected override void ExecuteCore()
     {
@@ -69,7 +79,9 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         if (selection.IsUpstream)
         {
             Log.LogMessage(MessageImportance.Normal, $"Bakery: baking on upstream image {BaseImageReference}.");
-            CheckTrust(selection);
+            var outcome = new BaseImageCheckOutcome(LifecycleState);
+            CheckTrustAsync(selection, outcome, CancellationToken).GetAwaiter().GetResult();
+            outcome.LogTo(this);
             return;
         }
 
@@ -87,37 +99,66 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
         var check = BaseImageLifecycleCheck.FromProperties(DeprecatedBaseImage, ExpiryWarningDays, CheckRegistry, Offline) with { ProjectDirectory = ProjectDirectory };
         var platforms = Core.Baking.PlatformList.TryParse(Platforms, out _);
         descriptor.EnsureHas(platforms);
-        var result = check.JudgeAsync(selection, now, Options(), CancellationToken, platforms).GetAwaiter().GetResult();
-        foreach (var diagnostic in result.Diagnostics) LogDiagnostic(diagnostic);
-        var state = result.State;
-        LifecycleState = state.ToString();
-        Log.LogMessage(MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {state}.");
-        if (result.Diagnostics.Any(d => d.IsError)) return;
-        CheckTrust(selection);
-        if (CheckRegistry) WarnIfNewerVersion(descriptor);
+        var online = CheckRegistry && !Offline;
+        if (online && DeferRegistryChecks && BuildEngine is IBuildEngine4 engine)
+        {
+            // The package's dates stop the bake here already; the registry's verdict includes them again, so only their errors are shown now.
+            var dated = (check with { CheckRegistry = false }).JudgeAsync(selection, now, Options(), CancellationToken, platforms).GetAwaiter().GetResult();
+            if (dated.Diagnostics.Any(d => d.IsError))
+            {
+                foreach (var diagnostic in dated.Diagnostics) LogDiagnostic(diagnostic);
+                LifecycleState = dated.State.ToString();
+                return;
+            }
+            var pending = new PendingBaseImageCheck(token => RunChecksAsync(selection, descriptor, check, now, platforms, token));
+            PendingCheck = pending.Key;
+            engine.RegisterTaskObject(pending.Key, pending, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            Log.LogMessage(MessageImportance.Low, $"Bakery: the registry checks of {descriptor.DisplayName} run while the build goes on.");
+            return;
+        }
+        var result = RunChecksAsync(selection, descriptor, check, now, platforms, CancellationToken).GetAwaiter().GetResult();
+        result.LogTo(this);
+        LifecycleState = result.State;
     }
 
-    /// <summary>Who signed the base and its ancestors (bakes and packs: when the registry is checked), before anything compiles.</summary>
-    private void CheckTrust(BaseImageSelection selection)
+    /// <summary>The lifecycle verdict, then (when the registry is checked and nothing stopped the bake) who signed the base and whether a newer version is out.</summary>
+    private async Task<BaseImageCheckOutcome> RunChecksAsync(BaseImageSelection selection, BaseImageDescriptor descriptor, BaseImageLifecycleCheck check,
+        DateTimeOffset now, IReadOnlyList<Oci.Model.Platform>? platforms, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await check.JudgeAsync(selection, now, Options(), ct, platforms);
+        var outcome = new BaseImageCheckOutcome(result.State.ToString());
+        outcome.Diagnostics.AddRange(result.Diagnostics);
+        outcome.Lines.Add((MessageImportance.Normal, $"Bakery: base image {descriptor.DisplayName}, lifecycle {result.State}."));
+        outcome.Lines.Add((MessageImportance.Low, $"Bakery: Time: lifecycle check {clock.Elapsed.TotalMilliseconds:0} ms"));
+        if (result.Diagnostics.Any(d => d.IsError)) return outcome;
+        await CheckTrustAsync(selection, outcome, ct);
+        if (CheckRegistry) await FindNewerVersionAsync(descriptor, outcome, ct);
+        outcome.Lines.Add((MessageImportance.Low, $"Bakery: Time: base image checks {clock.Elapsed.TotalMilliseconds:0} ms in all"));
+        return outcome;
+    }
+
+    /// <summary>Who signed the base and its ancestors (bakes and packs: when the registry is checked).</summary>
+    private async Task CheckTrustAsync(BaseImageSelection selection, BaseImageCheckOutcome outcome, CancellationToken ct)
     {
         if (!CheckRegistry) return;
         var rules = Core.Baking.BakeRequestFactory.TrustedKeyRules(TaskInputs.Items(TrustedSigningKeys, withFullPath: true), selection,
             Path.GetFileNameWithoutExtension(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? "the project"));
         var check = new Core.Trust.BaseImageTrustCheck { Offline = Offline, ProjectRules = rules };
-        var trust = check.CheckAsync(selection, Options(), CancellationToken).GetAwaiter().GetResult();
-        foreach (var diagnostic in trust.Diagnostics) LogDiagnostic(diagnostic);
-        foreach (var verified in trust.Verified) Log.LogMessage(MessageImportance.Normal, $"Bakery: signatures of {verified} verified.");
+        var trust = await check.CheckAsync(selection, Options(), ct);
+        outcome.Diagnostics.AddRange(trust.Diagnostics);
+        foreach (var verified in trust.Verified) outcome.Lines.Add((MessageImportance.Normal, $"Bakery: signatures of {verified} verified."));
     }
 
-    private void WarnIfNewerVersion(BaseImageDescriptor descriptor)
+    private async Task FindNewerVersionAsync(BaseImageDescriptor descriptor, BaseImageCheckOutcome outcome, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(ProjectDirectory)) return;
         var range = RequestedVersion.Of(descriptor.Id, Facts(PackageReferences), Facts(PackageVersions));
-        var (available, problem) = AvailableVersions.FindAsync(descriptor, ProjectDirectory, online: !Offline, Options(), CancellationToken).GetAwaiter().GetResult();
-        if (problem is not null) Log.LogMessage(MessageImportance.Normal, $"Bakery: {problem}");
+        var (available, problem) = await AvailableVersions.FindAsync(descriptor, ProjectDirectory, online: !Offline, Options(), ct);
+        if (problem is not null) outcome.Lines.Add((MessageImportance.Normal, $"Bakery: {problem}"));
         var (warning, note) = NewerVersionAdvice.For(descriptor, range, available);
-        if (warning is not null) LogDiagnostic(warning);
-        if (note is not null) Log.LogMessage(MessageImportance.High, $"Bakery: {note}");
+        if (warning is not null) outcome.Diagnostics.Add(warning);
+        if (note is not null) outcome.Lines.Add((MessageImportance.High, $"Bakery: {note}"));
     }
 
     private static IEnumerable<(string Id, Func<string, string?> Metadata)> Facts(ITaskItem[] items) =>

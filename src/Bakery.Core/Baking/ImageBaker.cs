@@ -20,6 +20,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
 {
     public async Task<BakeResult> BakeAsync(BakeRequest request, LifecycleState lifecycle, CancellationToken ct = default)
     {
+        var phases = new PhaseTimes(log);
         using var clients = new BakeClients(request, registryOptions, ct);
         var targets = await BakePlatforms.ResolveAsync(request, clients, log, ct);
         if (targets is not null && !Destinations.ImageDestination.HoldsIndexes(request.Destination))
@@ -33,6 +34,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                 var session = await BakeSession.OpenAsync(target is null ? request : request.ForPlatform(target), clients, log, ct, partOfIndex: target is not null);
                 images.Add(new PlatformImage(session, target));
             }
+            phases.Done("base image read");
             // A platform whose RUN steps cannot run here stops the bake before any platform's steps run.
             if (images.Count > 1)
                 foreach (var image in images) await image.Session.EnsureRunStepsCanRunAsync();
@@ -41,6 +43,7 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
                 await image.Session.AddStepsAsync();
                 image.Final = image.Session.Compose();
             }
+            phases.Done("layers added, image composed");
             var baked = BakedImage.Of(images);
             log.Info(baked.IsIndex
                 ? $"Image {clients.Image}@{baked.Digest}: an index of {images.Count} platform(s) ({string.Join(", ", images.Select(i => $"{i.Session.Platform} {i.Final!.Digest.Hex[..12]}"))})"
@@ -49,9 +52,14 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             {
                 var single = images[0];
                 var movedTags = TagGuard.Check(clients.Image, baked.Digest, await single.Session.Destination.TaggedAsync(request.Tags, ct), request.AllowTagOverwrite, log);
+                phases.Done("tags checked");
                 Destinations.Delivered? delivered = null;
                 await VerifyAsync(images, request, lifecycle, _ => async tests =>
-                    delivered = await single.Session.Destination.DeliverAsync(single.Final!, request.Tags, tests, ct), ct);
+                {
+                    phases.Done("verified");
+                    delivered = await single.Session.Destination.DeliverAsync(single.Final!, request.Tags, tests, ct);
+                    phases.Done("delivered");
+                }, ct);
                 return Report(request, images, baked, lifecycle, request.Tags, [], delivered!.SbomDigest)
                     with { MovedTags = movedTags, Destination = delivered.Report, Signing = delivered.Signing };
             }
@@ -101,7 +109,9 @@ public sealed class ImageBaker(RegistryClientOptions registryOptions, IBakeLog l
             log.Info($"nothing was tagged, loaded or written; report of the failed bake: {failedReport}");
             throw;
         }
+        var written = new PhaseTimes(log);
         var (jsonPath, _) = Reports.BakeReportWriter.Write(result, reportDirectory);
+        written.Done("reports written");
         foreach (var skipped in result.Checks.Where(c => c.Skipped)) log.Detail($"skipped {skipped.File} › {skipped.Name}: {skipped.Failure}");
         return (result, jsonPath);
     }

@@ -22,6 +22,9 @@ internal sealed class VerifiedOutcomes(string directory)
 {
     private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
+    // Saving (every first verification) through source-generated contracts; reading stays on reflection, which keeps init-only defaults.
+    private static readonly JsonSerializerOptions SaveJson = new(Json) { TypeInfoResolver = OutcomeJson.Default };
+
     public static string Key(Digest digest, BakeRequest request)
     {
         var text = new StringBuilder().Append(digest).Append('\n')
@@ -55,7 +58,7 @@ internal sealed class VerifiedOutcomes(string directory)
         if (sbomPath is null || !File.Exists(sbomPath)) return;
         Directory.CreateDirectory(directory);
         File.Copy(sbomPath, Path.Combine(directory, key + ".cdx.json"), overwrite: true);
-        Oci.AtomicFile.WriteAllText(Path.Combine(directory, key + ".json"), JsonSerializer.Serialize(outcome, Json));
+        Oci.AtomicFile.WriteAllText(Path.Combine(directory, key + ".json"), JsonSerializer.Serialize(outcome, SaveJson));
     }
 
     private static string DatabaseFingerprint(string? path)
@@ -69,3 +72,6 @@ internal sealed class VerifiedOutcomes(string directory)
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
+
+[JsonSerializable(typeof(VerifiedOutcome))]
+internal sealed partial class OutcomeJson : JsonSerializerContext;

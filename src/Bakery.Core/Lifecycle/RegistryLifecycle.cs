@@ -10,16 +10,31 @@ public sealed class RegistryLifecycle(RegistryClientOptions options)
     public async Task<IReadOnlyList<LifecycleRecord>> HistoryAsync(ImageReference image, CancellationToken ct = default)
     {
         using var client = new RegistryClient(image.Registry, options);
+        return await HistoryAsync(client, image, ct);
+    }
+
+    /// <summary>The record in force (the newest) for each image, read together (one client per registry); null where an image has none.</summary>
+    public async Task<IReadOnlyList<LifecycleRecord?>> NewestAsync(IEnumerable<ImageReference> images, CancellationToken ct = default)
+    {
+        var list = images.ToList();
+        var clients = list.Select(i => i.Registry).Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(r => r, r => new RegistryClient(r, options), StringComparer.OrdinalIgnoreCase);
+        try
+        {
+            var histories = await Task.WhenAll(list.Select(i => HistoryAsync(clients[i.Registry], i, ct)));
+            return histories.Select(h => h.LastOrDefault()).ToList();
+        }
+        finally
+        {
+            foreach (var client in clients.Values) client.Dispose();
+        }
+    }
+
+    private static async Task<IReadOnlyList<LifecycleRecord>> HistoryAsync(RegistryClient client, ImageReference image, CancellationToken ct)
+    {
         var referrers = await client.GetReferrersAsync(image.Repository, Pinned(image), LifecycleRecord.ArtifactType, ct);
         return referrers.Select(LifecycleRecord.FromDescriptor).OfType<LifecycleRecord>()
             .OrderBy(r => r.Created).ThenBy(r => r.Digest, StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>The record in force (the newest) for each image, read together; null where an image has none.</summary>
-    public async Task<IReadOnlyList<LifecycleRecord?>> NewestAsync(IEnumerable<ImageReference> images, CancellationToken ct = default)
-    {
-        var histories = await Task.WhenAll(images.Select(i => HistoryAsync(i, ct)));
-        return histories.Select(h => h.LastOrDefault()).ToList();
     }
 
     public async Task<LifecycleRecord> WriteAsync(ImageReference image, LifecycleRecord record, CancellationToken ct = default)

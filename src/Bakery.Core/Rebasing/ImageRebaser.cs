@@ -28,6 +28,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
     public async Task<RebaseResult> RebaseAsync(RebaseRequest request, CancellationToken ct = default)
     {
         var clock = Stopwatch.StartNew();
+        var phases = new PhaseTimes(log);
         if (!ImageReference.TryParse(request.Image, out var reference, out var error))
             throw Messages.BAKE616(request.Image, error).Exception();
         using var registry = new RebaseRegistry(options, Path.Combine(request.WorkDirectory, "blobs", "sha256"));
@@ -49,6 +50,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             plans.Add(await PlanAsync(registry, request, await registry.ImageAsync(reference.Registry, reference.Repository, child, entry.Platform, ct), isIndex: true, ct));
         }
         if (plans.Count == 0) throw Messages.BAKE600(display, "it is an index without images").Exception();
+        phases.Done("image, old base and new base read, composed");
         var first = plans[0];
         var result = new RebaseResult
         {
@@ -79,7 +81,17 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         var targetImage = target.Image;
         log.Info($"{(request.DryRun ? "Would give" : "Rebased image")} {targetImage}@{finalDigest} ({first.Baked.Own.Count} own layer(s) on {first.Onto.Parsed.Layers?.Count ?? 0} base layer(s) of {request.Onto.Display})");
         if (request.DryRun)
-            return result with { Outcome = RebaseOutcome.Rebased, Digest = finalDigest.ToString(), Target = targetImage, Tags = tags, Seconds = clock.Elapsed.TotalSeconds };
+        {
+            // The layers too: a dry run refuses what the rebase would (unsafe layers, BAKE605, BAKE606), and leaves the new base's layers in the cache.
+            var runtimes = new List<string>();
+            foreach (var plan in plans)
+                runtimes.AddRange((await ReadAndCheckRuntimeAsync(registry, request, plan, $"{targetImage}@{plan.Composed.Digest}", phases, ct)).Frameworks.Select(f => f.ToString()));
+            return result with
+            {
+                Outcome = RebaseOutcome.Rebased, Digest = finalDigest.ToString(), Target = targetImage, Tags = tags, Frameworks = runtimes.Distinct().ToList(),
+                Seconds = clock.Elapsed.TotalSeconds,
+            };
+        }
 
         // A successor package that could not be written is found out now, before anything is pushed or tagged.
         if (!first.Baked.IsApp && plans.Count == 1 && request.PackOutput is { } packOutput
@@ -88,6 +100,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
 
         var push = registry.Push(targetRegistry);
         var moved = TagGuard.Check(targetImage, finalDigest, await TaggedAsync(push, target.Repository, tags, targetImage, ct), request.AllowTagOverwrite, log);
+        phases.Done("tags checked");
 
         long manifestBytes = 0, sbomBytes = 0;
         var statistics = new PushStatistics(0, 0, 0, 0);
@@ -97,7 +110,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
         {
             var suffix = plans.Count > 1 ? "-" + plan.Baked.Image.Platform.ToString().Replace('/', '-') : "";
             var bakeRequest = GateRequest(request, plan, target, suffix);
-            var done = await VerifyAndPushAsync(registry, request, bakeRequest, plan, push, target, suffix, ct);
+            var done = await VerifyAndPushAsync(registry, request, bakeRequest, plan, push, target, suffix, phases, ct);
             statistics = statistics.Add(done.Push);
             manifestBytes += plan.Composed.Bytes.Length;
             sbomBytes += done.SbomBytes;
@@ -115,6 +128,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             log.Info($"Tagged {targetImage}:{tag}");
         }
 
+        phases.Done("index and tags pushed");
         string? reportPath = null;
         foreach (var (report, plan) in reports)
         {
@@ -123,6 +137,7 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             reportPath ??= json;
         }
 
+        phases.Done("reports written");
         var warnings = new List<string>();
         LocatedPackage? written = null;
         string? packageFile = null;
@@ -216,35 +231,16 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
 
     /// <summary>The layers as files, the runtime check, the gates (pushing by digest before command tests), the SBOM referrer.</summary>
     private async Task<PushedPlatform> VerifyAndPushAsync(RebaseRegistry registry, RebaseRequest request, BakeRequest bake, PlatformPlan plan,
-        RegistryClient push, ImageTarget target, string suffix, CancellationToken ct)
+        RegistryClient push, ImageTarget target, string suffix, PhaseTimes phases, CancellationToken ct)
     {
         var baked = plan.Baked;
         var image = $"{target.Image}@{plan.Composed.Digest}";
         var lifecycle = await new BaseImageLifecycleCheck { CheckRegistry = true }.JudgeAsync(plan.Selection, request.Now, options, ct);
         foreach (var diagnostic in lifecycle.Diagnostics.Where(d => !d.IsError)) log.Warning(diagnostic);
         if (lifecycle.Diagnostics.FirstOrDefault(d => d.IsError) is { } blocking) throw new BakeryException(blocking.Code, blocking.Message);
+        phases.Done("lifecycle check");
 
-        List<LayerFile> layers;
-        try
-        {
-            layers = await registry.LayerFilesAsync(plan.Onto, ct);
-            foreach (var own in baked.Own)
-            {
-                var path = DeterministicLayerWriter.BlobPath(registry.BlobDirectory, own.Layer.Digest);
-                if (!File.Exists(path)) await registry.Pull(baked.Image.Registry).DownloadBlobAsync(baked.Image.Repository, own.Layer.Digest, path, ct);
-                layers.Add(new LayerFile(own.Layer.Digest.ToString(), path, own.Descriptor.MediaType, own.Layer.Size, own.Layer.DiffId.ToString()));
-            }
-        }
-        catch (RegistryException e)
-        {
-            throw RegistryErrors.WhileResolvingBase(e, image, "");
-        }
-        var indexCache = Path.Combine(request.WorkDirectory, "fs-index");
-        var baseCount = plan.Onto.Parsed.Layers?.Count ?? 0;
-        var filesystem = Verification.ImageFilesystem.Load(layers, indexCache, image);
-        var frameworks = RuntimeCheck.Check(baked.Display, request.Onto.Display, filesystem, baseCount,
-            () => OldBaseFilesystem(registry, baked, indexCache, ct), ImageConfig.Parse(plan.Composed.ConfigBytes).Environment, baked.Base.Config.Environment);
-        foreach (var move in frameworks) log.Info($"Runtime: {move}");
+        var (layers, filesystem, frameworks) = await ReadAndCheckRuntimeAsync(registry, request, plan, image, phases, ct);
 
         var statistics = new PushStatistics(0, 0, 0, 0);
         async Task PushByDigest()
@@ -260,11 +256,12 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             statistics = await new BlobPusher(log).PushAsync(bake, registry.Pull(plan.Onto.Registry), push, sameRegistry, plan.Onto.Parsed, added,
                 registry.BlobDirectory, plan.Composed.ConfigBytes, plan.Composed.ConfigDigest, target.Image, ct);
             await PutManifestAsync(push, target.Repository, plan.Composed.Digest.ToString(), plan.Composed.Bytes, plan.Onto.Flavour, target.Image, ct);
+            phases.Done("pushed by digest");
         }
         GateOutcome gates;
         try
         {
-            gates = await new RebaseGates(log).VerifyAsync(bake, plan.Composed, plan.Onto, filesystem, layers, baked.Own, image, PushByDigest, ct);
+            gates = await new RebaseGates(log, phases).VerifyAsync(bake, plan.Composed, plan.Onto, filesystem, layers, baked.Own, image, PushByDigest, ct);
         }
         catch (BakeryException e) when (e.FailedBake is { } failed)
         {
@@ -287,8 +284,41 @@ public sealed class ImageRebaser(RegistryClientOptions options, IBakeLog log)
             catch (RegistryException e) { throw RegistryErrors.WhilePushing(e, target.Image); }
             sbomDigest = Digest.Compute(File.ReadAllBytes(sbom)).ToString();
         }
+        phases.Done("SBOM referrer pushed");
         var report = RebaseReport.Create(bake, plan.Composed, plan.Onto, layers, baked.Own, gates, [], statistics, sbomDigest);
         return new PushedPlatform(report, statistics, push.BlobBytesUploaded - sbomStart, frameworks);
+    }
+
+    /// <summary>The image's layers as files (the new base's downloaded once into the blob folder), its merged view, and the runtime check on it.</summary>
+    private async Task<(List<LayerFile> Layers, Verification.ImageFilesystem Filesystem, IReadOnlyList<FrameworkMove> Frameworks)> ReadAndCheckRuntimeAsync(
+        RebaseRegistry registry, RebaseRequest request, PlatformPlan plan, string image, PhaseTimes phases, CancellationToken ct)
+    {
+        var baked = plan.Baked;
+        List<LayerFile> layers;
+        try
+        {
+            layers = await registry.LayerFilesAsync(plan.Onto, ct);
+            foreach (var own in baked.Own)
+            {
+                var path = DeterministicLayerWriter.BlobPath(registry.BlobDirectory, own.Layer.Digest);
+                if (!File.Exists(path)) await registry.Pull(baked.Image.Registry).DownloadBlobAsync(baked.Image.Repository, own.Layer.Digest, path, ct);
+                layers.Add(new LayerFile(own.Layer.Digest.ToString(), path, own.Descriptor.MediaType, own.Layer.Size, own.Layer.DiffId.ToString()));
+            }
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhileResolvingBase(e, image, "");
+        }
+        phases.Done("layer files");
+        var indexCache = Path.Combine(request.WorkDirectory, "fs-index");
+        var baseCount = plan.Onto.Parsed.Layers?.Count ?? 0;
+        var filesystem = Verification.ImageFilesystem.Load(layers, indexCache, image);
+        phases.Done("layer indexes");
+        var frameworks = RuntimeCheck.Check(baked.Display, request.Onto.Display, filesystem, baseCount,
+            () => OldBaseFilesystem(registry, baked, indexCache, ct), ImageConfig.Parse(plan.Composed.ConfigBytes).Environment, baked.Base.Config.Environment);
+        foreach (var move in frameworks) log.Info($"Runtime: {move}");
+        phases.Done("runtime check");
+        return (layers, filesystem, frameworks);
     }
 
     private static Verification.ImageFilesystem OldBaseFilesystem(RebaseRegistry registry, BakedImage baked, string indexCache, CancellationToken ct)

@@ -15,7 +15,7 @@ internal sealed record GateOutcome(VerifiedOutcome Outcome, IReadOnlyList<Bakery
 /// gate, all before anything is pushed; command tests on the image pushed by digest. An outcome is
 /// remembered for the digest and the inputs, as a bake's is.
 /// </summary>
-internal sealed class RebaseGates(IBakeLog log)
+internal sealed class RebaseGates(IBakeLog log, PhaseTimes phases)
 {
     public async Task<GateOutcome> VerifyAsync(BakeRequest request, ImageComposer.Composed composed, PinnedImage onto, Verification.ImageFilesystem filesystem,
         List<LayerFile> layers, IReadOnlyList<OwnLayer> own, string image, Func<Task> pushByDigest, CancellationToken ct)
@@ -29,6 +29,7 @@ internal sealed class RebaseGates(IBakeLog log)
         var assessment = new BakeGates.SecurityAssessment(0, [], []);
         var config = ImageConfig.Parse(composed.ConfigBytes);
         var warnings = ImageLayers.ReportHazards(log, filesystem, image, onto.Parsed.Layers?.Count ?? 0);
+        phases.Done("layer hazards");
         List<Secrets.SecretFinding> secrets = [];
         try
         {
@@ -39,12 +40,15 @@ internal sealed class RebaseGates(IBakeLog log)
             {
                 secrets = gates.ScanSecrets(request, [], composed.ConfigBytes, onto.ConfigBytes, image);
                 BakeGates.ThrowOnSecrets(secrets, image);
+                phases.Done("secret scan of the configuration");
                 if (!request.Verification.IsEmpty)
                 {
                     checks.AddRange(verifier.RunFileChecks(request.Verification, filesystem, config));
                     Verification.ImageVerifier.ThrowOnFailures(checks, image);
+                    phases.Done("file checks");
                 }
                 assessment = gates.AssessSecurity(request, filesystem, layers.Select(l => (l.Digest, l.Path)).ToList(), image);
+                phases.Done("SBOM and vulnerability assessment");
                 if (assessment.Blocking.Count > 0)
                     throw Messages.BAKE306(image, assessment.Blocking.Count, request.FailOnSeverity, Security.VulnerabilityGate.Describe(assessment.Blocking)).Exception();
                 outcome = new VerifiedOutcome(checks, secrets, assessment.Components, assessment.Findings);
@@ -56,6 +60,7 @@ internal sealed class RebaseGates(IBakeLog log)
                 checks.AddRange(await verifier.RunCommandTestsAsync(request.Verification, image, ct));
                 outcome = outcome with { Checks = [.. checks] };
                 Verification.ImageVerifier.ThrowOnFailures(outcome.Checks, image);
+                phases.Done("command tests");
             }
         }
         catch (BakeryException e) when (e.FailedBake is null)

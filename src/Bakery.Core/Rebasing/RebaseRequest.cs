@@ -34,7 +34,7 @@ public sealed record RebaseRequest
     /// <summary>A folder feed for the package of a rebased base image; null: no package is written (BAKE612 warns).</summary>
     public string? PackOutput { get; init; }
 
-    /// <summary>Check and compose only: print the digest the rebase gives, push nothing.</summary>
+    /// <summary>Check (the layers and the runtime too) and compose only: print the digest the rebase gives, push nothing.</summary>
     public bool DryRun { get; init; }
     public int MaxParallelUploads { get; init; } = 4;
 

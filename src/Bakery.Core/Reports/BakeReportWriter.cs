@@ -16,19 +16,23 @@ public static class BakeReportWriter
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    // Writing goes through source-generated contracts (no reflection-emitted serializers in every bake and rebase);
+    // reading stays on reflection, which keeps the defaults of init-only properties a report leaves out.
+    private static readonly JsonSerializerOptions WriteJson = new(Json) { TypeInfoResolver = ReportJson.Default };
+
     /// <summary>Writes NAME.json, NAME.md and the JUnit XML (bakery-junit.xml for a bake, NAME-junit.xml otherwise).</summary>
     public static (string JsonPath, string MarkdownPath) Write(BakeResult result, string directory, string name = "bakery-report")
     {
         Directory.CreateDirectory(directory);
         var jsonPath = Path.Combine(directory, name + ".json");
         var mdPath = Path.Combine(directory, name + ".md");
-        Oci.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, Json));
+        Oci.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, WriteJson));
         Oci.AtomicFile.WriteAllText(mdPath, ToMarkdown(result));
         Oci.AtomicFile.WriteAllText(Path.Combine(directory, name == "bakery-report" ? "bakery-junit.xml" : name + "-junit.xml"), ToJUnit(result));
         return (jsonPath, mdPath);
     }
 
-    public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, Json);
+    public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, WriteJson);
 
     public static BakeResult Read(string jsonPath) =>
         JsonSerializer.Deserialize<BakeResult>(File.ReadAllText(jsonPath), Json)
@@ -231,3 +235,7 @@ public static class BakeReportWriter
         _ => (bytes / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
     };
 }
+
+/// <summary>Source-generated contracts of the report, for writing it.</summary>
+[JsonSerializable(typeof(BakeResult))]
+internal sealed partial class ReportJson : JsonSerializerContext;

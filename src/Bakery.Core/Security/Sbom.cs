@@ -25,6 +25,8 @@ public static class Sbom
 {
     public const string ArtifactType = "application/vnd.cyclonedx+json";
 
+    private const int CachedDepsJsonLimit = 1 << 20;
+
     public static List<SbomComponent> Inventory(ImageFilesystem fs, IReadOnlyList<string> layerDigests)
     {
         string? LayerOf(ImageFilesystem.Node? node) => node is { Layer: >= 0 } n && n.Layer < layerDigests.Count ? layerDigests[n.Layer] : null;
@@ -45,7 +47,9 @@ public static class Sbom
 
         foreach (var node in fs.Nodes.Where(n => n.Path.EndsWith(".deps.json", StringComparison.Ordinal) && n.Type == Oci.Layers.LayerEntryType.File).ToList())
         {
-            using var content = fs.OpenFile(node);
+            // A usual deps.json comes from the index cache (by layer digest and entry: a base's are read from its layer once);
+            // a huge one is streamed, so memory stays bounded.
+            using var content = node.Size <= CachedDepsJsonLimit && fs.ReadFile(node, CachedDepsJsonLimit) is { } bytes ? new MemoryStream(bytes, writable: false) : fs.OpenFile(node);
             if (content is null) continue;
             foreach (var (name, version) in DepsJsonLibraries.Read(content))
                 components.Add(new SbomComponent("NuGet", name, version, LayerOf(node), "/" + node.Path));

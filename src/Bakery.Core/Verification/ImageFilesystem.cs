@@ -313,13 +313,16 @@ public sealed class ImageFilesystem
 
     /// <summary>
     /// A regular file's content, at most <paramref name="limit"/> bytes (the rest is never read into
-    /// memory); cached by layer digest, entry and limit, since layers never change.
+    /// memory); cached by layer digest and entry (and limit, when it cuts the file short), since layers never change.
+    /// Indexing a layer already kept the small files gates read (<see cref="LayerFileIndex"/>).
     /// </summary>
     public byte[]? ReadFile(Node node, int limit = 16 << 20)
     {
         if (node.Type != LayerEntryType.File || node.Layer < 0) return null;
         var digest = _layers[node.Layer].Digest;
-        var cached = Path.Combine(_cache, "files", $"{digest.Replace(':', '-')}-{node.Ordinal}-{limit}");
+        var cached = node.Size <= limit
+            ? LayerFileIndex.ContentCachePath(_cache, digest, node.Ordinal)
+            : Path.Combine(_cache, "files", $"{digest.Replace(':', '-')}-{node.Ordinal}-{limit}");
         if (File.Exists(cached)) return File.ReadAllBytes(cached);
         using var stream = OpenFile(node);
         if (stream is null) return null;

@@ -27,10 +27,13 @@ internal static class RebaseCommand
         command.SetAction((result, ct) => ToolContext.RunAsync(async () =>
         {
             var log = new ConsoleLog(quiet: false, verbose: result.GetValue(options.Verbose));
+            log.Detail($"Time: tool start {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0} ms");
+            var lookup = System.Diagnostics.Stopwatch.StartNew();
             var registryOptions = ToolContext.RegistryOptions();
             var packages = options.Packages(result);
-            var request = options.Request(result, result.GetValue(image)!,
-                await RebaseBase.ResolveAsync(result.GetValue(onto)!, packages, registryOptions, ct), packages) with
+            var newBase = await RebaseBase.ResolveAsync(result.GetValue(onto)!, packages, registryOptions, ct);
+            log.Detail($"Time: new base found {lookup.Elapsed.TotalMilliseconds:0} ms");
+            var request = options.Request(result, result.GetValue(image)!, newBase, packages) with
             {
                 PushTo = result.GetValue(pushTo),
                 BuildId = result.GetValue(buildId),
@@ -76,8 +79,8 @@ internal sealed class RebaseOptions
     public Option<string?> CommandTests { get; } = new("--command-tests") { Description = "auto (default), true or false: run the structure tests' command tests on the pushed image." };
     public Option<bool> AllowTagOverwrite { get; } = new("--allow-tag-overwrite") { Description = "Let a build tag that names another image be overwritten (BAKE407 otherwise); version tags move to the rebased image anyway." };
     public Option<string?> Reports { get; } = new("--report-directory") { Description = "Where the rebase reports and SBOMs go (default: ./bakery-rebase)." };
-    public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Check and compose only: print the digest the rebase gives, push nothing." };
-    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Show every step." };
+    public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Check (layers and runtime included) and compose only: print the digest the rebase gives, push nothing." };
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Show every step, and how long each phase took." };
 
     public void AddTo(Command command)
     {

@@ -33,6 +33,8 @@ internal static class ToolContext
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         // Messages stay readable ('it's', <PackageReference>) in JSON that people also read; it is never embedded in HTML.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // The rebase's result is source-generated (a fleet runs one rebase per image); other commands' results by reflection.
+        TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(ToolJson.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
     };
 
     public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON for machines instead of tables." };
@@ -118,3 +120,6 @@ internal sealed class ToolException(int exitCode, string message) : Exception(me
 {
     public int ExitCode { get; } = exitCode;
 }
+
+[JsonSerializable(typeof(Bakery.Core.Rebasing.RebaseResult))]
+internal sealed partial class ToolJson : JsonSerializerContext;
