@@ -68,8 +68,12 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
     /// <summary>The key of the registry checks still running (DeferRegistryChecks), for CompleteBakeryBaseImageCheck; empty when none are.</summary>
     [Output] public string? PendingCheck { get; private set; }
 
+    // Read while the task runs: checks left running in the background must not ask the build engine anything.
+    private string _projectName = "the project";
+
     protected override void ExecuteCore()
     {
+        _projectName = Path.GetFileNameWithoutExtension(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? "the project");
         var items = BaseImages.Select(i => new BaseImageItem(i.ItemSpec, i.GetMetadata("Version"), i.GetMetadata("Descriptor"))).ToList();
         var selection = BaseImageSelector.Select(items, ContainerBaseImage, AllowUntrustedBaseImage, Upstreams.Select(u => u.ItemSpec).ToList());
         BaseImageReference = selection.Reference.ToString();
@@ -142,8 +146,7 @@ public sealed class ResolveBakeryBaseImage : BakeryTask
     private async Task CheckTrustAsync(BaseImageSelection selection, BaseImageCheckOutcome outcome, CancellationToken ct)
     {
         if (!CheckRegistry) return;
-        var rules = Core.Baking.BakeRequestFactory.TrustedKeyRules(TaskInputs.Items(TrustedSigningKeys, withFullPath: true), selection,
-            Path.GetFileNameWithoutExtension(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? "the project"));
+        var rules = Core.Baking.BakeRequestFactory.TrustedKeyRules(TaskInputs.Items(TrustedSigningKeys, withFullPath: true), selection, _projectName);
         var check = new Core.Trust.BaseImageTrustCheck { Offline = Offline, ProjectRules = rules };
         var trust = await check.CheckAsync(selection, Options(), ct);
         outcome.Diagnostics.AddRange(trust.Diagnostics);

@@ -19,11 +19,15 @@ public static class ExistingImageSigning
             throw Messages.BAKE437(image, $"it is not in registry {image.Registry}").Exception(e);
         }
         var repository = $"{image.Registry}/{image.Repository}";
-        var targets = new List<OciDescriptor> { new() { MediaType = fetched.MediaType, Digest = fetched.Digest.ToString(), Size = fetched.Bytes.Length } };
-        if (MediaTypes.IsIndex(fetched.MediaType))
-            targets.AddRange(fetched.Parse().ImageEntries);
-        else if (!MediaTypes.IsManifest(fetched.MediaType))
+        var manifest = fetched.Parse();
+        var isIndex = manifest.IsIndex(fetched.MediaType);
+        if (!isIndex && !MediaTypes.IsManifest(fetched.MediaType) && !MediaTypes.IsManifest(manifest.MediaType) && manifest.Config is null)
             throw Messages.BAKE437(image, $"it is a {fetched.MediaType}, not an image manifest or index").Exception();
+        // A registry may serve a document under a generic type; the subject names what the document says it is.
+        var mediaType = MediaTypes.IsIndex(fetched.MediaType) || MediaTypes.IsManifest(fetched.MediaType) ? fetched.MediaType
+            : manifest.MediaType ?? (isIndex ? MediaTypes.OciIndex : MediaTypes.OciManifest);
+        var targets = new List<OciDescriptor> { new() { MediaType = mediaType, Digest = fetched.Digest.ToString(), Size = fetched.Bytes.Length } };
+        if (isIndex) targets.AddRange(manifest.ImageEntries);
         if (sbomPath is not null && !File.Exists(sbomPath)) throw Messages.BAKE437(image, $"the SBOM {sbomPath} does not exist").Exception();
 
         var signer = new ImageSigner(setup.Signer, client, setup.Referrers);
@@ -31,7 +35,7 @@ public static class ExistingImageSigning
         foreach (var target in targets)
         {
             // The SBOM describes the image it was made of: a single manifest, not an index.
-            IReadOnlyList<AttestationInput> attestations = sbomPath is not null && !MediaTypes.IsIndex(target.MediaType)
+            IReadOnlyList<AttestationInput> attestations = sbomPath is not null && !(isIndex && ReferenceEquals(target, targets[0]))
                 ? [new AttestationInput(BakeSigning.CycloneDxPredicateType, BakeSigning.SbomStatement(repository, target.ParsedDigest, sbomPath))]
                 : [];
             try { signed.Add(await signer.SignAsync(image.Repository, target, repository, attestations, ct)); }

@@ -21,8 +21,9 @@ public static class ImageSignatures
     {
         var fetched = await client.GetManifestAsync(image.Repository, image.Reference, ct);
         var targets = new List<(Digest Digest, string? Platform)> { (fetched.Digest, null) };
-        if (MediaTypes.IsIndex(fetched.MediaType))
-            targets.AddRange(fetched.Parse().ImageEntries.Select(m => (m.ParsedDigest, m.Platform?.ToString())));
+        var manifest = fetched.Parse();
+        if (manifest.IsIndex(fetched.MediaType))
+            targets.AddRange(manifest.ImageEntries.Select(m => (m.ParsedDigest, m.Platform?.ToString())));
         var repository = $"{image.Registry}/{image.Repository}";
         var attachments = new CosignAttachments(client);
         var found = new List<ManifestSignatures>();

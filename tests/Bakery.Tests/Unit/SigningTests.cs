@@ -227,4 +227,41 @@ public sealed class SigningTests
             new RegistryClientOptions(), default));
         Assert.AreEqual("BAKE228", error.Code, error.Message);
     }
+
+    [TestMethod]
+    public async Task An_index_a_registry_serves_under_a_generic_media_type_is_signed_and_read_with_each_platform_image()
+    {
+        var registry = new InMemoryRegistry();
+        ImageManifest Image(string arch)
+        {
+            var config = Encoding.UTF8.GetBytes($"{{\"architecture\":\"{arch}\",\"os\":\"linux\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}");
+            var configDigest = registry.AddBlob("team/app", config);
+            return new ImageManifest
+            {
+                SchemaVersion = 2, MediaType = MediaTypes.OciManifest, Layers = [],
+                Config = new OciDescriptor { MediaType = MediaTypes.OciConfig, Digest = configDigest.ToString(), Size = config.Length },
+            };
+        }
+        var entries = new[] { "amd64", "arm64" }.Select(arch =>
+        {
+            var manifest = Image(arch);
+            var digest = registry.AddManifest("team/app", manifest, MediaTypes.OciManifest);
+            return new OciDescriptor { MediaType = MediaTypes.OciManifest, Digest = digest.ToString(), Size = manifest.ToBytes().Length, Platform = new Platform { Os = "linux", Architecture = arch } };
+        }).ToList();
+        // No mediaType field, served as application/json: only its shape says it is an index.
+        var index = new ImageManifest { SchemaVersion = 2, Manifests = entries };
+        registry.AddManifest("team/app", index, "application/json", "1.0.0");
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var key = SignaturePublicKey.FromSubjectPublicKeyInfo(ecdsa.ExportSubjectPublicKeyInfo());
+        Assert.IsTrue(ImageReference.TryParse("memory.example/team/app:1.0.0", out var reference, out _));
+
+        var signed = await ExistingImageSigning.SignAsync(registry, reference!, new SigningSetup(KeySigner.FromEcdsa(ecdsa, "memory"), new BuilderIdentity("test", null)), null, CancellationToken.None);
+        var read = await ImageSignatures.ReadAsync(registry, reference!, [key], CancellationToken.None);
+
+        Assert.AreEqual(3, signed.Count, "the index and each platform's image are signed");
+        CollectionAssert.AreEquivalent(entries.Select(e => e.Digest).ToList(), signed.Skip(1).Select(s => s.Digest).ToList());
+        Assert.AreEqual(3, read.Count, "the index and each platform's image are read");
+        Assert.IsTrue(read.All(m => m.Signed), "every signature verifies with the key");
+        CollectionAssert.AreEquivalent(new[] { null, "linux/amd64", "linux/arm64" }, read.Select(m => m.Platform).ToList());
+    }
 }
