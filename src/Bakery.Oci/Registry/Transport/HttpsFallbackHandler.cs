@@ -3,16 +3,18 @@ namespace Bakery.Oci.Registry;
 /// <summary>
 /// For an insecure registry, as the .NET SDK does: HTTPS first (its certificate is not verified), and
 /// when the TLS handshake fails, plain HTTP — remembered for every later request of the client, and for
-/// a few minutes for every client of the process (a bake opens several, each would pay a failed handshake). A
+/// a few minutes for every client of the process that reaches the registry the same way (<paramref name="route"/>:
+/// directly or through one proxy), since a bake opens several and each would pay a failed handshake. A
 /// registry named without a port is tried on 443, then on 80.
 /// </summary>
-internal sealed class HttpsFallbackHandler(string authority, Action<string>? log, HttpMessageHandler inner) : DelegatingHandler(inner)
+internal sealed class HttpsFallbackHandler(string authority, string route, Action<string>? log, HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(5);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> PlainHttpSeen = new(StringComparer.OrdinalIgnoreCase);
     private readonly string _host = RegistryHost.HostOf(authority);
     private readonly bool _explicitPort = RegistryHost.HasPort(authority);
-    private volatile bool _useHttp = PlainHttpSeen.TryGetValue(authority, out var seen) && DateTime.UtcNow - seen < Remembered;
+    private readonly string _seenKey = $"{authority} {route}";
+    private volatile bool _useHttp = PlainHttpSeen.TryGetValue($"{authority} {route}", out var seen) && DateTime.UtcNow - seen < Remembered;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
@@ -51,7 +53,7 @@ internal sealed class HttpsFallbackHandler(string authority, Action<string>? log
             }
             if (!_useHttp) log?.Invoke($"{authority} does not speak HTTPS; using plain HTTP, as for every insecure registry.");
             _useHttp = true;
-            PlainHttpSeen[authority] = DateTime.UtcNow;
+            PlainHttpSeen[_seenKey] = DateTime.UtcNow;
             return response;
         }
     }

@@ -33,7 +33,7 @@ internal sealed class RegistryTransport : IDisposable
         };
         if (options.HostAddresses.Count > 0) _sockets.ConnectCallback = ConnectWith(options.HostAddresses);
 
-        HttpMessageHandler toRegistry = insecure ? new HttpsFallbackHandler(authority, options.Detail, _sockets) : _sockets;
+        HttpMessageHandler toRegistry = insecure ? new HttpsFallbackHandler(authority, Route(options.Proxy, BaseUri), options.Detail, _sockets) : _sockets;
         _tokenInvoker = new HttpMessageInvoker(new RetryHandler(registry, options, failures, _sockets), disposeHandler: false);
         var tokens = new TokenService(registry, insecure, _tokenInvoker, options);
         _auth = new AuthenticationHandler(registry, options.Role, options.Credentials, tokens, options, toRegistry);
@@ -47,6 +47,10 @@ internal sealed class RegistryTransport : IDisposable
     public HttpClient Http { get; }
 
     public int TokensFetched => _auth.TokensFetched;
+
+    /// <summary>How requests to <paramref name="uri"/> leave: "direct" or the proxy's address.</summary>
+    private static string Route(IWebProxy? proxy, Uri uri) =>
+        proxy is null || proxy.IsBypassed(uri) ? "direct" : proxy.GetProxy(uri)?.ToString() ?? "direct";
 
     /// <summary>Connects the listed host names to their fixed address; every other name through DNS as usual.</summary>
     private static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> ConnectWith(IReadOnlyDictionary<string, IPAddress> addresses) =>
