@@ -80,10 +80,17 @@ sed -e 's|bench/sdk-app|bench/sdk-lean|' -e "s|<ItemGroup>|<ItemGroup>$lean_pack
 sed -e 's|bench/bakery-app|bench/bakery-lean|' -e "s|<ItemGroup>|<ItemGroup>$lean_package|" "$work/bakery-app/app.csproj" > "$work/bakery-lean/app.csproj"
 for app in sdk-lean bakery-lean; do
   cp "$ROOT/samples/apps/hello-web/Program.cs" "$work/$app/"
-  sed -e 's|<clear />|<clear /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" />|' "$work/nuget.config" > "$work/$app/nuget.config"
+  # The workspace's nuget.config maps only the runtime packs to nuget.org; Roslyn and its dependencies come from there too.
+  sed -e 's|<package pattern="Microsoft.NETCore.App.Host.\*" />|&<package pattern="Microsoft.CodeAnalysis.*" /><package pattern="System.*" />|' "$work/nuget.config" > "$work/$app/nuget.config"
+  grep -q 'Microsoft.CodeAnalysis' "$work/$app/nuget.config" || die "could not map Roslyn's packages to nuget.org in $work/$app/nuget.config"
 done
 
 now_ms() { date +%s%3N; }
+# quietly NAME COMMAND... : runs a measured command without its output; when it fails, shows the output's end and stops the bench.
+quietly() {
+  local name="$1"; shift
+  "$@" > "$RUN_DIR/bench-last.log" 2>&1 || { tail -40 "$RUN_DIR/bench-last.log" >&2; die "$name failed (its output is above)"; }
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }'; }
@@ -96,9 +103,9 @@ measure_pair() {
   local times_a=() times_b=() i t0
   for i in $(seq 1 "$RUNS"); do
     [ -n "${CHANGE:-}" ] && echo "// change $i $RANDOM" >> "$CHANGE/Program.cs"
-    t0=$(now_ms); "$cmd_a" "$i" >/dev/null; times_a+=($(( $(now_ms) - t0 )))
+    t0=$(now_ms); quietly "$name_a" "$cmd_a" "$i"; times_a+=($(( $(now_ms) - t0 )))
     [ -n "${CHANGE_B:-}" ] && echo "// change $i $RANDOM" >> "$CHANGE_B/Program.cs"
-    t0=$(now_ms); "$cmd_b" "$i" >/dev/null; times_b+=($(( $(now_ms) - t0 )))
+    t0=$(now_ms); quietly "$name_b" "$cmd_b" "$i"; times_b+=($(( $(now_ms) - t0 )))
   done
   results[$name_a]=$(printf '%s\n' "${times_a[@]}" | median)
   results[$name_b]=$(printf '%s\n' "${times_b[@]}" | median)
@@ -142,16 +149,16 @@ docker_base() {
 }
 
 log "Warm-up (restore, first builds and pushes)"
-sdk_app >/dev/null; bakery_app 0 >/dev/null
-[ "${BENCH_APP_ONLY:-}" = 1 ] || { docker_base >/dev/null; bakery_base 0 >/dev/null; }
+quietly sdk-app sdk_app; quietly bakery-app bakery_app 0
+[ "${BENCH_APP_ONLY:-}" = 1 ] || { quietly docker-base docker_base; quietly bakery-base bakery_base 0; }
 
 measure_pair "sdk-app:warm" sdk_app "bakery-app:warm" bakery_app
 app_report="$work/bakery-app/obj/Release/net10.0/bakery/bakery-report.json"
 app_digest1=$(jq -r .digest "$app_report"); app_uploaded=$(jq -r .push.bytesUploaded "$app_report")
-bakery_app again >/dev/null; app_digest2=$(jq -r .digest "$app_report")
+quietly bakery-app bakery_app again; app_digest2=$(jq -r .digest "$app_report")
 ID_PREFIX=c CHANGE="$work/sdk-app" CHANGE_B="$work/bakery-app" measure_pair "sdk-app:changed" sdk_app "bakery-app:changed" bakery_app
 log "Lean app layers: a one-line change in a web app with > 20 MB of NuGet dependencies"
-sdk_lean >/dev/null; bakery_lean 0 >/dev/null
+quietly sdk-lean sdk_lean; quietly bakery-lean bakery_lean 0
 CHANGE="$work/sdk-lean" CHANGE_B="$work/bakery-lean" measure_pair "sdk-lean:changed" sdk_lean "bakery-lean:changed" bakery_lean
 lean_report="$work/bakery-lean/obj/Release/net10.0/bakery/bakery-report.json"
 lean_publish="$work/bakery-lean/bin/Release/net10.0/publish"
@@ -179,10 +186,10 @@ signing_key="$work/bench-signing.key"
 rm -f "$signing_key"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$signing_key" 2>/dev/null
 bakery_app_signed() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="s$1" -p:BakerySigningKey="$signing_key"; }
-bakery_app_signed 0 >/dev/null
+quietly bakery-app-signed bakery_app_signed 0
 ID_PREFIX=u measure_pair "bakery-app:unsigned" bakery_app "bakery-app:signed" bakery_app_signed
 measure_pair "docker-base:warm" docker_base "bakery-base:warm" bakery_base
-sdk_multi >/dev/null; bakery_multi 0 >/dev/null
+quietly sdk-multi sdk_multi; quietly bakery-multi bakery_multi 0
 measure_pair "sdk-multi:warm" sdk_multi "bakery-multi:warm" bakery_multi
 multi_report="$work/bakery-multi/obj/Release/net10.0/bakery/bakery-report.json"
 multi_platforms=$(jq -r '[.platforms[].platform] | join(", ")' "$multi_report"); multi_uploaded=$(jq -r .push.bytesUploaded "$multi_report")
@@ -211,7 +218,7 @@ cat > "$work/token-app/app.csproj" <<XML
 </Project>
 XML
 bakery_app_token() { BAKERY_REGISTRY_USERNAME=bench BAKERY_REGISTRY_PASSWORD=bench-secret dotnet publish "$work/token-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="a$1"; }
-bakery_app_token 0 >/dev/null
+quietly bakery-app-token bakery_app_token 0
 tokens_before=$(cat "$token_dir/tokens-issued")
 # More runs than the other pairs: the difference looked for is tens of milliseconds in seconds.
 token_runs=$(( RUNS * 2 + 1 ))
@@ -223,14 +230,14 @@ rebake_json=$(dotnet "$bench_dll" registry-rebake 25)
 log "registry work of a no-change rebake, in process: $rebake_json"
 install_tool "$SDK_VERSION"
 tool_base() { "$BAKERY" bake "$global" --build-id "t$1"; }
-tool_base 0 >/dev/null
+quietly tool-base tool_base 0
 measure_pair "docker-base:plan" docker_base "tool-base:warm" tool_base
 base_uploaded=$(report_field "$global" .push.bytesUploaded)
 db="$work/advisories"
 refresh_advisories "$db"
 tool_inspect() { "$BAKERY" inspect "$RUNTIME_REF" --json; }
 tool_scan()    { "$BAKERY" scan "$RUNTIME_REF" --database "$db" --fail-on Critical --json; }
-tool_scan >/dev/null
+quietly tool-scan tool_scan
 measure_pair "tool:inspect" tool_inspect "tool:scan" tool_scan
 
 log "Secret scan of a mixed 200 MB layer (builds build/bench/Bakery.Bench)"
