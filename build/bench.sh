@@ -285,12 +285,13 @@ XML
 done
 bake_and_pack "$global" -p:UpstreamImage="$UPSTREAM_REF" -p:BakeryBuildId=2 -p:Version=10.0.4 >/dev/null
 fixed_runtime=$(packed_version Contoso.BaseImages.Runtime 10.0.4)
-"$BAKERY" rebase "$REGISTRY/bench/fleet-app1:1.2.0-build.1" --onto "Contoso.BaseImages.Runtime/$fixed_runtime" --dry-run >/dev/null 2>&1 # the new base's layers into the cache, as a CI runner's
+# The new base's package is in the workspace's base feed (the bench runs outside the workspace, so --source names it).
+quietly "bakery rebase --dry-run" "$BAKERY" rebase "$REGISTRY/bench/fleet-app1:1.2.0-build.1" --onto "Contoso.BaseImages.Runtime/$fixed_runtime" --source "$BASE_FEED" --dry-run # the new base's layers into the cache, as a CI runner's
 rebase_bytes=0; rebase_blobs_ok=0; digests_equal=0
 start=$(now_ms)
 for i in $(seq 1 "$REBASE_APPS"); do
-  out=$("$BAKERY" rebase "$REGISTRY/bench/fleet-app$i:1.2.0-build.1" --onto "Contoso.BaseImages.Runtime/$fixed_runtime" --build-id 2 \
-    --report-directory "$fleet/reports/app$i" --json 2>/dev/null) || die "the rebase of fleet app $i failed"
+  out=$("$BAKERY" rebase "$REGISTRY/bench/fleet-app$i:1.2.0-build.1" --onto "Contoso.BaseImages.Runtime/$fixed_runtime" --source "$BASE_FEED" --build-id 2 \
+    --report-directory "$fleet/reports/app$i" --json 2>"$fleet/app$i.rebase.log") || { tail -20 "$fleet/app$i.rebase.log" >&2; die "the rebase of fleet app $i failed"; }
   printf '%s\n' "$out" > "$fleet/app$i.rebase.json"
 done
 rebase_ms=$(( $(now_ms) - start ))
@@ -301,7 +302,7 @@ for i in $(seq 1 "$REBASE_APPS"); do
 done
 start=$(now_ms)
 fleet_rc=0
-"$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_runtime" "$fleet" --registry "$REGISTRY" --rebase --build-id 2 --json > "$fleet/fleet.json" 2>"$fleet/fleet.log" || fleet_rc=$?
+"$BAKERY" remediate --fixed "Contoso.BaseImages.Runtime/$fixed_runtime" "$fleet" --registry "$REGISTRY" --rebase --build-id 2 --source "$BASE_FEED" --json > "$fleet/fleet.json" 2>"$fleet/fleet.log" || fleet_rc=$?
 fleet_ms=$(( $(now_ms) - start ))
 [ "$fleet_rc" = 0 ] || [ "$fleet_rc" = 4 ] || { cat "$fleet/fleet.log" >&2; die "bakery remediate --rebase failed (exit code $fleet_rc)"; }
 fleet_rebased=$(jq '[.rebased[] | select(.result.outcome == "rebased")] | length' "$fleet/fleet.json")
