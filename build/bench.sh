@@ -181,7 +181,7 @@ if [ "${BENCH_APP_ONLY:-}" = 1 ]; then
   echo "lean app layers, one-line change: uploaded $lean_uploaded blob bytes for $lean_project_bytes bytes of the project's own files (${lean_upload_ratio}x, <= 2x: $(verdict "$lean_upload_ratio" 2)); layers $lean_layers"
   exit 0
 fi
-measure_pair "bakery-app:offline" bakery_app_offline "bakery-app:online" bakery_app
+ID_PREFIX=p measure_pair "bakery-app:offline" bakery_app_offline "bakery-app:online" bakery_app
 signing_key="$work/bench-signing.key"
 rm -f "$signing_key"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$signing_key" 2>/dev/null
