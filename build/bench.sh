@@ -56,7 +56,7 @@ cat > "$work/bakery-app/app.csproj" <<XML
 XML
 # The same app for two platforms: one publish per RID and an index, by the SDK and by Bakery.
 mkdir -p "$work/sdk-multi" "$work/bakery-multi"
-multi='<ContainerRuntimeIdentifiers>linux-x64;linux-arm64</ContainerRuntimeIdentifiers>'
+multi='<ContainerRuntimeIdentifiers>linux-x64;linux-arm64</ContainerRuntimeIdentifiers><RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>'
 cat > "$work/sdk-multi/app.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup>$common$multi<ContainerRepository>bench/sdk-multi</ContainerRepository>
