@@ -137,12 +137,23 @@ internal static class RegistryBench
     {
         using var source = new RegistryClient(reference.Registry, new RegistryClientOptions { Role = RegistryRole.Pull });
         using var target = new RegistryClient(targetRegistry, new RegistryClientOptions { Role = RegistryRole.Push });
-        var image = await source.GetImageAsync(reference.Repository, reference.Reference);
+        var top = await source.GetManifestAsync(reference.Repository, reference.Reference);
+        var parsed = top.Parse();
+        // A multi-platform base: every platform's image, then the index that names them.
+        if (parsed.IsIndex(top.MediaType))
+            foreach (var entry in parsed.ImageEntries) await CopyOneAsync(source, target, reference.Repository, entry.Digest);
+        else await CopyOneAsync(source, target, reference.Repository, top.Digest.ToString());
+        if (parsed.IsIndex(top.MediaType)) await target.PutManifestAsync(reference.Repository, top.Digest.ToString(), top.Bytes, top.MediaType);
+        Console.WriteLine($"{targetRegistry}/{reference.Repository}@{top.Digest}");
+    }
+
+    private static async Task CopyOneAsync(RegistryClient source, RegistryClient target, string repository, string digest)
+    {
+        var image = await source.GetImageAsync(repository, digest);
         foreach (var blob in image.Layers.Append(image.ParsedManifest.Config!))
-            if (!await target.BlobExistsAsync(reference.Repository, blob.ParsedDigest))
-                await target.UploadBlobAsync(reference.Repository, BlobSource.FromRegistry(source, reference.Repository, blob.ParsedDigest, blob.Size));
-        await target.PutManifestAsync(reference.Repository, image.Digest.ToString(), image.Manifest.Bytes, image.MediaType);
-        Console.WriteLine($"{targetRegistry}/{reference.Repository}@{image.Digest}");
+            if (!await target.BlobExistsAsync(repository, blob.ParsedDigest))
+                await target.UploadBlobAsync(repository, BlobSource.FromRegistry(source, repository, blob.ParsedDigest, blob.Size));
+        await target.PutManifestAsync(repository, image.Digest.ToString(), image.Manifest.Bytes, image.MediaType);
     }
 
     private static string Repoint(string nupkg, string id, string registry, string output)
