@@ -91,32 +91,46 @@ quietly() {
   local name="$1"; shift
   "$@" > "$RUN_DIR/bench-last.log" 2>&1 || { tail -40 "$RUN_DIR/bench-last.log" >&2; die "$name failed (its output is above)"; }
 }
+# step_ms REGEX : the summed time of the tasks matching REGEX in the last measured command's task performance summary
+step_ms() { awk -v re="$1" '/Task Performance Summary/ { t = 1; next } t && $2 == "ms" && $3 ~ re { s += $1 } END { print s + 0 }' "$RUN_DIR/bench-last.log"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }'; }
 declare -A results
 # measure_pair NAME_A COMMAND_A NAME_B COMMAND_B : runs A and B alternately RUNS times, so drift in the
 # machine's speed hits both sides alike; each command gets the run number. CHANGE=dir appends to
-# dir/Program.cs before each run (CHANGE_B for B's side).
+# dir/Program.cs before each run (CHANGE_B for B's side). STEP_A/STEP_B (task name patterns) also record the image
+# step alone, from MSBuild's task performance summary (the commands add $PERF), as NAME:step.
 measure_pair() {
   local name_a="$1" cmd_a="$2" name_b="$3" cmd_b="$4"
-  local times_a=() times_b=() i t0
+  local times_a=() times_b=() steps_a=() steps_b=() i t0
   for i in $(seq 1 "$RUNS"); do
     [ -n "${CHANGE:-}" ] && echo "// change $i $RANDOM" >> "$CHANGE/Program.cs"
     t0=$(now_ms); quietly "$name_a" "$cmd_a" "$i"; times_a+=($(( $(now_ms) - t0 )))
+    [ -z "${STEP_A:-}" ] || steps_a+=($(step_ms "$STEP_A"))
     [ -n "${CHANGE_B:-}" ] && echo "// change $i $RANDOM" >> "$CHANGE_B/Program.cs"
     t0=$(now_ms); quietly "$name_b" "$cmd_b" "$i"; times_b+=($(( $(now_ms) - t0 )))
+    [ -z "${STEP_B:-}" ] || steps_b+=($(step_ms "$STEP_B"))
   done
   results[$name_a]=$(printf '%s\n' "${times_a[@]}" | median)
   results[$name_b]=$(printf '%s\n' "${times_b[@]}" | median)
   log "$name_a: ${times_a[*]} ms (median ${results[$name_a]}); $name_b: ${times_b[*]} ms (median ${results[$name_b]})"
+  if [ -n "${STEP_A:-}" ] && [ -n "${STEP_B:-}" ]; then
+    results[$name_a:step]=$(printf '%s\n' "${steps_a[@]}" | median)
+    results[$name_b:step]=$(printf '%s\n' "${steps_b[@]}" | median)
+    log "  image step: $name_a: ${steps_a[*]} ms (median ${results[$name_a:step]}); $name_b: ${steps_b[*]} ms (median ${results[$name_b:step]})"
+  fi
 }
 
-sdk_app()     { dotnet publish "$work/sdk-app" -nr:false -v:q -nologo -t:PublishContainer; }
+# The image step: the SDK's container tasks, and Bakery's (they run the SDK's ParseContainerProperties too).
+SDK_STEP='^(ParseContainerProperties|ComputeDotnetBaseImageAndTag|CreateNewImage|CreateImageIndex)$'
+BAKERY_STEP='^(ParseContainerProperties|ResolveBakeryBaseImage|ValidateBakeryTarget|CompleteBakeryBaseImageCheck|BakeContainerImage|GetBakeryPackageVersion)$'
+PERF=""
+sdk_app()     { dotnet publish "$work/sdk-app" -nr:false -v:q -nologo -t:PublishContainer $PERF; }
 # Each pair tags its own build ids (ID_PREFIX): a build tag never moves to another digest (BAKE407).
-bakery_app()  { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="${ID_PREFIX:-a}$1"; }
-sdk_lean()     { dotnet publish "$work/sdk-lean" -nr:false -v:q -nologo -t:PublishContainer; }
-bakery_lean()  { dotnet publish "$work/bakery-lean" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="l$1"; }
+bakery_app()  { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="${ID_PREFIX:-a}$1" $PERF; }
+sdk_lean()     { dotnet publish "$work/sdk-lean" -nr:false -v:q -nologo -t:PublishContainer $PERF; }
+bakery_lean()  { dotnet publish "$work/bakery-lean" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="l$1" $PERF; }
 bakery_app_offline() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="o$1" -p:BakeryOffline=true; }
 sdk_multi()    { dotnet publish "$work/sdk-multi" -nr:false -v:q -nologo -t:PublishContainer; }
 bakery_multi() { dotnet publish "$work/bakery-multi" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="m$1"; }
@@ -152,14 +166,14 @@ log "Warm-up (restore, first builds and pushes)"
 quietly sdk-app sdk_app; quietly bakery-app bakery_app 0
 [ "${BENCH_APP_ONLY:-}" = 1 ] || { quietly docker-base docker_base; quietly bakery-base bakery_base 0; }
 
-measure_pair "sdk-app:warm" sdk_app "bakery-app:warm" bakery_app
+PERF=-clp:PerformanceSummary STEP_A=$SDK_STEP STEP_B=$BAKERY_STEP measure_pair "sdk-app:warm" sdk_app "bakery-app:warm" bakery_app
 app_report="$work/bakery-app/obj/Release/net10.0/bakery/bakery-report.json"
 app_digest1=$(jq -r .digest "$app_report"); app_uploaded=$(jq -r .push.bytesUploaded "$app_report")
 quietly bakery-app bakery_app again; app_digest2=$(jq -r .digest "$app_report")
 ID_PREFIX=c CHANGE="$work/sdk-app" CHANGE_B="$work/bakery-app" measure_pair "sdk-app:changed" sdk_app "bakery-app:changed" bakery_app
 log "Lean app layers: a one-line change in a web app with > 20 MB of NuGet dependencies"
 quietly sdk-lean sdk_lean; quietly bakery-lean bakery_lean 0
-CHANGE="$work/sdk-lean" CHANGE_B="$work/bakery-lean" measure_pair "sdk-lean:changed" sdk_lean "bakery-lean:changed" bakery_lean
+PERF=-clp:PerformanceSummary STEP_A=$SDK_STEP STEP_B=$BAKERY_STEP CHANGE="$work/sdk-lean" CHANGE_B="$work/bakery-lean" measure_pair "sdk-lean:changed" sdk_lean "bakery-lean:changed" bakery_lean
 lean_report="$work/bakery-lean/obj/Release/net10.0/bakery/bakery-report.json"
 lean_publish="$work/bakery-lean/bin/Release/net10.0/publish"
 lean_uploaded=$(jq -r .push.bytesUploaded "$lean_report")
@@ -169,6 +183,13 @@ lean_project_bytes=$(find "$lean_publish" -maxdepth 1 -type f \( -name 'app' -o 
 lean_package_bytes=$(( $(du -sb "$lean_publish" | cut -f1) - lean_project_bytes ))
 lean_ratio=$(ratio "${results[bakery-lean:changed]}" "${results[sdk-lean:changed]}")
 lean_upload_ratio=$(ratio "$lean_uploaded" "$lean_project_bytes")
+warm_step_ratio=$(ratio "${results[bakery-app:warm:step]}" "${results[sdk-app:warm:step]}")
+lean_step_ratio=$(ratio "${results[bakery-lean:changed:step]}" "${results[sdk-lean:changed:step]}")
+# The image step alone: compilation, restore and MSBuild's start are the same work on both sides.
+step_rows() {
+  echo "| app, warm, nothing changed: the image step alone (baseline: the SDK's container tasks) | ${results[sdk-app:warm:step]} | ${results[bakery-app:warm:step]} | ${warm_step_ratio}x | <= 1.0x: $(verdict "$warm_step_ratio" 1.0) |"
+  echo "| web app with $(( lean_package_bytes / 1048576 )) MB of NuGet dependencies, one-line change: the image step alone (baseline: the SDK's container tasks) | ${results[sdk-lean:changed:step]} | ${results[bakery-lean:changed:step]} | ${lean_step_ratio}x | <= 0.9x: $(verdict "$lean_step_ratio" 0.9) |"
+}
 if [ "${BENCH_APP_ONLY:-}" = 1 ]; then
   # Only the app cases (for working on the inner loop): the same rows as in the full table.
   warm_ratio=$(ratio "${results[bakery-app:warm]}" "${results[sdk-app:warm]}")
@@ -177,6 +198,7 @@ if [ "${BENCH_APP_ONLY:-}" = 1 ]; then
   echo "|---|---|---|---|---|"
   echo "| app, warm, nothing changed (baseline: SDK PublishContainer) | ${results[sdk-app:warm]} | ${results[bakery-app:warm]} | ${warm_ratio}x | <= 1.0x: $(verdict "$warm_ratio" 1.0) |"
   echo "| web app with $(( lean_package_bytes / 1048576 )) MB of NuGet dependencies, one-line source change (baseline: SDK PublishContainer) | ${results[sdk-lean:changed]} | ${results[bakery-lean:changed]} | ${lean_ratio}x | <= 0.9x: $(verdict "$lean_ratio" 0.9) |"
+  step_rows
   echo
   echo "lean app layers, one-line change: uploaded $lean_uploaded blob bytes for $lean_project_bytes bytes of the project's own files (${lean_upload_ratio}x, <= 2x: $(verdict "$lean_upload_ratio" 2)); layers $lean_layers"
   exit 0
@@ -333,6 +355,7 @@ echo "|---|---|---|---|---|"
 echo "| app, warm, nothing changed (baseline: SDK PublishContainer) | ${results[sdk-app:warm]} | ${results[bakery-app:warm]} | ${warm_ratio}x | <= 1.0x: $(verdict "$warm_ratio" 1.0) |"
 echo "| app, changed source (baseline: SDK PublishContainer) | ${results[sdk-app:changed]} | ${results[bakery-app:changed]} | ${changed_ratio}x | (reported) |"
 echo "| web app with $(( lean_package_bytes / 1048576 )) MB of NuGet dependencies, one-line source change (baseline: SDK PublishContainer) | ${results[sdk-lean:changed]} | ${results[bakery-lean:changed]} | ${lean_ratio}x | <= 0.9x: $(verdict "$lean_ratio" 0.9) |"
+step_rows
 echo "| base image, no-change rebake, bakery bake from the plan (baseline: docker build + push) | ${results[docker-base:plan]} | ${results[tool-base:warm]} | ${plan_ratio}x | <= 0.5x: $(verdict "$plan_ratio" 0.5) |"
 echo "| base image, no-change rebake, dotnet publish -p:BakeImage=true (baseline: docker build + push) | ${results[docker-base:warm]} | ${results[bakery-base:warm]} | ${base_ratio}x | (reported: MSBuild start, evaluation and restore) |"
 lifecycle_ms=$(( ${results[bakery-app:online]} - ${results[bakery-app:offline]} ))

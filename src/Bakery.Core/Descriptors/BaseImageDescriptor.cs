@@ -7,28 +7,28 @@ public sealed record BaseImageDescriptor
 {
     public const int CurrentSchemaVersion = 1;
 
-    [JsonPropertyName("schemaVersion")] public int SchemaVersion { get; init; } = CurrentSchemaVersion;
-    [JsonPropertyName("id")] public string Id { get; init; } = "";
-    [JsonPropertyName("version")] public string Version { get; init; } = "";
-    [JsonPropertyName("image")] public DescriptorImage Image { get; init; } = new();
-    [JsonPropertyName("lifecycle")] public DescriptorLifecycle Lifecycle { get; init; } = new();
-    [JsonPropertyName("lineage")] public IReadOnlyList<LineageEntry> Lineage { get; init; } = [];
-    [JsonPropertyName("origin")] public DescriptorOrigin Origin { get; init; } = new();
-    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
-    [JsonPropertyName("verify")] public IReadOnlyList<string> Verify { get; init; } = [];
-    [JsonPropertyName("environment")] public DescriptorEnvironment Environment { get; init; } = new();
+    [JsonPropertyName("schemaVersion")] public int SchemaVersion { get; set; } = CurrentSchemaVersion;
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("version")] public string Version { get; set; } = "";
+    [JsonPropertyName("image")] public DescriptorImage Image { get; set; } = new();
+    [JsonPropertyName("lifecycle")] public DescriptorLifecycle Lifecycle { get; set; } = new();
+    [JsonPropertyName("lineage")] public IReadOnlyList<LineageEntry> Lineage { get; set; } = [];
+    [JsonPropertyName("origin")] public DescriptorOrigin Origin { get; set; } = new();
+    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
+    [JsonPropertyName("verify")] public IReadOnlyList<string> Verify { get; set; } = [];
+    [JsonPropertyName("environment")] public DescriptorEnvironment Environment { get; set; } = new();
 
     /// <summary>Labels every descendant must carry (this package's and its ancestors').</summary>
-    [JsonPropertyName("requiredLabels")] public IReadOnlyList<Verification.RequiredLabel> RequiredLabels { get; init; } = [];
+    [JsonPropertyName("requiredLabels")] public IReadOnlyList<Verification.RequiredLabel> RequiredLabels { get; set; } = [];
 
     /// <summary>What every descendant's vulnerability gate must do (the strictest of this package's and its ancestors').</summary>
-    [JsonPropertyName("security")] public Security.SecurityRequirements? Security { get; init; }
+    [JsonPropertyName("security")] public Security.SecurityRequirements? Security { get; set; }
 
     /// <summary>Who must have signed the image and its ancestors, and the signatures recorded at pack time (merged down the lineage).</summary>
-    [JsonPropertyName("trust")] public Trust.TrustPolicy? Trust { get; init; }
+    [JsonPropertyName("trust")] public Trust.TrustPolicy? Trust { get; set; }
 
     /// <summary>Digest of the image's CycloneDX SBOM, pushed as a referrer of the image.</summary>
-    [JsonPropertyName("sbom")] public string? Sbom { get; init; }
+    [JsonPropertyName("sbom")] public string? Sbom { get; set; }
 
     /// <summary>registry/repository@digest</summary>
     [JsonIgnore] public string PinnedReference => $"{Image.Registry}/{Image.Repository}@{Image.Digest}";
@@ -68,19 +68,19 @@ public sealed record BaseImageDescriptor
 
 public sealed record DescriptorImage
 {
-    [JsonPropertyName("registry")] public string Registry { get; init; } = "";
-    [JsonPropertyName("repository")] public string Repository { get; init; } = "";
-    [JsonPropertyName("digest")] public string Digest { get; init; } = "";
-    [JsonPropertyName("mediaType")] public string? MediaType { get; init; }
+    [JsonPropertyName("registry")] public string Registry { get; set; } = "";
+    [JsonPropertyName("repository")] public string Repository { get; set; } = "";
+    [JsonPropertyName("digest")] public string Digest { get; set; } = "";
+    [JsonPropertyName("mediaType")] public string? MediaType { get; set; }
     [JsonPropertyName("platform")]
     [JsonConverter(typeof(Oci.Model.Platform.TextJsonConverter))]
-    public Oci.Model.Platform? Platform { get; init; }
-    [JsonPropertyName("size")] public long? Size { get; init; }
+    public Oci.Model.Platform? Platform { get; set; }
+    [JsonPropertyName("size")] public long? Size { get; set; }
 
     /// <summary>When <see cref="Digest"/> is an image index: each platform's image (absent in single-image packages).</summary>
     [JsonPropertyName("platforms")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<DescriptorPlatformImage>? Platforms { get; init; }
+    public IReadOnlyList<DescriptorPlatformImage>? Platforms { get; set; }
 }
 
 /// <summary>One platform's image of a pinned index: its manifest digest, media type, compressed size, SBOM and its own lineage.</summary>
@@ -88,49 +88,49 @@ public sealed record DescriptorPlatformImage
 {
     [JsonPropertyName("platform")]
     [JsonConverter(typeof(Oci.Model.Platform.TextJsonConverter))]
-    public Oci.Model.Platform? Platform { get; init; }
-    [JsonPropertyName("digest")] public string Digest { get; init; } = "";
-    [JsonPropertyName("mediaType")] public string? MediaType { get; init; }
-    [JsonPropertyName("size")] public long? Size { get; init; }
+    public Oci.Model.Platform? Platform { get; set; }
+    [JsonPropertyName("digest")] public string Digest { get; set; } = "";
+    [JsonPropertyName("mediaType")] public string? MediaType { get; set; }
+    [JsonPropertyName("size")] public long? Size { get; set; }
 
     /// <summary>This image's ancestors, nearest first: each the platform image of that ancestor, with the index it belongs to.</summary>
-    [JsonPropertyName("lineage")] public IReadOnlyList<LineageEntry> Lineage { get; init; } = [];
+    [JsonPropertyName("lineage")] public IReadOnlyList<LineageEntry> Lineage { get; set; } = [];
 
     [JsonPropertyName("sbom")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Sbom { get; init; }
+    public string? Sbom { get; set; }
 }
 
 public sealed record DescriptorLifecycle
 {
-    [JsonPropertyName("published")] public DateTimeOffset? Published { get; init; }
-    [JsonPropertyName("deprecatedOn")] public DateTimeOffset? DeprecatedOn { get; init; }
-    [JsonPropertyName("expiresOn")] public DateTimeOffset? ExpiresOn { get; init; }
-    [JsonPropertyName("successor")] public string? Successor { get; init; }
+    [JsonPropertyName("published")] public DateTimeOffset? Published { get; set; }
+    [JsonPropertyName("deprecatedOn")] public DateTimeOffset? DeprecatedOn { get; set; }
+    [JsonPropertyName("expiresOn")] public DateTimeOffset? ExpiresOn { get; set; }
+    [JsonPropertyName("successor")] public string? Successor { get; set; }
 }
 
 public sealed record LineageEntry
 {
-    [JsonPropertyName("repository")] public string Repository { get; init; } = "";
-    [JsonPropertyName("digest")] public string Digest { get; init; } = "";
-    [JsonPropertyName("packageId")] public string? PackageId { get; init; }
-    [JsonPropertyName("packageVersion")] public string? PackageVersion { get; init; }
+    [JsonPropertyName("repository")] public string Repository { get; set; } = "";
+    [JsonPropertyName("digest")] public string Digest { get; set; } = "";
+    [JsonPropertyName("packageId")] public string? PackageId { get; set; }
+    [JsonPropertyName("packageVersion")] public string? PackageVersion { get; set; }
 
     /// <summary>The image index this ancestor's image was taken from (multi-platform ancestors); lifecycle records on either apply.</summary>
     [JsonPropertyName("index")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Index { get; init; }
+    public string? Index { get; set; }
 }
 
 public sealed record DescriptorOrigin
 {
-    [JsonPropertyName("source")] public string? Source { get; init; }
-    [JsonPropertyName("revision")] public string? Revision { get; init; }
-    [JsonPropertyName("buildId")] public string? BuildId { get; init; }
+    [JsonPropertyName("source")] public string? Source { get; set; }
+    [JsonPropertyName("revision")] public string? Revision { get; set; }
+    [JsonPropertyName("buildId")] public string? BuildId { get; set; }
 }
 
 public sealed record DescriptorEnvironment
 {
-    [JsonPropertyName("user")] public string? User { get; init; }
-    [JsonPropertyName("workdir")] public string? WorkDir { get; init; }
+    [JsonPropertyName("user")] public string? User { get; set; }
+    [JsonPropertyName("workdir")] public string? WorkDir { get; set; }
 }

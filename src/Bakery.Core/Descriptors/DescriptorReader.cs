@@ -7,12 +7,6 @@ namespace Bakery.Core.Descriptors;
 /// <summary>Reads and validates <c>bakery/image.json</c>; every problem is BAKE203 naming the field.</summary>
 public static class DescriptorReader
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
     public static BaseImageDescriptor Load(string path, string packageName)
     {
         if (!File.Exists(path))
@@ -25,7 +19,7 @@ public static class DescriptorReader
         BaseImageDescriptor? descriptor;
         try
         {
-            descriptor = JsonSerializer.Deserialize<BaseImageDescriptor>(json, Options);
+            descriptor = JsonSerializer.Deserialize(json, DescriptorJson.Default.BaseImageDescriptor);
         }
         catch (JsonException e)
         {

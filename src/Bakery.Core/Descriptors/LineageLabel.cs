@@ -11,7 +11,7 @@ public static class LineageLabel
 {
     public const string Name = "dev.bakery.lineage";
 
-    public static string Write(IReadOnlyList<LineageEntry> lineage) => JsonSerializer.Serialize(lineage);
+    public static string Write(IReadOnlyList<LineageEntry> lineage) => JsonSerializer.Serialize(lineage, LineageJson.Default.IReadOnlyListLineageEntry);
 
     /// <summary>The lineage an image's labels record; empty when the label is absent or is not a lineage.</summary>
     public static IReadOnlyList<LineageEntry> Read(IReadOnlyDictionary<string, string> labels)
@@ -19,7 +19,7 @@ public static class LineageLabel
         if (!labels.TryGetValue(Name, out var text)) return [];
         try
         {
-            var entries = JsonSerializer.Deserialize<List<LineageEntry>>(text) ?? [];
+            var entries = JsonSerializer.Deserialize(text, LineageJson.Default.ListLineageEntry) ?? [];
             return entries.Where(e => Oci.Model.Digest.TryParse(e.Digest, out _) && e.Repository.Length > 0).ToList();
         }
         catch (JsonException)

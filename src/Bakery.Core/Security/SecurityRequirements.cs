@@ -10,16 +10,16 @@ namespace Bakery.Core.Security;
 /// </summary>
 public sealed record SecurityRequirements
 {
-    [JsonPropertyName("requireAssessment")] public bool RequireAssessment { get; init; }
+    [JsonPropertyName("requireAssessment")] public bool RequireAssessment { get; set; }
 
     [JsonPropertyName("failOnSeverity")]
     [JsonConverter(typeof(JsonStringEnumConverter<Severity>))]
-    public Severity? FailOnSeverity { get; init; }
+    public Severity? FailOnSeverity { get; set; }
 
-    [JsonPropertyName("advisoryMaxAgeDays")] public int? AdvisoryMaxAgeDays { get; init; }
+    [JsonPropertyName("advisoryMaxAgeDays")] public int? AdvisoryMaxAgeDays { get; set; }
 
     /// <summary>The package that set the strictest part, for messages.</summary>
-    [JsonPropertyName("setBy")] public string? SetBy { get; init; }
+    [JsonPropertyName("setBy")] public string? SetBy { get; set; }
 
     [JsonIgnore] public bool IsEmpty => !RequireAssessment && FailOnSeverity is null && AdvisoryMaxAgeDays is null;
 

@@ -6,11 +6,11 @@ namespace Bakery.Core.Trust;
 /// <summary>A public key a rule trusts, as PEM, with its key id (sha256 of the DER) for messages.</summary>
 public sealed record TrustedKey
 {
-    [JsonPropertyName("keyId")] public string KeyId { get; init; } = "";
-    [JsonPropertyName("publicKey")] public string PublicKey { get; init; } = "";
+    [JsonPropertyName("keyId")] public string KeyId { get; set; } = "";
+    [JsonPropertyName("publicKey")] public string PublicKey { get; set; } = "";
 
     /// <summary>Where it came from (a file name), for people reading the descriptor.</summary>
-    [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
 
     public static TrustedKey Of(SignaturePublicKey key, string? name) => new() { KeyId = key.KeyId, PublicKey = key.Pem, Name = name };
 
@@ -25,12 +25,12 @@ public sealed record TrustedKey
 /// </summary>
 public sealed record TrustRule
 {
-    [JsonPropertyName("subject")] public string Subject { get; init; } = "";
-    [JsonPropertyName("keys")] public IReadOnlyList<TrustedKey> Keys { get; init; } = [];
-    [JsonPropertyName("provenance")] public bool Provenance { get; init; }
+    [JsonPropertyName("subject")] public string Subject { get; set; } = "";
+    [JsonPropertyName("keys")] public IReadOnlyList<TrustedKey> Keys { get; set; } = [];
+    [JsonPropertyName("provenance")] public bool Provenance { get; set; }
 
     /// <summary>The package (or project) that made this demand, for messages.</summary>
-    [JsonPropertyName("setBy")] public string SetBy { get; init; } = "";
+    [JsonPropertyName("setBy")] public string SetBy { get; set; } = "";
 
     public bool Names(string? packageId, string repository) =>
         (packageId is not null && string.Equals(Subject, packageId, StringComparison.OrdinalIgnoreCase))
@@ -52,15 +52,15 @@ public sealed record TrustRule
 /// </summary>
 public sealed record TrustEvidence
 {
-    [JsonPropertyName("image")] public string Image { get; init; } = "";
-    [JsonPropertyName("digest")] public string Digest { get; init; } = "";
+    [JsonPropertyName("image")] public string Image { get; set; } = "";
+    [JsonPropertyName("digest")] public string Digest { get; set; } = "";
 
     /// <summary>The simple-signing payload and its signature, base64.</summary>
-    [JsonPropertyName("payload")] public string Payload { get; init; } = "";
-    [JsonPropertyName("signature")] public string Signature { get; init; } = "";
+    [JsonPropertyName("payload")] public string Payload { get; set; } = "";
+    [JsonPropertyName("signature")] public string Signature { get; set; } = "";
 
     /// <summary>The provenance DSSE envelope (its JSON, base64), when the image has one.</summary>
-    [JsonPropertyName("provenance")] public string? Provenance { get; init; }
+    [JsonPropertyName("provenance")] public string? Provenance { get; set; }
 }
 
 /// <summary>
@@ -71,10 +71,10 @@ public sealed record TrustEvidence
 public sealed record TrustPolicy
 {
     /// <summary>Base images baked on this line must be signed (BakeryRequireSignature); apps may be.</summary>
-    [JsonPropertyName("requireSigning")] public bool RequireSigning { get; init; }
+    [JsonPropertyName("requireSigning")] public bool RequireSigning { get; set; }
 
-    [JsonPropertyName("rules")] public IReadOnlyList<TrustRule> Rules { get; init; } = [];
-    [JsonPropertyName("evidence")] public IReadOnlyList<TrustEvidence> Evidence { get; init; } = [];
+    [JsonPropertyName("rules")] public IReadOnlyList<TrustRule> Rules { get; set; } = [];
+    [JsonPropertyName("evidence")] public IReadOnlyList<TrustEvidence> Evidence { get; set; } = [];
 
     [JsonIgnore] public bool IsEmpty => !RequireSigning && Rules.Count == 0 && Evidence.Count == 0;
 

@@ -6,7 +6,7 @@ namespace Bakery.Oci.Model;
 /// <summary>An image manifest (OCI or Docker v2 schema 2) or an index, as read from and written to a registry.</summary>
 public sealed record ImageManifest
 {
-    [JsonPropertyName("schemaVersion")] public int SchemaVersion { get; init; } = 2;
+    [JsonPropertyName("schemaVersion")] public int SchemaVersion { get; set; } = 2;
     [JsonPropertyName("mediaType")] public string? MediaType { get; init; }
 
     [JsonPropertyName("artifactType")]
@@ -60,13 +60,14 @@ public sealed record ImageManifest
     [JsonIgnore]
     public IReadOnlyList<Platform> Platforms => ImageEntries.Select(m => m.Platform).OfType<Platform>().ToList();
 
-    private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = false };
-    private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = false };
-
     public static ImageManifest Parse(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<ImageManifest>(json, ReadOptions)
+        JsonSerializer.Deserialize(json, ManifestJson.Default.ImageManifest)
         ?? throw new FormatException("The manifest is empty.");
 
     /// <summary>Canonical bytes: the same manifest always serialises to the same bytes, so it has one digest.</summary>
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, WriteOptions);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJson.Default.ImageManifest);
 }
+
+/// <summary>Source-generated: every registry step reads or writes manifests, and the reflection serializer's first use costs a bake tens of milliseconds of JIT.</summary>
+[JsonSerializable(typeof(ImageManifest))]
+internal sealed partial class ManifestJson : JsonSerializerContext;

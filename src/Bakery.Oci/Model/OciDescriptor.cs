@@ -21,5 +21,5 @@ public sealed record OciDescriptor
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SortedDictionary<string, string>? Annotations { get; init; }
 
-    public Digest ParsedDigest => Model.Digest.Parse(Digest);
+    [JsonIgnore] public Digest ParsedDigest => Model.Digest.Parse(Digest);
 }

@@ -10,8 +10,8 @@ namespace Bakery.Oci.Model;
 /// </summary>
 public sealed record Platform
 {
-    [JsonPropertyName("architecture")] public string Architecture { get; init; } = "";
-    [JsonPropertyName("os")] public string Os { get; init; } = "";
+    [JsonPropertyName("architecture")] public string Architecture { get; set; } = "";
+    [JsonPropertyName("os")] public string Os { get; set; } = "";
 
     [JsonPropertyName("variant")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
