@@ -143,6 +143,18 @@ public sealed class RegistryOperationsTests
     }
 
     [TestMethod]
+    public async Task A_fallback_index_served_as_plain_json_is_read_by_its_shape()
+    {
+        var registry = new InMemoryRegistry();
+        var subject = AddImage(registry, "team/app", "amd64");
+        var referrer = new OciDescriptor { MediaType = MediaTypes.OciManifest, Digest = subject.Digest, Size = 1, ArtifactType = "application/example" };
+        registry.AddManifest("team/app", new ImageManifest { Manifests = [referrer] }, "application/json", ReferrerArtifacts.FallbackTag(subject.ParsedDigest));
+
+        var artifacts = new ReferrerArtifacts(registry);
+        Assert.AreEqual("application/example", (await artifacts.ListAsync("team/app", subject.ParsedDigest)).Single().ArtifactType);
+    }
+
+    [TestMethod]
     public async Task A_registry_that_tracks_subjects_gets_no_fallback_index()
     {
         var registry = new InMemoryRegistry { TracksSubjects = true };

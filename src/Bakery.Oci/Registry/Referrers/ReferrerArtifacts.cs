@@ -93,7 +93,11 @@ public sealed class ReferrerArtifacts(IRegistryClient client)
         try
         {
             var fetched = await client.GetManifestAsync(repository, FallbackTag(subject), ct);
-            return MediaTypes.IsIndex(fetched.MediaType) ? fetched.Parse() : null;
+            ImageManifest index;
+            try { index = fetched.Parse(); }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException) { return null; }
+            // By its shape as well as the served type, as every other reader: some registries serve an index as application/json.
+            return index.IsIndex(fetched.MediaType) ? index : null;
         }
         catch (RegistryException e) when (e.Failure == RegistryFailure.NotFound)
         {

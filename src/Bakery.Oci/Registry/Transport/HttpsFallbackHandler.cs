@@ -13,8 +13,11 @@ internal sealed class HttpsFallbackHandler(string authority, string route, Actio
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> PlainHttpSeen = new(StringComparer.OrdinalIgnoreCase);
     private readonly string _host = RegistryHost.HostOf(authority);
     private readonly bool _explicitPort = RegistryHost.HasPort(authority);
-    private readonly string _seenKey = $"{authority} {route}";
-    private volatile bool _useHttp = PlainHttpSeen.TryGetValue($"{authority} {route}", out var seen) && DateTime.UtcNow - seen < Remembered;
+    private readonly string _seenKey = Key(authority, route);
+    private volatile bool _useHttp = PlainHttpSeen.TryGetValue(Key(authority, route), out var seen) && DateTime.UtcNow - seen < Remembered;
+
+    /// <summary>The memo is per registry and route (directly, or through one proxy): a proxy may reach HTTPS where the direct route cannot.</summary>
+    private static string Key(string authority, string route) => $"{authority} {route}";
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
