@@ -73,8 +73,8 @@ cat > "$work/bakery-multi/app.csproj" <<XML
 XML
 for app in sdk-app bakery-app sdk-multi bakery-multi; do cp "$ROOT/samples/apps/hello-web/Program.cs" "$work/$app/"; done
 # Lean app layers: the same web app with > 20 MB of NuGet dependencies (Roslyn and its satellite
-# resources, from nuget.org), baked by Bakery (split layers) and by the SDK (one app layer).
-lean_package='<PackageReference Include="Microsoft.CodeAnalysis.CSharp" Version="4.14.0" />'
+# resources, C# and Visual Basic: about 25 MB, from nuget.org), baked by Bakery (split layers) and by the SDK (one app layer).
+lean_package='<PackageReference Include="Microsoft.CodeAnalysis.CSharp" Version="4.14.0" /><PackageReference Include="Microsoft.CodeAnalysis.VisualBasic" Version="4.14.0" />'
 mkdir -p "$work/sdk-lean" "$work/bakery-lean"
 sed -e 's|bench/sdk-app|bench/sdk-lean|' -e "s|<ItemGroup>|<ItemGroup>$lean_package|" "$work/sdk-app/app.csproj" > "$work/sdk-lean/app.csproj"
 sed -e 's|bench/bakery-app|bench/bakery-lean|' -e "s|<ItemGroup>|<ItemGroup>$lean_package|" "$work/bakery-app/app.csproj" > "$work/bakery-lean/app.csproj"
@@ -177,7 +177,7 @@ PERF=-clp:PerformanceSummary STEP_A=$SDK_STEP STEP_B=$BAKERY_STEP CHANGE="$work/
 lean_report="$work/bakery-lean/obj/Release/net10.0/bakery/bakery-report.json"
 lean_publish="$work/bakery-lean/bin/Release/net10.0/publish"
 lean_uploaded=$(jq -r .push.bytesUploaded "$lean_report")
-lean_layers=$(jq -r '[.layers[] | select(.source == "bake") | "\(.name) \(.size)"] | join(", ")' "$lean_report")
+lean_layers=$(jq -r '[.layers[] | select(.origin == "bake") | "\(.name) \(.size)"] | join(", ")' "$lean_report")
 # The project's own files: what the publish folder holds besides the package assets the deps.json names.
 lean_project_bytes=$(find "$lean_publish" -maxdepth 1 -type f \( -name 'app' -o -name 'app.*' -o -name 'appsettings*.json' -o -name 'web.config' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 lean_package_bytes=$(( $(du -sb "$lean_publish" | cut -f1) - lean_project_bytes ))
