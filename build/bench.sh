@@ -73,8 +73,8 @@ cat > "$work/bakery-multi/app.csproj" <<XML
 XML
 for app in sdk-app bakery-app sdk-multi bakery-multi; do cp "$ROOT/samples/apps/hello-web/Program.cs" "$work/$app/"; done
 # Lean app layers: the same web app with > 20 MB of NuGet dependencies (Roslyn and its satellite
-# resources, from nuget.org), baked by Bakery (split layers) and by the SDK (one app layer).
-lean_package='<PackageReference Include="Microsoft.CodeAnalysis.CSharp" Version="4.14.0" />'
+# resources, C# and Visual Basic: about 25 MB, from nuget.org), baked by Bakery (split layers) and by the SDK (one app layer).
+lean_package='<PackageReference Include="Microsoft.CodeAnalysis.CSharp" Version="4.14.0" /><PackageReference Include="Microsoft.CodeAnalysis.VisualBasic" Version="4.14.0" />'
 mkdir -p "$work/sdk-lean" "$work/bakery-lean"
 sed -e 's|bench/sdk-app|bench/sdk-lean|' -e "s|<ItemGroup>|<ItemGroup>$lean_package|" "$work/sdk-app/app.csproj" > "$work/sdk-lean/app.csproj"
 sed -e 's|bench/bakery-app|bench/bakery-lean|' -e "s|<ItemGroup>|<ItemGroup>$lean_package|" "$work/bakery-app/app.csproj" > "$work/bakery-lean/app.csproj"
@@ -167,6 +167,22 @@ quietly sdk-app sdk_app; quietly bakery-app bakery_app 0
 [ "${BENCH_APP_ONLY:-}" = 1 ] || { quietly docker-base docker_base; quietly bakery-base bakery_base 0; }
 
 PERF=-clp:PerformanceSummary STEP_A=$SDK_STEP STEP_B=$BAKERY_STEP measure_pair "sdk-app:warm" sdk_app "bakery-app:warm" bakery_app
+# The same app with Bakery.Sdk imported by path instead of Sdk="Bakery.Sdk": what the NuGet SDK resolver costs any
+# MSBuild SDK from NuGet (it loads NuGet's assemblies once more, so the restore runs them without their ReadyToRun code).
+packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: //p')
+sdk_dir="${packages%/}/bakery.sdk/$SDK_VERSION/Sdk"
+[ -f "$sdk_dir/Sdk.props" ] || die "Bakery.Sdk $SDK_VERSION is not in the package folder ($sdk_dir)"
+mkdir -p "$work/bakery-direct"
+cp "$work/bakery-app/Program.cs" "$work/bakery-direct/"
+sed -e "s|<Project Sdk=\"Bakery.Sdk\">|<Project><Import Project=\"$sdk_dir/Sdk.props\" />|" -e "s|</Project>|<Import Project=\"$sdk_dir/Sdk.targets\" /></Project>|" \
+  -e 's|bench/bakery-app|bench/bakery-direct|' "$work/bakery-app/app.csproj" > "$work/bakery-direct/app.csproj"
+bakery_direct() { dotnet publish "$work/bakery-direct" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="d$1"; }
+quietly bakery-direct bakery_direct 0
+measure_pair "sdk-app:warm-again" sdk_app "bakery-direct:warm" bakery_direct
+direct_ratio=$(ratio "${results[bakery-direct:warm]}" "${results[sdk-app:warm-again]}")
+direct_row() {
+  echo "| app, warm, nothing changed, Bakery.Sdk imported by path: no NuGet SDK resolver (baseline: SDK PublishContainer) | ${results[sdk-app:warm-again]} | ${results[bakery-direct:warm]} | ${direct_ratio}x | (reported) |"
+}
 app_report="$work/bakery-app/obj/Release/net10.0/bakery/bakery-report.json"
 app_digest1=$(jq -r .digest "$app_report"); app_uploaded=$(jq -r .push.bytesUploaded "$app_report")
 quietly bakery-app bakery_app again; app_digest2=$(jq -r .digest "$app_report")
@@ -177,7 +193,7 @@ PERF=-clp:PerformanceSummary STEP_A=$SDK_STEP STEP_B=$BAKERY_STEP CHANGE="$work/
 lean_report="$work/bakery-lean/obj/Release/net10.0/bakery/bakery-report.json"
 lean_publish="$work/bakery-lean/bin/Release/net10.0/publish"
 lean_uploaded=$(jq -r .push.bytesUploaded "$lean_report")
-lean_layers=$(jq -r '[.layers[] | select(.source == "bake") | "\(.name) \(.size)"] | join(", ")' "$lean_report")
+lean_layers=$(jq -r '[.layers[] | select(.origin == "bake") | "\(.name) \(.size)"] | join(", ")' "$lean_report")
 # The project's own files: what the publish folder holds besides the package assets the deps.json names.
 lean_project_bytes=$(find "$lean_publish" -maxdepth 1 -type f \( -name 'app' -o -name 'app.*' -o -name 'appsettings*.json' -o -name 'web.config' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 lean_package_bytes=$(( $(du -sb "$lean_publish" | cut -f1) - lean_project_bytes ))
@@ -199,6 +215,7 @@ if [ "${BENCH_APP_ONLY:-}" = 1 ]; then
   echo "| app, warm, nothing changed (baseline: SDK PublishContainer) | ${results[sdk-app:warm]} | ${results[bakery-app:warm]} | ${warm_ratio}x | <= 1.0x: $(verdict "$warm_ratio" 1.0) |"
   echo "| web app with $(( lean_package_bytes / 1048576 )) MB of NuGet dependencies, one-line source change (baseline: SDK PublishContainer) | ${results[sdk-lean:changed]} | ${results[bakery-lean:changed]} | ${lean_ratio}x | <= 0.9x: $(verdict "$lean_ratio" 0.9) |"
   step_rows
+  direct_row
   echo
   echo "lean app layers, one-line change: uploaded $lean_uploaded blob bytes for $lean_project_bytes bytes of the project's own files (${lean_upload_ratio}x, <= 2x: $(verdict "$lean_upload_ratio" 2)); layers $lean_layers"
   exit 0
@@ -356,6 +373,7 @@ echo "| app, warm, nothing changed (baseline: SDK PublishContainer) | ${results[
 echo "| app, changed source (baseline: SDK PublishContainer) | ${results[sdk-app:changed]} | ${results[bakery-app:changed]} | ${changed_ratio}x | (reported) |"
 echo "| web app with $(( lean_package_bytes / 1048576 )) MB of NuGet dependencies, one-line source change (baseline: SDK PublishContainer) | ${results[sdk-lean:changed]} | ${results[bakery-lean:changed]} | ${lean_ratio}x | <= 0.9x: $(verdict "$lean_ratio" 0.9) |"
 step_rows
+direct_row
 echo "| base image, no-change rebake, bakery bake from the plan (baseline: docker build + push) | ${results[docker-base:plan]} | ${results[tool-base:warm]} | ${plan_ratio}x | <= 0.5x: $(verdict "$plan_ratio" 0.5) |"
 echo "| base image, no-change rebake, dotnet publish -p:BakeImage=true (baseline: docker build + push) | ${results[docker-base:warm]} | ${results[bakery-base:warm]} | ${base_ratio}x | (reported: MSBuild start, evaluation and restore) |"
 lifecycle_ms=$(( ${results[bakery-app:online]} - ${results[bakery-app:offline]} ))
