@@ -141,9 +141,11 @@ internal static class RegistryBench
         var parsed = top.Parse();
         // A multi-platform base: every platform's image, then the index that names them.
         if (parsed.IsIndex(top.MediaType))
+        {
             foreach (var entry in parsed.ImageEntries) await CopyOneAsync(source, target, reference.Repository, entry.Digest);
+            await target.PutManifestAsync(reference.Repository, top.Digest.ToString(), top.Bytes, top.MediaType);
+        }
         else await CopyOneAsync(source, target, reference.Repository, top.Digest.ToString());
-        if (parsed.IsIndex(top.MediaType)) await target.PutManifestAsync(reference.Repository, top.Digest.ToString(), top.Bytes, top.MediaType);
         Console.WriteLine($"{targetRegistry}/{reference.Repository}@{top.Digest}");
     }
 
