@@ -195,9 +195,30 @@ internal sealed class BakeSession : IDisposable
     /// <summary>Pushes the missing blobs and the manifest by digest: reachable, but not tagged.</summary>
     public async Task PushByDigestAsync(ImageComposer.Composed image)
     {
+        // A registry keeps every blob a manifest it holds names (it checks them when the manifest is put), so an image
+        // already in the repository (a rebake of unchanged inputs) needs one HEAD instead of one per blob and a put.
+        if (await ManifestInTargetAsync(image.Digest))
+        {
+            var blobs = (BaseManifest.Layers?.Count ?? 0) + _added.Count + 1;
+            _log.Detail($"  {Image}@{image.Digest.Hex[..12]} already in {_request.TargetRepository}: its {blobs} blob(s) are there");
+            Pushed = Pushed.Add(new PushStatistics(0, 0, blobs, 0));
+            return;
+        }
         Pushed = Pushed.Add(await _pusher.PushAsync(_request, BaseClient, Target, _clients.SameRegistry, BaseManifest, [.. _added], BlobDirectory,
             image.ConfigBytes, image.ConfigDigest, Image, _ct));
         await _clients.PutManifestAsync(image.Digest.ToString(), image.Bytes, Flavour);
+    }
+
+    private async Task<bool> ManifestInTargetAsync(Digest digest)
+    {
+        try
+        {
+            return await Target.ManifestExistsAsync(_request.TargetRepository, digest.ToString(), _ct);
+        }
+        catch (RegistryException e)
+        {
+            throw RegistryErrors.WhilePushing(e, Image);
+        }
     }
 
     /// <summary>This image's descriptor, as an index or a referrer names it.</summary>

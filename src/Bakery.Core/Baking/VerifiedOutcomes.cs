@@ -20,10 +20,9 @@ public sealed record VerifiedOutcome(IReadOnlyList<Verification.CheckResult> Che
 /// </summary>
 internal sealed class VerifiedOutcomes(string directory)
 {
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
-
-    // Saving (every first verification) through source-generated contracts; reading stays on reflection, which keeps init-only defaults.
-    private static readonly JsonSerializerOptions SaveJson = new(Json) { TypeInfoResolver = OutcomeJson.Default };
+    // Source-generated contracts: a rebake reads an outcome in every build, and the reflection serializer's first use
+    // costs tens of milliseconds. SourceGeneratedJsonTests checks that the generated reader keeps every default.
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, TypeInfoResolver = OutcomeJson.Default };
 
     public static string Key(Digest digest, BakeRequest request)
     {
@@ -43,7 +42,15 @@ internal sealed class VerifiedOutcomes(string directory)
         var path = Path.Combine(directory, key + ".json");
         var sbom = Path.Combine(directory, key + ".cdx.json");
         if (!File.Exists(path) || !File.Exists(sbom)) return null;
-        var outcome = JsonSerializer.Deserialize<VerifiedOutcome>(File.ReadAllText(path), Json);
+        VerifiedOutcome? outcome;
+        try
+        {
+            outcome = JsonSerializer.Deserialize<VerifiedOutcome>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged cache entry is a miss: the image is verified again and the entry rewritten
+        }
         if (outcome is null) return null;
         if (sbomPath is not null)
         {
@@ -58,7 +65,7 @@ internal sealed class VerifiedOutcomes(string directory)
         if (sbomPath is null || !File.Exists(sbomPath)) return;
         Directory.CreateDirectory(directory);
         File.Copy(sbomPath, Path.Combine(directory, key + ".cdx.json"), overwrite: true);
-        Oci.AtomicFile.WriteAllText(Path.Combine(directory, key + ".json"), JsonSerializer.Serialize(outcome, SaveJson));
+        Oci.AtomicFile.WriteAllText(Path.Combine(directory, key + ".json"), JsonSerializer.Serialize(outcome, Json));
     }
 
     private static string DatabaseFingerprint(string? path)

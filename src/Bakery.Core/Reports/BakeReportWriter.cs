@@ -16,23 +16,23 @@ public static class BakeReportWriter
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    // Writing goes through source-generated contracts (no reflection-emitted serializers in every bake and rebase);
-    // reading stays on reflection, which keeps the defaults of init-only properties a report leaves out.
-    private static readonly JsonSerializerOptions WriteJson = new(Json) { TypeInfoResolver = ReportJson.Default };
-
     /// <summary>Writes NAME.json, NAME.md and the JUnit XML (bakery-junit.xml for a bake, NAME-junit.xml otherwise).</summary>
     public static (string JsonPath, string MarkdownPath) Write(BakeResult result, string directory, string name = "bakery-report")
     {
         Directory.CreateDirectory(directory);
         var jsonPath = Path.Combine(directory, name + ".json");
         var mdPath = Path.Combine(directory, name + ".md");
-        Oci.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, WriteJson));
+        Oci.AtomicFile.WriteAllText(jsonPath, ToJson(result));
         Oci.AtomicFile.WriteAllText(mdPath, ToMarkdown(result));
         Oci.AtomicFile.WriteAllText(Path.Combine(directory, name == "bakery-report" ? "bakery-junit.xml" : name + "-junit.xml"), ToJUnit(result));
         return (jsonPath, mdPath);
     }
 
-    public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, WriteJson);
+    /// <summary>
+    /// Written through source-generated contracts with the reader's options (no reflection-emitted serializers in every
+    /// bake and rebase); reading stays on reflection, which keeps the defaults of init-only properties a report leaves out.
+    /// </summary>
+    public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, ReportJson.Default.BakeResult);
 
     public static BakeResult Read(string jsonPath) =>
         JsonSerializer.Deserialize<BakeResult>(File.ReadAllText(jsonPath), Json)
@@ -236,6 +236,11 @@ public static class BakeReportWriter
     };
 }
 
-/// <summary>Source-generated contracts of the report, for writing it.</summary>
+/// <summary>Source-generated contracts of the report, for writing it, with the reader's options.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    Converters = [typeof(CamelCaseEnumConverter<BakeOutcome>), typeof(CamelCaseEnumConverter<Lifecycle.LifecycleState>), typeof(CamelCaseEnumConverter<Security.Severity>)])]
 [JsonSerializable(typeof(BakeResult))]
 internal sealed partial class ReportJson : JsonSerializerContext;
+
+/// <summary>An enum as a camel-case string, as the report has always written them (every enum in the report has one: SourceGeneratedJsonTests).</summary>
+internal sealed class CamelCaseEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(JsonNamingPolicy.CamelCase) where TEnum : struct, Enum;

@@ -110,13 +110,21 @@ public sealed class BakeTests
         var dir = Project("repro");
         var first = s_workspace.Bake(dir, "BakeryBuildId=1");
         Assert.AreEqual(0, first.ExitCode, first.Output);
-        var second = s_workspace.Bake(dir, "BakeryBuildId=2");
+        await using var proxy = await RegistryProxy.StartAsync(s_registry);
+        var second = s_workspace.Bake(dir, "BakeryBuildId=2", $"ContainerRegistry={proxy.Address}");
         Assert.AreEqual(0, second.ExitCode, second.Output);
 
         var one = await ReadImage("tests/repro", "1.0.0-build.1");
         var two = await ReadImage("tests/repro", "1.0.0-build.2");
         Assert.AreEqual(one.Digest, two.Digest, "same inputs, same digest, whatever the build id");
         StringAssert.Contains(second.Output, "pushed   0 blob(s), 0 B");
+        List<string> pushed;
+        lock (proxy.Log) pushed = [.. proxy.Log];
+        CollectionAssert.Contains(pushed, $"HEAD /v2/tests/repro/manifests/{one.Digest}", string.Join("\n", pushed));
+        Assert.IsFalse(pushed.Any(r => r.StartsWith("HEAD /v2/tests/repro/blobs/", StringComparison.Ordinal)),
+            "the image is in the repository already, so its blobs are too: no HEAD per blob\n" + string.Join("\n", pushed));
+        Assert.IsFalse(pushed.Contains($"PUT /v2/tests/repro/manifests/{one.Digest}"), "nor a put of the manifest by digest");
+        CollectionAssert.Contains(pushed, "PUT /v2/tests/repro/manifests/1.0.0-build.2", "the new build tag is still put");
     }
 
     [TestMethod]

@@ -42,6 +42,29 @@ public sealed class BakeReportMarkdownTests
     };
 
     [TestMethod]
+    public void The_JSON_report_is_what_the_reflection_serializer_wrote_and_reads_back()
+    {
+        var result = Result(LifecycleState.Deprecated, new DestinationReport("registry", "localhost:5000", ["localhost:5000/tests/web:1.0.0"])) with
+        {
+            Outcome = BakeOutcome.Failed,
+            Failure = "BAKE306: blocked",
+            Vulnerabilities = [new("DSA-1", "openssl", "Debian", "3.0.1", "3.0.2", Bakery.Core.Security.Severity.Critical, "a flaw", Digest('1'))],
+        };
+        var reflection = new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true,
+            PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) },
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+        };
+        var json = BakeReportWriter.ToJson(result);
+        Assert.AreEqual(System.Text.Json.JsonSerializer.Serialize(result, reflection), json);
+        StringAssert.Contains(json, "\"outcome\": \"failed\"");
+        StringAssert.Contains(json, "\"lifecycle\": \"deprecated\"");
+        StringAssert.Contains(json, "\"severity\": \"critical\"");
+    }
+
+    [TestMethod]
     public void The_lineage_is_a_Mermaid_graph_from_the_upstream_to_this_image_the_base_coloured_by_its_state()
     {
         var md = BakeReportWriter.ToMarkdown(Result(LifecycleState.ExpiringSoon, null));

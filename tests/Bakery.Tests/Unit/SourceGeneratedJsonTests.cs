@@ -18,6 +18,7 @@ public sealed class SourceGeneratedJsonTests
         [DescriptorJson.Default, typeof(BaseImageDescriptor)],
         [LineageJson.Default, typeof(List<LineageEntry>)],
         [ManifestJson.Default, typeof(ImageManifest)],
+        [Bakery.Core.Baking.OutcomeJson.Default, typeof(Bakery.Core.Baking.VerifiedOutcome)],
     ];
 
     [TestMethod]
@@ -53,6 +54,65 @@ public sealed class SourceGeneratedJsonTests
         CollectionAssert.AreEquivalent(new[] { "mediaType", "digest", "size" }, Names(written.RootElement.GetProperty("config")));
         CollectionAssert.AreEquivalent(new[] { "mediaType", "digest", "size", "platform" }, Names(written.RootElement.GetProperty("layers")[0]));
         Assert.AreEqual(2, ImageManifest.Parse("""{"mediaType":"x"}"""u8).SchemaVersion, "a manifest without schemaVersion reads as 2, as before");
+    }
+
+    [TestMethod]
+    public void A_verified_outcome_reads_back_as_saved_and_a_damaged_entry_is_a_miss()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "bakery-tests", "outcomes-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var sbom = Path.Combine(directory, "in", "sbom.cdx.json");
+            Directory.CreateDirectory(Path.GetDirectoryName(sbom)!);
+            File.WriteAllText(sbom, """{"bomFormat":"CycloneDX"}""");
+            var outcome = new Bakery.Core.Baking.VerifiedOutcome(
+                [new("checks.yaml", "file", "app exists", true, null) { Platform = "linux/arm64" }, new("base.yaml", "command", "runs", false, "skipped: no engine", Skipped: true, InheritedFrom: "Contoso.Base")],
+                [new("/app/appsettings.json", 3, "generic-assignment", "pass****", 12, "abc", AllowedBecause: "a test fixture")],
+                97,
+                [new("DSA-1", "openssl", "Debian", "3.0.1", "3.0.2", Bakery.Core.Security.Severity.High, "a flaw", "sha256:1")]);
+            var outcomes = new Bakery.Core.Baking.VerifiedOutcomes(Path.Combine(directory, "cache"));
+            outcomes.Save("key", outcome, sbom);
+
+            var copy = Path.Combine(directory, "out", "sbom.cdx.json");
+            var read = outcomes.TryGet("key", copy);
+            Assert.IsNotNull(read);
+            Assert.IsTrue(read.FromCache);
+            CollectionAssert.AreEqual(outcome.Checks.ToList(), read.Checks.ToList());
+            CollectionAssert.AreEqual(outcome.AllowedSecrets.ToList(), read.AllowedSecrets.ToList());
+            CollectionAssert.AreEqual(outcome.Vulnerabilities.ToList(), read.Vulnerabilities.ToList());
+            Assert.AreEqual(97, read.SbomComponents);
+            Assert.AreEqual(File.ReadAllText(sbom), File.ReadAllText(copy), "the cached SBOM is copied where the bake writes it");
+
+            File.WriteAllText(Path.Combine(directory, "cache", "key.json"), """{"Checks":[{"File":""");
+            Assert.IsNull(outcomes.TryGet("key", copy), "a damaged entry is verified again, not a crash");
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Every_enum_in_the_report_is_written_as_a_camel_case_string()
+    {
+        var context = Bakery.Core.Reports.ReportJson.Default;
+        var seen = new HashSet<Type>();
+        var enums = new SortedSet<string>(StringComparer.Ordinal);
+        void Walk(Type type)
+        {
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            if (!seen.Add(type)) return;
+            if (type.IsEnum) { enums.Add(type.Name); return; }
+            var info = context.GetTypeInfo(type);
+            if (info is null) return;
+            foreach (var property in info.Properties) Walk(property.PropertyType);
+            if (info.ElementType is { } element) Walk(element);
+            if (info.KeyType is { } key) Walk(key);
+        }
+        Walk(typeof(Bakery.Core.Baking.BakeResult));
+        var converted = context.Options.Converters.Select(c => c.GetType()).Where(t => t.IsGenericType).Select(t => t.GetGenericArguments()[0].Name).ToHashSet();
+        var missing = enums.Where(e => !converted.Contains(e)).ToList();
+        Assert.IsEmpty(missing, "enums in the report without CamelCaseEnumConverter in ReportJson's options: " + string.Join(", ", missing));
     }
 
     private static List<string> Names(JsonElement element) => element.EnumerateObject().Select(p => p.Name).ToList();
