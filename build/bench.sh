@@ -138,6 +138,7 @@ bakery_lean()  { dotnet publish "$work/bakery-lean" -nr:false -v:q -nologo -p:Ba
 # compiler_servers : the PIDs of the running C# compiler servers (the bench stops those it started)
 compiler_servers() { grep -l -a 'VBCSCompile[r]' /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | sort || true; }
 servers_before=$(compiler_servers)
+trap 'STARTED_PIDS+=($(comm -13 <(echo "$servers_before") <(compiler_servers))); cleanup_started' EXIT
 bakery_app_offline() { dotnet publish "$work/bakery-app" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="o$1" -p:BakeryOffline=true; }
 sdk_multi()    { dotnet publish "$work/sdk-multi" -nr:false -v:q -nologo -t:PublishContainer; }
 bakery_multi() { dotnet publish "$work/bakery-multi" -nr:false -v:q -nologo -p:BakeImage=true -p:BakeryBuildId="m$1"; }
@@ -197,7 +198,6 @@ ID_PREFIX=c CHANGE="$work/sdk-app" CHANGE_B="$work/bakery-app" measure_pair "sdk
 log "Lean app layers: a one-line change in a web app with > 20 MB of NuGet dependencies"
 quietly sdk-lean sdk_lean; quietly bakery-lean bakery_lean 0
 PERF=-clp:PerformanceSummary STEP_A=$SDK_STEP STEP_B=$BAKERY_STEP CHANGE="$work/sdk-lean" CHANGE_B="$work/bakery-lean" measure_pair "sdk-lean:changed" sdk_lean "bakery-lean:changed" bakery_lean
-STARTED_PIDS+=($(comm -13 <(echo "$servers_before") <(compiler_servers)))
 LEAN_SHARED=false
 quietly sdk-lean sdk_lean; quietly bakery-lean bakery_lean 0
 CHANGE="$work/sdk-lean" CHANGE_B="$work/bakery-lean" measure_pair "sdk-lean:changed:no-server" sdk_lean "bakery-lean:changed:no-server" bakery_lean
