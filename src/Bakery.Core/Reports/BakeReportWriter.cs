@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Bakery.Core.Baking;
 
 namespace Bakery.Core.Reports;
@@ -9,12 +10,8 @@ namespace Bakery.Core.Reports;
 /// <summary>Writes bakery-report.json and bakery-report.md, and the few lines shown on the console.</summary>
 public static class BakeReportWriter
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    // The report's options have one home, ReportJson's attribute; the reader uses them with reflection contracts.
+    private static readonly JsonSerializerOptions ReadJson = new(ReportJson.Default.Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
 
     /// <summary>Writes NAME.json, NAME.md and the JUnit XML (bakery-junit.xml for a bake, NAME-junit.xml otherwise).</summary>
     public static (string JsonPath, string MarkdownPath) Write(BakeResult result, string directory, string name = "bakery-report")
@@ -29,13 +26,13 @@ public static class BakeReportWriter
     }
 
     /// <summary>
-    /// Written through source-generated contracts with the reader's options (no reflection-emitted serializers in every
-    /// bake and rebase); reading stays on reflection, which keeps the defaults of init-only properties a report leaves out.
+    /// Written through source-generated contracts (no reflection-emitted serializers in every bake and rebase);
+    /// reading stays on reflection, which keeps the defaults of init-only properties a report leaves out.
     /// </summary>
     public static string ToJson(BakeResult result) => JsonSerializer.Serialize(result, ReportJson.Default.BakeResult);
 
     public static BakeResult Read(string jsonPath) =>
-        JsonSerializer.Deserialize<BakeResult>(File.ReadAllText(jsonPath), Json)
+        JsonSerializer.Deserialize<BakeResult>(File.ReadAllText(jsonPath), ReadJson)
         ?? throw new InvalidDataException($"{jsonPath} is empty.");
 
     public static string ToMarkdown(BakeResult r)
@@ -236,7 +233,7 @@ public static class BakeReportWriter
     };
 }
 
-/// <summary>Source-generated contracts of the report, for writing it, with the reader's options.</summary>
+/// <summary>Source-generated contracts of the report, for writing it, and the options of writing and reading it.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     Converters = [typeof(CamelCaseEnumConverter<BakeOutcome>), typeof(CamelCaseEnumConverter<Lifecycle.LifecycleState>), typeof(CamelCaseEnumConverter<Security.Severity>)])]
 [JsonSerializable(typeof(BakeResult))]

@@ -62,6 +62,20 @@ public sealed class BakeReportMarkdownTests
         StringAssert.Contains(json, "\"outcome\": \"failed\"");
         StringAssert.Contains(json, "\"lifecycle\": \"deprecated\"");
         StringAssert.Contains(json, "\"severity\": \"critical\"");
+
+        var dir = Path.Combine(Path.GetTempPath(), "bakery-tests", "report-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var read = BakeReportWriter.Read(BakeReportWriter.Write(result, dir).JsonPath);
+            Assert.AreEqual(BakeOutcome.Failed, read.Outcome);
+            Assert.AreEqual(LifecycleState.Deprecated, read.Lifecycle);
+            Assert.AreEqual(result.Vulnerabilities.Single(), read.Vulnerabilities.Single());
+            Assert.AreEqual(json, BakeReportWriter.ToJson(read), "what is read back writes the same report");
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 
     [TestMethod]
